@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# A private PostgreSQL for one profile, bound to 127.0.0.1, data under .data/PROFILE/postgres.
+# Usage: postgres.sh start|stop|status|url PROFILE
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cmd="${1:?usage: postgres.sh start|stop|status|url PROFILE}"; profile="${2:?profile}"
+profile_ports "$profile"
+dir="$(profile_dir "$profile")/postgres"
+pgdata="$dir/data"
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+DB=consent; DB_USER=consent; DB_PASS=consent-local
+
+# initdb and pg_ctl refuse to run as root, so as root the cluster belongs to the 'postgres' system user.
+as_owner() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pid() { [ -f "$pgdata/postmaster.pid" ] && head -n 1 "$pgdata/postmaster.pid" || true; }
+
+url() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$DB;Username=$DB_USER;Password=$DB_PASS"; }
+
+ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -d postgres -t 1; }
+
+init_cluster() {
+  mkdir -p "$dir"
+  if is_root; then
+    chown postgres: "$dir"
+    runuser -u postgres -- test -w "$dir" ||
+      die "the postgres user cannot write $dir (a parent directory is not searchable). Move the checkout or set CONSENT_DATA_ROOT to a directory it can reach."
+  fi
+  log "postgres[$profile]: creating a cluster in $pgdata"
+  local pwfile; pwfile="$(mktemp)"; echo "$DB_PASS" > "$pwfile"; chmod 644 "$pwfile"
+  as_owner "$PG_BIN/initdb" -D "$pgdata" -U postgres --auth=scram-sha-256 --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+    || { rm -f "$pwfile"; die "initdb failed, see $dir/initdb.log"; }
+  rm -f "$pwfile"
+  cat >>"$pgdata/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = ''
+max_connections = 200
+shared_buffers = 256MB
+fsync = on
+logging_collector = off
+CONF
+}
+
+start() {
+  [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL is not installed: run deploy/local/install.sh postgres"
+  local t0; t0=$(now_ms)
+  if pid_alive "$(pid)" && ready; then log "postgres[$profile]: already running on 127.0.0.1:$PG_PORT"; return 0; fi
+  [ -f "$pgdata/PG_VERSION" ] || init_cluster
+  # A stale pid file from a killed run would block the start.
+  pid_alive "$(pid)" || rm -f "$pgdata/postmaster.pid"
+  as_owner "$PG_BIN/pg_ctl" -D "$pgdata" -l "$dir/server.log" -o "-p $PG_PORT" start >/dev/null \
+    || die "PostgreSQL did not start, see $dir/server.log"
+  local i; for ((i = 0; i < 600; i++)); do ready && break; sleep 0.1; done
+  ready || die "PostgreSQL is not accepting connections after 60s, see $dir/server.log"
+  ensure_database
+  log "postgres[$profile]: ready on 127.0.0.1:$PG_PORT in $(elapsed_since "$t0") ms (pid $(pid))"
+}
+
+ensure_database() {
+  local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
+  export PGPASSWORD="$DB_PASS"
+  if [ -z "$("${psql[@]}" -c "select 1 from pg_roles where rolname = '$DB_USER'")" ]; then
+    "${psql[@]}" -c "create role $DB_USER login password '$DB_PASS' createdb"
+  fi
+  if [ -z "$("${psql[@]}" -c "select 1 from pg_database where datname = '$DB'")" ]; then
+    "${psql[@]}" -c "create database $DB owner $DB_USER"
+  fi
+}
+
+stop() {
+  local p; p="$(pid)"
+  if ! pid_alive "$p"; then log "postgres[$profile]: not running"; return 0; fi
+  # SIGINT is PostgreSQL's "fast" shutdown: disconnect clients, checkpoint, exit.
+  kill -INT "$p" 2>/dev/null || true
+  stop_pid "$p" 30
+  log "postgres[$profile]: stopped (pid $p)"
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  status) if pid_alive "$(pid)" && ready; then echo "running 127.0.0.1:$PG_PORT pid $(pid)"; else echo stopped; exit 3; fi ;;
+  url) url ;;
+  *) die "unknown command $cmd" ;;
+esac

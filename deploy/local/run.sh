@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The README's run command: PostgreSQL, RabbitMQ and the service with the demo clinic, until Ctrl-C.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+HTTP_PORT="${CONSENT_HTTP_PORT:-5180}"
+here="$REPO_ROOT/deploy/local"
+"$here/install.sh" postgres rabbitmq
+
+started=()
+service_pid=""
+cleanup() {
+  trap - INT TERM EXIT
+  if [ -n "$service_pid" ]; then log "stopping the service (pid $service_pid)"; stop_pid "$service_pid" 25; fi
+  local c; for c in "${started[@]}"; do "$here/$c.sh" stop demo || true; done
+  rm -f "$DATA_ROOT/demo.json"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+t0=$(now_ms)
+for c in postgres rabbitmq; do
+  "$here/$c.sh" status demo >/dev/null 2>&1 || started+=("$c")
+  "$here/$c.sh" start demo
+done
+log "infrastructure ready in $(elapsed_since "$t0") ms"
+
+log "building (Release)"
+dotnet build "$REPO_ROOT/Consent.sln" -c Release --nologo -v q -clp:ErrorsOnly >/dev/null || die "build failed: run 'dotnet build' to see why"
+
+if curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/health/live"; then
+  die "port $HTTP_PORT is in use (another demo running?). Stop it, or set CONSENT_HTTP_PORT."
+fi
+
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+export CONSENT_ConnectionStrings__Postgres; CONSENT_ConnectionStrings__Postgres="$("$here/postgres.sh" url demo)"
+export CONSENT_Amqp__Uri; CONSENT_Amqp__Uri="$("$here/rabbitmq.sh" url demo)"
+export CONSENT_Auth__Mode=Local
+export CONSENT_Auth__LocalSigningKeyFile="$DATA_ROOT/local-signing.key"
+export CONSENT_Workflows__Path="$REPO_ROOT/workflows"
+export CONSENT_Demo__Enabled=true
+
+base_url="http://127.0.0.1:$HTTP_PORT"
+api_dir="$REPO_ROOT/src/Consent.Api"
+dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" --contentRoot "$api_dir" --urls "$base_url" &
+service_pid=$!
+
+for ((i = 0; i < 600; i++)); do
+  pid_alive "$service_pid" || die "the service exited during start-up (see its log above)"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base_url/health/ready")" = 200 ] && break
+  sleep 0.1
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$base_url/health/ready")" = 200 ] || die "the service did not become ready in 60s"
+log "service ready in $(elapsed_since "$t0") ms from the start of this command"
+
+dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" demo-file --out "$DATA_ROOT/demo.json" \
+  --base-url "$base_url" --amqp "$CONSENT_Amqp__Uri" --postgres "$CONSENT_ConnectionStrings__Postgres"
+
+cat >&2 <<MSG
+
+  Consent is running (demo clinic "demo").
+    API            $base_url   (reference: $base_url/docs, OpenAPI: $base_url/openapi/v1.json)
+    Health         $base_url/health/ready
+    PostgreSQL     $CONSENT_ConnectionStrings__Postgres
+    RabbitMQ       $CONSENT_Amqp__Uri
+    Demo file      $DATA_ROOT/demo.json   (URLs and one token per role)
+
+  Tokens:
+$(sed -n '/"tokens"/,/}/p' "$DATA_ROOT/demo.json" | sed '1d;$d;s/^ */    /')
+
+  Press Ctrl-C to stop everything this command started.
+
+MSG
+wait "$service_pid" || true
+service_pid=""

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The README's test command: its own PostgreSQL and RabbitMQ (profile "test", apart from a running demo),
+# every test project (or those given as arguments), then one line "N passed, N failed, N skipped".
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+here="$REPO_ROOT/deploy/local"
+
+if [ $# -gt 0 ]; then projects=("$@"); else
+  mapfile -t projects < <(ls tests/*/*.csproj | grep -v Benchmarks)
+fi
+
+"$here/install.sh" postgres rabbitmq
+
+cleanup() {
+  trap - INT TERM EXIT
+  "$here/rabbitmq.sh" stop test || true
+  "$here/postgres.sh" stop test || true
+  # Tests that stop and start their own broker and database use this profile; never leave it behind.
+  CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/rabbitmq.sh" stop resilience >/dev/null 2>&1 || true
+  CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/postgres.sh" stop resilience >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Every run starts from empty stores, so no test depends on what an earlier run left behind.
+"$here/rabbitmq.sh" stop test >/dev/null 2>&1 || true
+"$here/postgres.sh" stop test >/dev/null 2>&1 || true
+rm -rf "$DATA_ROOT/test" "$DATA_ROOT/resilience"
+t0=$(now_ms)
+"$here/postgres.sh" start test
+"$here/rabbitmq.sh" start test
+log "test infrastructure cold start: $(elapsed_since "$t0") ms"
+
+export CONSENT_TEST_POSTGRES; CONSENT_TEST_POSTGRES="$("$here/postgres.sh" url test)"
+export CONSENT_TEST_AMQP; CONSENT_TEST_AMQP="$("$here/rabbitmq.sh" url test)"
+export CONSENT_REPO_ROOT="$REPO_ROOT"
+
+dotnet build "$REPO_ROOT/Consent.sln" -c Release --nologo -v q -clp:ErrorsOnly || die "build failed"
+
+results="$DATA_ROOT/test-results"
+rm -rf "$results"; mkdir -p "$results"
+passed=0; failed=0; skipped=0
+for project in "${projects[@]}"; do
+  name="$(basename "$project" .csproj)"
+  log "running $name"
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$results" || true
+  trx="$results/$name.trx"
+  if [ ! -f "$trx" ]; then
+    log "$name produced no results: counted as one failure"; failed=$((failed + 1)); continue
+  fi
+  counters="$(grep -o '<Counters [^>]*>' "$trx")"
+  count() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  p=$(count passed); f=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) )); s=$(count notExecuted)
+  if [ "$(count total)" = 0 ]; then log "$name ran no test: counted as one failure"; f=$((f + 1)); fi
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Consent.Api.Auth;
+
+/// <summary>Settings under <c>Auth</c>. Switching from local tokens to an OIDC authority is configuration only.</summary>
+public sealed class AuthSettings
+{
+    /// <summary><c>Local</c>: tokens signed with the local key (demo, development, tests). <c>Oidc</c>: tokens from <see cref="Authority"/>.</summary>
+    public string Mode { get; set; } = "Local";
+    public string? LocalSigningKey { get; set; }
+    public string LocalSigningKeyFile { get; set; } = LocalTokens.DefaultKeyFile;
+    public string? Authority { get; set; }
+    public string Audience { get; set; } = LocalTokens.Audience;
+    public bool RequireHttpsMetadata { get; set; } = true;
+    /// <summary>Claim names as the authority issues them; ours by default.</summary>
+    public string RoleClaim { get; set; } = StaffRoles.RoleClaim;
+    public string ClinicClaim { get; set; } = StaffRoles.ClinicClaim;
+
+    public bool IsOidc => string.Equals(Mode, "Oidc", StringComparison.OrdinalIgnoreCase);
+
+    public SecurityKey LocalKey() =>
+        !string.IsNullOrWhiteSpace(LocalSigningKey) ? LocalTokens.KeyFromBase64(LocalSigningKey)
+        : LocalTokens.ReadOrCreateKey(LocalSigningKeyFile);
+}
+
+public static class AuthSetup
+{
+    public static IServiceCollection AddConsentAuth(this IServiceCollection services)
+    {
+        services.AddOptions<AuthSettings>().BindConfiguration("Auth")
+            .Validate(s => s.IsOidc || string.Equals(s.Mode, "Local", StringComparison.OrdinalIgnoreCase), "Auth:Mode must be Local or Oidc.")
+            .Validate(s => !s.IsOidc || !string.IsNullOrWhiteSpace(s.Authority), "Auth:Authority is required when Auth:Mode is Oidc.")
+            .ValidateOnStart();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // Configured lazily from options so that configuration added by a test host or environment is honoured.
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthSettings>>((jwt, auth) => Configure(jwt, auth.Value));
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Staff, p => RequireClinicMember(p, StaffRoles.Coordinator, StaffRoles.Clinician, StaffRoles.Admin))
+            .AddPolicy(Policies.Coordinator, p => RequireClinicMember(p, StaffRoles.Coordinator))
+            .AddPolicy(Policies.Clinician, p => RequireClinicMember(p, StaffRoles.Clinician))
+            .AddPolicy(Policies.CoordinatorOrClinician, p => RequireClinicMember(p, StaffRoles.Coordinator, StaffRoles.Clinician))
+            .AddPolicy(Policies.Integration, p => RequireClinicMember(p, StaffRoles.Integration))
+            .AddPolicy(Policies.GateReaders, p => RequireClinicMember(p, StaffRoles.Integration, StaffRoles.Coordinator, StaffRoles.Clinician))
+            .AddPolicy(Policies.Admin, p => RequireClinicMember(p, StaffRoles.Admin))
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim(StaffRoles.ClinicClaim).Build());
+        return services;
+    }
+
+    // Every staff or system token must name its clinic: it is the tenant, and data never crosses it.
+    private static void RequireClinicMember(AuthorizationPolicyBuilder policy, params string[] roles) =>
+        policy.RequireAuthenticatedUser().RequireClaim(StaffRoles.ClinicClaim).RequireRole(roles);
+
+    private static void Configure(JwtBearerOptions jwt, AuthSettings auth)
+    {
+        jwt.MapInboundClaims = false;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidAudience = auth.Audience,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            RoleClaimType = auth.RoleClaim,
+            NameClaimType = StaffRoles.SubjectClaim,
+        };
+        if (!string.Equals(auth.ClinicClaim, StaffRoles.ClinicClaim, StringComparison.Ordinal))
+        {
+            jwt.Events = new JwtBearerEvents { OnTokenValidated = ctx => CopyClinicClaim(ctx, auth.ClinicClaim) };
+        }
+        if (auth.IsOidc)
+        {
+            jwt.Authority = auth.Authority;
+            jwt.Audience = auth.Audience;
+            jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+            jwt.TokenValidationParameters.ValidIssuer = auth.Authority!.TrimEnd('/');
+            jwt.TokenValidationParameters.ValidIssuers = [auth.Authority.TrimEnd('/'), auth.Authority.TrimEnd('/') + "/"];
+        }
+        else
+        {
+            jwt.TokenValidationParameters.ValidIssuer = LocalTokens.Issuer;
+            jwt.TokenValidationParameters.IssuerSigningKey = auth.LocalKey();
+            jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+        }
+    }
+
+    // An authority may name the tenant claim differently; inside the service it is always "clinic".
+    private static Task CopyClinicClaim(TokenValidatedContext context, string sourceClaim)
+    {
+        if (context.Principal?.Identity is System.Security.Claims.ClaimsIdentity identity
+            && identity.FindFirst(sourceClaim) is { } clinic && !identity.HasClaim(c => c.Type == StaffRoles.ClinicClaim))
+        {
+            identity.AddClaim(new System.Security.Claims.Claim(StaffRoles.ClinicClaim, clinic.Value));
+        }
+        return Task.CompletedTask;
+    }
+}

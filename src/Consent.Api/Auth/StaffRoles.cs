@@ -1,0 +1,29 @@
+namespace Consent.Api.Auth;
+
+/// <summary>The roles of the external contract and the claims every token carries.</summary>
+public static class StaffRoles
+{
+    public const string Coordinator = "coordinator";
+    public const string Clinician = "clinician";
+    public const string Integration = "integration";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Coordinator, Clinician, Integration, Admin];
+
+    public const string RoleClaim = "role";
+    public const string ClinicClaim = "clinic";
+    public const string SubjectClaim = "sub";
+}
+
+/// <summary>Authorization policy names; each endpoint names the least privilege it needs.</summary>
+public static class Policies
+{
+    /// <summary>People working in the clinic (not systems): coordinators, clinicians, admins.</summary>
+    public const string Staff = "staff";
+    public const string Coordinator = "coordinator";
+    public const string Clinician = "clinician";
+    public const string CoordinatorOrClinician = "coordinator-or-clinician";
+    public const string Integration = "integration";
+    public const string GateReaders = "gate-readers";
+    public const string Admin = "admin";
+}

@@ -1,0 +1,52 @@
+using Npgsql;
+using Scalar.AspNetCore;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace Consent.Api.Hosting;
+
+public static class HostingSetup
+{
+    /// <summary>Configuration, structured logging, problem details, OpenAPI and the shared infrastructure clients.</summary>
+    public static WebApplicationBuilder AddConsentHosting(this WebApplicationBuilder builder)
+    {
+        // CONSENT_Section__Key overrides appsettings; added last so it wins over everything but the command line.
+        builder.Configuration.AddEnvironmentVariables("CONSENT_");
+
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
+            .Enrich.FromLogContext()
+            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        builder.Services.AddSingleton(services =>
+        {
+            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
+                ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured.");
+            var csb = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 3, ApplicationName = "consent-api" };
+            return NpgsqlDataSource.Create(csb.ConnectionString);
+        });
+        return builder;
+    }
+
+    public static WebApplication UseConsentHosting(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        // Logs the route template, never the raw path or query string: those can carry patient identifiers.
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.MessageTemplate = "HTTP {RequestMethod} {RouteTemplate} responded {StatusCode} in {Elapsed:0.0} ms";
+            o.EnrichDiagnosticContext = (diagnostics, http) =>
+                diagnostics.Set("RouteTemplate", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Consent API")).AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Consent.Api.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Consent.Api.Tests.Support;
+
+/// <summary>The real service in-process, on the real PostgreSQL and RabbitMQ, with its own local signing key.</summary>
+public class ApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public ApiFactory(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        SigningKeyBase64 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = TestInfrastructure.Postgres,
+            ["Amqp:Uri"] = TestInfrastructure.Amqp,
+            ["Auth:Mode"] = "Local",
+            ["Auth:LocalSigningKey"] = SigningKeyBase64,
+            ["Workflows:Path"] = Path.Combine(TestInfrastructure.RepoRoot, "workflows"),
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+            // Readiness tests stop the database and broker on purpose; their failure reports are expected noise.
+            ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Fatal",
+            ["Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware"] = "Fatal",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) _settings[key] = value;
+    }
+
+    public string SigningKeyBase64 { get; }
+
+    public SecurityKey SigningKey => LocalTokens.KeyFromBase64(SigningKeyBase64);
+
+    public string Token(string role, string clinic = "demo", string sub = "test-user", TimeSpan? lifetime = null) =>
+        LocalTokens.Create(SigningKey, sub, role, clinic, lifetime ?? TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+
+    public HttpClient ClientAs(string role, string clinic = "demo")
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, clinic));
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+}

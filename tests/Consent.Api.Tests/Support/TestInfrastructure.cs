@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Consent.Api.Tests.Support;
+
+/// <summary>
+/// The PostgreSQL and RabbitMQ that the README's test command starts. A test that needs them fails loudly
+/// when they are missing: it never skips, so missing infrastructure can never pass for green.
+/// </summary>
+public static class TestInfrastructure
+{
+    public static string Postgres => Required("CONSENT_TEST_POSTGRES");
+    public static string Amqp => Required("CONSENT_TEST_AMQP");
+
+    public static string RepoRoot { get; } = Environment.GetEnvironmentVariable("CONSENT_REPO_ROOT") is { Length: > 0 } root
+        ? root
+        : FindRepoRoot();
+
+    private static string Required(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{name} is not set: these tests need the real PostgreSQL and RabbitMQ that ./deploy/local/test.sh starts. " +
+                "Run the tests through it (./deploy/local/test.sh tests/Consent.Api.Tests).");
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Consent.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("Cannot find the repository root (Consent.sln) above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Runs one of the project's own deploy scripts, as a developer would.</summary>
+    public static async Task RunScriptAsync(string script, IReadOnlyDictionary<string, string>? environment = null, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
+        start.ArgumentList.Add(Path.Combine(RepoRoot, "deploy", "local", script));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{script} {string.Join(' ', args)} failed ({process.ExitCode}): {await stdout}{await stderr}");
+        }
+    }
+}

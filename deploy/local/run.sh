@@ -11,6 +11,8 @@ started=()
 service_pid=""
 cleanup() {
   trap - INT TERM EXIT
+  # Ctrl-C also reaches a pipe reader (e.g. "| tee"); stopping must go on even if nothing can be printed.
+  set +e; trap '' PIPE
   if [ -n "$service_pid" ]; then log "stopping the service (pid $service_pid)"; stop_pid "$service_pid" 25; fi
   local c; for c in "${started[@]}"; do "$here/$c.sh" stop demo || true; done
   rm -f "$DATA_ROOT/demo.json"

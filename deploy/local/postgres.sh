@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # A private PostgreSQL for one profile, bound to 127.0.0.1, data under .data/PROFILE/postgres.
-# Usage: postgres.sh start|stop|status|url PROFILE
+# Usage: postgres.sh start|stop|reset|status|url PROFILE   (reset: stop and delete the data)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cmd="${1:?usage: postgres.sh start|stop|status|url PROFILE}"; profile="${2:?profile}"
 profile_ports "$profile"
 dir="$(profile_dir "$profile")/postgres"
+# As root the server runs as 'postgres', which may not reach a checkout under a private home directory;
+# then the cluster lives under /var/tmp, one per checkout and profile, and .data/PROFILE/postgres links to it.
+if is_root && ! runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null && [ ! -L "$dir" ]; then
+  mkdir -p "$(dirname "$dir")"
+  outside="/var/tmp/consent-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)/$profile/postgres"
+  mkdir -p "$outside"; chmod 755 "$(dirname "$outside")" "$(dirname "$(dirname "$outside")")"
+  rm -rf "$dir"; ln -s "$outside" "$dir"
+fi
+[ -L "$dir" ] && dir="$(readlink -f "$dir")"
 pgdata="$dir/data"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 DB=consent; DB_USER=consent; DB_PASS=consent-local
 
 # initdb and pg_ctl refuse to run as root, so as root the cluster belongs to the 'postgres' system user.
-as_owner() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_owner() { if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 pid() { [ -f "$pgdata/postmaster.pid" ] && head -n 1 "$pgdata/postmaster.pid" || true; }
 
@@ -23,8 +32,7 @@ init_cluster() {
   mkdir -p "$dir"
   if is_root; then
     chown postgres: "$dir"
-    runuser -u postgres -- test -w "$dir" ||
-      die "the postgres user cannot write $dir (a parent directory is not searchable). Move the checkout or set CONSENT_DATA_ROOT to a directory it can reach."
+    runuser -u postgres -- test -w "$dir" || die "the postgres user cannot write $dir"
   fi
   log "postgres[$profile]: creating a cluster in $pgdata"
   local pwfile; pwfile="$(mktemp)"; echo "$DB_PASS" > "$pwfile"; chmod 644 "$pwfile"
@@ -80,6 +88,7 @@ stop() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  reset) stop; rm -rf "$dir"; log "postgres[$profile]: data removed" ;;
   status) if pid_alive "$(pid)" && ready; then echo "running 127.0.0.1:$PG_PORT pid $(pid)"; else echo stopped; exit 3; fi ;;
   url) url ;;
   *) die "unknown command $cmd" ;;

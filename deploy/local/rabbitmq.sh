@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A private RabbitMQ node for one profile, bound to 127.0.0.1, data under .data/PROFILE/rabbitmq.
 # Its own Erlang port mapper (epmd) port, node name and cookie keep it apart from any system RabbitMQ.
-# Usage: rabbitmq.sh start|stop|status|url PROFILE
+# Usage: rabbitmq.sh start|stop|reset|status|url PROFILE   (reset: stop and delete the data)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cmd="${1:?usage: rabbitmq.sh start|stop|status|url PROFILE}"; profile="${2:?profile}"
@@ -82,6 +82,7 @@ stop() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  reset) stop; rm -rf "$dir"; log "rabbitmq[$profile]: data removed" ;;
   status) if pid_alive "$(pid)" && port_open; then echo "running 127.0.0.1:$AMQP_PORT pid $(pid)"; else echo stopped; exit 3; fi ;;
   url) url ;;
   *) die "unknown command $cmd" ;;

@@ -23,9 +23,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Every run starts from empty stores, so no test depends on what an earlier run left behind.
-"$here/rabbitmq.sh" stop test >/dev/null 2>&1 || true
-"$here/postgres.sh" stop test >/dev/null 2>&1 || true
-rm -rf "$DATA_ROOT/test" "$DATA_ROOT/resilience"
+for c in rabbitmq postgres; do
+  "$here/$c.sh" reset test >/dev/null 2>&1 || true
+  CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/$c.sh" reset resilience >/dev/null 2>&1 || true
+done
 t0=$(now_ms)
 "$here/postgres.sh" start test
 "$here/rabbitmq.sh" start test

@@ -1,16 +1,19 @@
 using Consent.Api.Auth;
 using Consent.Api.Health;
 using Consent.Api.Hosting;
+using Consent.Api.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConsentHosting();
 builder.Services.AddConsentAuth();
 builder.Services.AddConsentHealth();
+builder.Services.AddWorkflowCatalog();
 
 var app = builder.Build();
 app.UseConsentHosting();
 app.MapHealthApi();
 app.MapIdentityApi();
+app.MapWorkflowsApi();
 
 app.Run();
 

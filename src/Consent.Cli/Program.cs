@@ -1,9 +1,12 @@
 using System.CommandLine;
 using Consent.Cli.Tokens;
+using Consent.Cli.Workflows;
 
 var root = new RootCommand("Consent command-line tools")
 {
     TokenCommand.Create(),
     DemoFileCommand.Create(),
+    LintCommand.Create(),
+    DiffCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -76,7 +76,21 @@ public sealed record StepDefinition(
     int? MaxAttempts,
     ImmutableArray<SignerRole> SignerRoles,
     LocalizedText Statement,
-    SourceLocation Source);
+    ImmutableArray<ClaimAllowance> ClaimsAllowed,
+    SourceLocation Source)
+{
+    /// <summary>Quiz attempts before the consent goes to needs_discussion.</summary>
+    public int AttemptLimit(WorkflowSettings settings) => MaxAttempts ?? settings.DefaultQuizAttempts;
+
+    public bool AppliesTo(IReadOnlyDictionary<string, string> choices) =>
+        When is null || (choices.TryGetValue(When.StepId, out var chosen) && When.AnyOf.Contains(chosen));
+}
+
+/// <summary>
+/// A claim-rule exception for one step: wording the linter would flag is allowed because it is true here,
+/// with the source that shows it (e.g. a product that really is FDA approved for this use).
+/// </summary>
+public sealed record ClaimAllowance(string Rule, string Source);
 
 /// <summary>An option of a choice or quiz step. For a choice, <see cref="Next"/> is the branch it takes.</summary>
 public sealed record StepOption(string Id, LocalizedText Label, string? Next, SourceLocation Source);

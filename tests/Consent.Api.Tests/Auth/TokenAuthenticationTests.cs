@@ -16,6 +16,7 @@ public sealed class TokenAuthenticationTests(TokenAuthenticationTests.Factory fa
     public sealed class Factory : ApiFactory;
 
     private static readonly Uri Me = new("/api/me", UriKind.Relative);
+    private static readonly Uri Workflows = new("/api/workflows", UriKind.Relative);
 
     [Fact]
     public async Task A_request_without_a_token_gets_401_as_problem_json()
@@ -86,6 +87,24 @@ public sealed class TokenAuthenticationTests(TokenAuthenticationTests.Factory fa
     {
         var token = Sign(factory.SigningKey, LocalTokens.Audience, new Claim("sub", "x"), new Claim("role", "admin"));
         (await Send(Me, token)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task An_integration_token_on_a_staff_endpoint_gets_403_as_problem_json()
+    {
+        var response = await Send(Workflows, factory.Token(StaffRoles.Integration));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Theory]
+    [InlineData(StaffRoles.Coordinator)]
+    [InlineData(StaffRoles.Clinician)]
+    [InlineData(StaffRoles.Admin)]
+    public async Task Staff_roles_may_read_the_workflows(string role)
+    {
+        (await Send(Workflows, factory.Token(role))).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -1,0 +1,128 @@
+using System.Text.RegularExpressions;
+
+namespace Consent.Workflows.Linting;
+
+/// <summary>
+/// Reading-ease measures for patient-facing text. English: Flesch-Kincaid grade level. Spanish: the
+/// Fernández-Huerta reading ease (a Flesch adaptation for Spanish; 60-70 reads like US grade 8-9, below 50 is
+/// "difficult", comparable to grade 11 and above). Syllables are counted by rule, which is accurate enough to
+/// rank sentences and flag hard sections, not to publish as exact figures.
+/// </summary>
+public static partial class Readability
+{
+    public sealed record Score(double Value, int Words, int Sentences, IReadOnlyList<string> SentenceTexts);
+
+    /// <summary>The text's sentences after Markdown is removed; list items and headings end a sentence.</summary>
+    public static IReadOnlyList<string> Sentences(string markdown)
+    {
+        var text = LinkPattern().Replace(markdown, "$1");
+        text = MarkupPattern().Replace(text, " ");
+        var sentences = new List<string>();
+        foreach (var line in text.Split('\n'))
+        {
+            var stripped = ListOrHeadingPattern().Replace(line, "").Trim();
+            if (stripped.Length == 0) continue;
+            sentences.AddRange(SentenceEndPattern().Split(stripped).Select(s => s.Trim()).Where(s => Words(s).Count > 0));
+        }
+        // Lines that continue a sentence (a wrapped paragraph) are joined back by merging fragments without an end mark.
+        var merged = new List<string>();
+        foreach (var s in sentences)
+        {
+            if (merged.Count > 0 && !EndsSentence(merged[^1]) && char.IsLower(s[0])) merged[^1] += " " + s;
+            else merged.Add(s);
+        }
+        return merged;
+    }
+
+    public static IReadOnlyList<string> Words(string sentence) =>
+        WordPattern().Matches(sentence).Select(m => m.Value).ToList();
+
+    /// <summary>Flesch-Kincaid grade: 0.39 × words per sentence + 11.8 × syllables per word − 15.59.</summary>
+    public static Score FleschKincaidGrade(string markdown)
+    {
+        var sentences = Sentences(markdown);
+        var words = sentences.SelectMany(Words).ToList();
+        if (words.Count == 0) return new Score(0, 0, 0, sentences);
+        var syllables = words.Sum(EnglishSyllables);
+        var grade = 0.39 * words.Count / sentences.Count + 11.8 * syllables / words.Count - 15.59;
+        return new Score(grade, words.Count, sentences.Count, sentences);
+    }
+
+    /// <summary>Fernández-Huerta: 206.84 − 0.60 × syllables per 100 words − 1.02 × sentences per 100 words (higher is easier).</summary>
+    public static Score FernandezHuerta(string markdown)
+    {
+        var sentences = Sentences(markdown);
+        var words = sentences.SelectMany(Words).ToList();
+        if (words.Count == 0) return new Score(100, 0, 0, sentences);
+        var syllables = words.Sum(SpanishSyllables);
+        var ease = 206.84 - 0.60 * (100.0 * syllables / words.Count) - 1.02 * (100.0 * sentences.Count / words.Count);
+        return new Score(ease, words.Count, sentences.Count, sentences);
+    }
+
+    public static int EnglishSyllables(string word)
+    {
+        var w = word.ToLowerInvariant().Where(char.IsLetter).ToArray();
+        if (w.Length == 0) return 0;
+        if (w.Length <= 3) return 1;
+        var s = new string(w);
+        // Silent endings: "-es"/"-ed" after most consonants, and a final "e" (but not "-le" as in "simple").
+        s = SilentEndingPattern().Replace(s, "");
+        if (s.EndsWith('e') && !s.EndsWith("le", StringComparison.Ordinal)) s = s[..^1];
+        var count = EnglishVowelGroupPattern().Count(s);
+        return Math.Max(1, count);
+    }
+
+    public static int SpanishSyllables(string word)
+    {
+        var w = word.ToLowerInvariant();
+        var count = 0;
+        var i = 0;
+        while (i < w.Length)
+        {
+            if (!IsSpanishVowel(w[i])) { i++; continue; }
+            var start = i;
+            while (i < w.Length && IsSpanishVowel(w[i])) i++;
+            count += SpanishNuclei(w.AsSpan(start, i - start));
+        }
+        return Math.Max(1, count);
+    }
+
+    // Two strong vowels (a, e, o, or an accented i/u) side by side are a hiatus: two syllables. A weak vowel
+    // (i, u, ü) next to any vowel forms a diphthong or triphthong with it: one syllable.
+    private static int SpanishNuclei(ReadOnlySpan<char> group)
+    {
+        var nuclei = 1;
+        for (var k = 1; k < group.Length; k++)
+        {
+            if (IsStrong(group[k - 1]) && IsStrong(group[k])) nuclei++;
+        }
+        return nuclei;
+    }
+
+    private static bool IsSpanishVowel(char c) => "aeiouáéíóúü".Contains(c, StringComparison.Ordinal);
+
+    private static bool IsStrong(char c) => "aeoáéóíú".Contains(c, StringComparison.Ordinal);
+
+    private static bool EndsSentence(string s) => s.EndsWith('.') || s.EndsWith('!') || s.EndsWith('?') || s.EndsWith(':');
+
+    [GeneratedRegex(@"\[([^\]]*)\]\([^)]*\)")]
+    private static partial Regex LinkPattern();
+
+    [GeneratedRegex(@"[*_`>#|]+")]
+    private static partial Regex MarkupPattern();
+
+    [GeneratedRegex(@"^\s*([-+]|\d+[.)])\s+")]
+    private static partial Regex ListOrHeadingPattern();
+
+    [GeneratedRegex(@"(?<=[.!?])\s+")]
+    private static partial Regex SentenceEndPattern();
+
+    [GeneratedRegex(@"\p{L}[\p{L}'’-]*|\d+([.,]\d+)?%?")]
+    private static partial Regex WordPattern();
+
+    [GeneratedRegex("(?<=[^aeiouylsz])(es|ed)$")]
+    private static partial Regex SilentEndingPattern();
+
+    [GeneratedRegex("[aeiouy]+")]
+    private static partial Regex EnglishVowelGroupPattern();
+}

@@ -1,0 +1,341 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Loading;
+
+namespace Consent.Workflows.Linting;
+
+/// <summary>
+/// Checks a definition before it reaches a patient: structure, required disclosure elements, misleading claims
+/// and readability. Every finding names a stable code, the field path and the line.
+/// </summary>
+public static class WorkflowLinter
+{
+    /// <summary>Flesch-Kincaid grade above which a section is an error; above <see cref="TargetGrade"/> a warning.</summary>
+    public const double MaxGrade = 10;
+    public const double TargetGrade = 8;
+    /// <summary>Fernández-Huerta ease below which a Spanish section is an error (about grade 10+); below <see cref="TargetEase"/> a warning.</summary>
+    public const double MinEase = 50;
+    public const double TargetEase = 60;
+    // Grade formulas swing wildly on a few words; shorter sections are judged by their longest sentence instead.
+    private const int MinWordsToScore = 25;
+    private const int MaxSentenceWords = 25;
+
+    public static LintReport LintYaml(string yaml, string sourceName, ClaimRules rules)
+    {
+        var loaded = WorkflowLoader.Parse(yaml, sourceName);
+        return loaded.Definition is { } definition
+            ? Lint(definition, rules)
+            : new LintReport([.. loaded.Errors.Select(e => new LintFinding(LintSeverity.Error, "load", e.Path, e.Line, e.Message))]);
+    }
+
+    public static LintReport Lint(WorkflowDefinition definition, ClaimRules rules)
+    {
+        var findings = new List<LintFinding>();
+        var d = definition;
+        Structure(d, findings);
+        Locales(d, findings);
+        Settings(d, findings);
+        Elements(d, findings);
+        Claims(d, rules, findings);
+        ReadabilityOf(d, findings);
+        return new LintReport([.. findings.OrderBy(f => f.Line).ThenBy(f => f.Code, StringComparer.Ordinal)]);
+    }
+
+    private static void Error(List<LintFinding> f, string code, SourceLocation at, string message, string? path = null) =>
+        f.Add(new LintFinding(LintSeverity.Error, code, path ?? at.Path, at.Line, message));
+
+    private static void Warning(List<LintFinding> f, string code, SourceLocation at, string message, string? path = null) =>
+        f.Add(new LintFinding(LintSeverity.Warning, code, path ?? at.Path, at.Line, message));
+
+    private static void Structure(WorkflowDefinition d, List<LintFinding> f)
+    {
+        foreach (var dup in d.Steps.GroupBy(s => s.Id).Where(g => g.Count() > 1))
+        {
+            foreach (var s in dup.Skip(1)) Error(f, "duplicate-id", s.Source, $"step id '{s.Id}' is used more than once");
+        }
+        var ids = d.Steps.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var s in d.Steps)
+        {
+            foreach (var dup in s.Options.GroupBy(o => o.Id).Where(g => g.Count() > 1))
+            {
+                Error(f, "duplicate-id", dup.Skip(1).First().Source, $"option id '{dup.Key}' is used more than once in step '{s.Id}'");
+            }
+            if (s.Next is { } next && !ids.Contains(next)) Error(f, "unknown-step", s.Source, $"next goes to unknown step '{next}'", $"{s.Source.Path}.next");
+            foreach (var o in s.Options.Where(o => o.Next is not null && !ids.Contains(o.Next)))
+            {
+                Error(f, "unknown-step", o.Source, $"option '{o.Id}' branches to unknown step '{o.Next}'", $"{o.Source.Path}.next");
+            }
+            if (s.When is { } when)
+            {
+                var target = d.FindStep(when.StepId);
+                if (target is null) Error(f, "unknown-step", s.Source, $"when refers to unknown step '{when.StepId}'", $"{s.Source.Path}.when.step");
+                else if (target.Type != StepType.Choice) Error(f, "when-not-choice", s.Source, $"when refers to '{when.StepId}', which is not a choice step", $"{s.Source.Path}.when.step");
+                else
+                {
+                    foreach (var option in when.AnyOf.Where(o => target.Options.All(x => x.Id != o)))
+                    {
+                        Error(f, "unknown-option", s.Source, $"choice '{when.StepId}' has no option '{option}'", $"{s.Source.Path}.when.anyOf");
+                    }
+                }
+            }
+            if (s.Type is StepType.Choice or StepType.Quiz && s.Options.Length < 2)
+            {
+                Error(f, "too-few-options", s.Source, $"a {Name(s.Type)} step needs at least two options");
+            }
+            if (s.Type == StepType.Quiz)
+            {
+                if (s.Explanation is null) Error(f, "quiz-without-explanation", s.Source, "a quiz must name the explanation step it re-opens after a wrong answer", $"{s.Source.Path}.explanation");
+                else if (d.FindStep(s.Explanation) is not { } explanation) Error(f, "unknown-step", s.Source, $"explanation refers to unknown step '{s.Explanation}'", $"{s.Source.Path}.explanation");
+                else if (explanation.Type != StepType.Explain) Error(f, "quiz-without-explanation", s.Source, $"the explanation '{s.Explanation}' must be an explain step", $"{s.Source.Path}.explanation");
+                if (s.CorrectOption is null || s.Options.All(o => o.Id != s.CorrectOption))
+                {
+                    Error(f, "quiz-without-answer", s.Source, $"the correct option '{s.CorrectOption}' is not one of the quiz's options", $"{s.Source.Path}.correct");
+                }
+            }
+            if (s.Type == StepType.Signature && s.SignerRoles.IsEmpty) Error(f, "signature-without-signer", s.Source, "a signature step names who signs (signerRoles)");
+        }
+
+        var decisions = d.Steps.Where(s => s.Type == StepType.Decision).ToList();
+        var signatures = d.Steps.Where(s => s.Type == StepType.Signature).ToList();
+        if (decisions.Count == 0) Error(f, "no-decision", d.Source, "the workflow has no decision step: the patient must be able to say no", "steps");
+        if (signatures.Count == 0) Error(f, "no-signature", d.Source, "the workflow has no signature step", "steps");
+        if (f.Any(x => x.Code is "unknown-step" or "duplicate-id") || d.Steps.IsEmpty) return;
+
+        var graph = new StepGraph(d);
+        var reachable = graph.ReachableFrom(0, stopAt: null);
+        foreach (var (s, i) in d.Steps.Select((s, i) => (s, i)).Where(x => !reachable.Contains(x.i)))
+        {
+            Error(f, "unreachable-step", s.Source, $"step '{s.Id}' can never be reached");
+        }
+        foreach (var (s, i) in d.Steps.Select((s, i) => (s, i)).Where(x => reachable.Contains(x.i)))
+        {
+            if (!graph.CanFinish(i)) Error(f, "loop-without-exit", s.Source, $"from step '{s.Id}' the workflow loops forever: no path reaches a decision or the end");
+        }
+        var beforeDecision = graph.ReachableFrom(0, stopAt: i => d.Steps[i].Type == StepType.Decision);
+        foreach (var s in signatures.Where(s => beforeDecision.Contains(d.Steps.IndexOf(s))))
+        {
+            Error(f, "signature-before-decision", s.Source, $"signature '{s.Id}' can be reached before the patient's decision");
+        }
+    }
+
+    private static void Locales(WorkflowDefinition d, List<LintFinding> f)
+    {
+        void Check(LocalizedText text, SourceLocation at, string field, bool required = true)
+        {
+            if (!required && text.ByLocale.IsEmpty) return;
+            foreach (var locale in d.Locales.Where(l => !text.ByLocale.ContainsKey(l)))
+            {
+                Error(f, "missing-locale", at, $"{field} has no '{locale}' text", Join(at.Path, field));
+            }
+            foreach (var locale in text.ByLocale.Keys.Where(l => !d.Locales.Contains(l)))
+            {
+                Error(f, "unknown-locale", at, $"{field} has text for '{locale}', which is not in locales", Join(at.Path, field));
+            }
+        }
+        Check(d.Title, d.Source, "title");
+        foreach (var s in d.Steps)
+        {
+            Check(s.Title, s.Source, "title");
+            Check(s.Body, s.Source, "body", required: s.Type != StepType.Signature);
+            Check(s.Statement, s.Source, "statement", required: s.Type == StepType.Signature);
+            foreach (var o in s.Options) Check(o.Label, o.Source, "label");
+        }
+    }
+
+    private static string Join(string path, string field) => path.Length == 0 ? field : $"{path}.{field}";
+
+    private static void Settings(WorkflowDefinition d, List<LintFinding> f)
+    {
+        var s = d.Settings;
+        if (s.CoolingOff > s.Validity) Error(f, "cooling-off-exceeds-validity", d.Source, $"the cooling-off period ({s.CoolingOff}) is longer than the validity ({s.Validity}): the consent would expire before it could be used", "settings.coolingOff");
+        if (s.Validity <= TimeSpan.Zero) Error(f, "no-validity", d.Source, "validity must be longer than zero", "settings.validity");
+        if (s.WitnessRequired && !d.Steps.Any(x => x.Type == StepType.Signature && x.SignerRoles.Contains(SignerRole.Witness)))
+        {
+            Error(f, "witness-without-signature", d.Source, "a witness is required but no signature step is signed by a witness", "settings.witness");
+        }
+        if (s.AcceptedEarlierVersions.Any(v => v >= d.Version))
+        {
+            Error(f, "accepted-version-not-earlier", d.Source, "acceptedEarlierVersions may list only versions before this one", "settings.acceptedEarlierVersions");
+        }
+    }
+
+    private static void Elements(WorkflowDefinition d, List<LintFinding> f)
+    {
+        foreach (var s in d.Steps)
+        {
+            foreach (var unknown in s.Elements.Where(e => !DisclosureElements.Required.ContainsKey(e)))
+            {
+                Error(f, "unknown-element", s.Source, $"'{unknown}' is not a disclosure element ({string.Join(", ", DisclosureElements.Required.Keys)})", $"{s.Source.Path}.elements");
+            }
+        }
+        var tagged = d.Steps.SelectMany(s => s.Elements).ToHashSet(StringComparer.Ordinal);
+        foreach (var (element, meaning) in DisclosureElements.Required.Where(e => !tagged.Contains(e.Key)))
+        {
+            Error(f, "missing-element", d.Source, $"no section discloses '{element}': {meaning}", "steps");
+        }
+        var first = d.Steps.FirstOrDefault();
+        if (first is not null && tagged.Contains("key_information") && !first.Elements.Contains("key_information"))
+        {
+            Error(f, "key-information-not-first", first.Source, "the key-information summary must come first");
+        }
+    }
+
+    private static void Claims(WorkflowDefinition d, ClaimRules rules, List<LintFinding> f)
+    {
+        foreach (var s in d.Steps)
+        {
+            var allowed = s.ClaimsAllowed.Select(a => a.Rule).ToHashSet(StringComparer.Ordinal);
+            var texts = new[] { ("title", s.Title), ("body", s.Body), ("statement", s.Statement) }
+                .Concat(s.Options.Select(o => ($"options.{o.Id}.label", o.Label)));
+            foreach (var (field, text) in texts)
+            {
+                foreach (var (locale, value) in text.ByLocale)
+                {
+                    foreach (var m in rules.Find(locale, value, allowed))
+                    {
+                        Error(f, $"claim-{m.RuleId}", s.Source, $"misleading claim \"{m.Text}\" ({locale}): {m.Message}", Join(s.Source.Path, field));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void ReadabilityOf(WorkflowDefinition d, List<LintFinding> f)
+    {
+        foreach (var s in d.Steps.Where(s => s.PatientFacing))
+        {
+            foreach (var (field, text) in new[] { ("body", s.Body), ("statement", s.Statement) })
+            {
+                foreach (var (locale, value) in text.ByLocale)
+                {
+                    var path = Join(s.Source.Path, field);
+                    switch (locale)
+                    {
+                        case "en": English(s, value, path, f); break;
+                        case "es": Spanish(s, value, path, f); break;
+                        default: f.Add(new LintFinding(LintSeverity.Info, "readability-unmeasured", path, s.Source.Line, $"no readability measure for locale '{locale}'")); break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void English(StepDefinition s, string text, string path, List<LintFinding> f)
+    {
+        var score = Readability.FleschKincaidGrade(text);
+        LongSentences(s, score, path, "en", f);
+        if (score.Words < MinWordsToScore) return;
+        var hardest = score.SentenceTexts.Select(x => (x, g: Readability.FleschKincaidGrade(x).Value)).Where(x => x.g > MaxGrade)
+            .OrderByDescending(x => x.g).Take(3).Select(x => $"\"{x.x}\" (grade {x.g:0.0})");
+        var grade = score.Value.ToString("0.0", CultureInfo.InvariantCulture);
+        if (score.Value > MaxGrade)
+        {
+            Error(f, "readability", s.Source, $"en: Flesch-Kincaid grade {grade} is above {MaxGrade}; hardest sentences: {string.Join("; ", hardest)}", path);
+        }
+        else if (score.Value > TargetGrade)
+        {
+            Warning(f, "readability-target", s.Source, $"en: Flesch-Kincaid grade {grade} is above the target of {TargetGrade}", path);
+        }
+    }
+
+    private static void Spanish(StepDefinition s, string text, string path, List<LintFinding> f)
+    {
+        var score = Readability.FernandezHuerta(text);
+        LongSentences(s, score, path, "es", f);
+        if (score.Words < MinWordsToScore) return;
+        var hardest = score.SentenceTexts.Select(x => (x, e: Readability.FernandezHuerta(x).Value)).Where(x => x.e < MinEase)
+            .OrderBy(x => x.e).Take(3).Select(x => $"\"{x.x}\" (ease {x.e:0})");
+        var ease = score.Value.ToString("0", CultureInfo.InvariantCulture);
+        if (score.Value < MinEase)
+        {
+            Error(f, "readability", s.Source, $"es: Fernández-Huerta ease {ease} is below {MinEase}; hardest sentences: {string.Join("; ", hardest)}", path);
+        }
+        else if (score.Value < TargetEase)
+        {
+            Warning(f, "readability-target", s.Source, $"es: Fernández-Huerta ease {ease} is below the target of {TargetEase}", path);
+        }
+    }
+
+    private static void LongSentences(StepDefinition s, Readability.Score score, string path, string locale, List<LintFinding> f)
+    {
+        foreach (var sentence in score.SentenceTexts.Where(x => Readability.Words(x).Count > MaxSentenceWords))
+        {
+            Error(f, "long-sentence", s.Source, $"{locale}: a sentence of {Readability.Words(sentence).Count} words (at most {MaxSentenceWords}): \"{sentence}\"", path);
+        }
+    }
+
+    private static string Name(StepType type) => type.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// Possible moves between steps, by list position. Without a jump a step leads to the next position; a step
+    /// with a <c>when</c> may be skipped, so a move to it also reaches whatever follows it. Position
+    /// <c>Steps.Length</c> is the end.
+    /// </summary>
+    private sealed class StepGraph
+    {
+        private readonly WorkflowDefinition _d;
+        private readonly List<int>[] _edges;
+
+        public StepGraph(WorkflowDefinition d)
+        {
+            _d = d;
+            _edges = new List<int>[d.Steps.Length];
+            for (var i = 0; i < d.Steps.Length; i++)
+            {
+                var s = d.Steps[i];
+                var targets = new List<int>();
+                var plain = s.Next is null ? i + 1 : Index(s.Next);
+                if (s.Type == StepType.Choice && s.Options.Any(o => o.Next is not null))
+                {
+                    foreach (var o in s.Options) targets.AddRange(Landing(o.Next is null ? plain : Index(o.Next)));
+                }
+                else
+                {
+                    targets.AddRange(Landing(plain));
+                }
+                // A decision may end the consent (declined): that is a way out of any loop.
+                if (s.Type == StepType.Decision) targets.Add(d.Steps.Length);
+                _edges[i] = targets;
+            }
+        }
+
+        private int Index(string id) => _d.Steps.IndexOf(_d.FindStep(id)!);
+
+        // Landing on a position may skip it and the conditional steps after it.
+        private IEnumerable<int> Landing(int position)
+        {
+            for (var p = position; p <= _d.Steps.Length; p++)
+            {
+                yield return p;
+                if (p == _d.Steps.Length || _d.Steps[p].When is null) yield break;
+            }
+        }
+
+        public HashSet<int> ReachableFrom(int start, Func<int, bool>? stopAt)
+        {
+            var seen = new HashSet<int>();
+            var queue = new Queue<int>(Landing(start));
+            while (queue.TryDequeue(out var p))
+            {
+                if (p >= _d.Steps.Length || !seen.Add(p)) continue;
+                if (stopAt?.Invoke(p) == true) continue;
+                foreach (var t in _edges[p]) queue.Enqueue(t);
+            }
+            return seen;
+        }
+
+        public bool CanFinish(int from)
+        {
+            var seen = new HashSet<int>();
+            var queue = new Queue<int>([from]);
+            while (queue.TryDequeue(out var p))
+            {
+                if (p >= _d.Steps.Length) return true;
+                if (!seen.Add(p)) continue;
+                foreach (var t in _edges[p]) queue.Enqueue(t);
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,384 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using System.Xml;
+using Consent.Workflows.Definitions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Consent.Workflows.Loading;
+
+/// <summary>A problem found while reading a definition, named by file, line and field path.</summary>
+public sealed record LoadError(string File, int Line, string Path, string Message)
+{
+    public override string ToString() => $"{File}:{Line}: {Path}: {Message}";
+}
+
+public sealed record LoadResult(WorkflowDefinition? Definition, ImmutableArray<LoadError> Errors)
+{
+    public bool Succeeded => Definition is not null && Errors.IsEmpty;
+}
+
+/// <summary>
+/// Reads one workflow version from YAML. Every problem is collected, not just the first, so an author fixes a
+/// file in one pass; unknown keys are errors because a misspelt setting silently ignored is a wrong consent.
+/// </summary>
+public static partial class WorkflowLoader
+{
+    public static LoadResult LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new LoadResult(null, [new LoadError(path, 0, "", $"cannot read the file: {ex.Message}")]);
+        }
+        return Parse(text, path);
+    }
+
+    public static LoadResult Parse(string yaml, string sourceName)
+    {
+        var reader = new Reader(sourceName);
+        YamlNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        }
+        catch (YamlException ex)
+        {
+            return new LoadResult(null, [new LoadError(sourceName, (int)ex.Start.Line, "", $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}")]);
+        }
+        if (root is not YamlMappingNode map)
+        {
+            return new LoadResult(null, [new LoadError(sourceName, root is null ? 1 : Line(root), "", "the file must hold one mapping with id, version, locales, title, settings and steps")]);
+        }
+        var definition = reader.Definition(map);
+        return reader.Errors.Count == 0 && definition is not null
+            ? new LoadResult(definition with { ContentHash = ContentHash.Of(definition) }, [])
+            : new LoadResult(null, [.. reader.Errors]);
+    }
+
+    internal static int Line(YamlNode node) => (int)node.Start.Line;
+
+    [GeneratedRegex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    internal static partial Regex IdPattern();
+
+    [GeneratedRegex("^[a-z]{2}(-[A-Z]{2})?$")]
+    private static partial Regex LocalePattern();
+
+    private sealed class Reader(string file)
+    {
+        private static readonly string[] TopKeys = ["id", "version", "locales", "defaultLocale", "title", "settings", "steps"];
+        private static readonly string[] SettingKeys = ["countersign", "witness", "coolingOff", "validity", "reaffirmation", "acceptedEarlierVersions", "quizAttempts", "reminderAfter", "tabletTokenLifetime"];
+        private static readonly string[] StepKeys = ["id", "type", "title", "body", "elements", "patientFacing", "next", "when", "options", "correct", "explanation", "maxAttempts", "signerRoles", "statement", "claimsAllowed"];
+        private static readonly string[] OptionKeys = ["id", "label", "next"];
+        private static readonly string[] WhenKeys = ["step", "anyOf"];
+        private static readonly string[] AllowanceKeys = ["rule", "source"];
+
+        public List<LoadError> Errors { get; } = [];
+
+        private SourceLocation At(YamlNode node, string path) => new(file, Line(node), path);
+
+        private void Error(YamlNode node, string path, string message) => Errors.Add(new LoadError(file, Line(node), path, message));
+
+        public WorkflowDefinition? Definition(YamlMappingNode map)
+        {
+            Known(map, "", TopKeys);
+            var id = Id(map, "id", "", required: true);
+            var version = Int(map, "version", "", min: 1, max: 10_000) ?? 0;
+            var locales = Strings(map, "locales", "", required: true);
+            foreach (var (locale, i) in locales.Select((l, i) => (l, i)))
+            {
+                if (!LocalePattern().IsMatch(locale)) Error(Node(map, "locales")!, $"locales[{i}]", $"'{locale}' is not a locale code such as en or es");
+            }
+            var defaultLocale = Str(map, "defaultLocale", "", required: false) ?? locales.FirstOrDefault() ?? "en";
+            if (locales.Length > 0 && !locales.Contains(defaultLocale)) Error(Node(map, "defaultLocale")!, "defaultLocale", $"'{defaultLocale}' is not one of the locales");
+            var title = Localized(map, "title", "", required: true);
+            var settings = Map(map, "settings", "", required: true) is { } s ? Settings(s) : null;
+            var steps = ImmutableArray.CreateBuilder<StepDefinition>();
+            if (Node(map, "steps") is YamlSequenceNode seq)
+            {
+                for (var i = 0; i < seq.Children.Count; i++)
+                {
+                    if (Step(seq.Children[i], $"steps[{i}]") is { } step) steps.Add(step);
+                }
+                if (seq.Children.Count == 0) Error(seq, "steps", "a workflow needs at least one step");
+            }
+            else
+            {
+                Missing(map, "steps", "", Node(map, "steps"), "a list of steps");
+            }
+            return id is null || settings is null
+                ? null
+                : new WorkflowDefinition(id, version, title, locales, defaultLocale, settings, steps.ToImmutable(), "", At(map, ""));
+        }
+
+        private WorkflowSettings Settings(YamlMappingNode map)
+        {
+            const string p = "settings";
+            Known(map, p, SettingKeys);
+            return new WorkflowSettings(
+                Bool(map, "countersign", p) ?? false,
+                Bool(map, "witness", p) ?? false,
+                Duration(map, "coolingOff", p) ?? TimeSpan.Zero,
+                Duration(map, "validity", p, required: true) ?? TimeSpan.Zero,
+                Duration(map, "reaffirmation", p) is { } window ? new ReaffirmationSettings(window) : null,
+                Node(map, "acceptedEarlierVersions") is null ? [] : [.. IntList(map, "acceptedEarlierVersions", p)],
+                Int(map, "quizAttempts", p, min: 1, max: 10) ?? 3,
+                Duration(map, "reminderAfter", p) ?? TimeSpan.FromHours(2),
+                Duration(map, "tabletTokenLifetime", p) ?? TimeSpan.FromHours(4));
+        }
+
+        private StepDefinition? Step(YamlNode node, string path)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, path, "a step must be a mapping with at least id and type");
+                return null;
+            }
+            Known(map, path, StepKeys);
+            var id = Id(map, "id", path, required: true);
+            var typeText = Str(map, "type", path, required: true);
+            StepType? type = typeText is null ? null : typeText switch
+            {
+                "explain" => StepType.Explain,
+                "risk" => StepType.Risk,
+                "quiz" => StepType.Quiz,
+                "choice" => StepType.Choice,
+                "provision" => StepType.Provision,
+                "decision" => StepType.Decision,
+                "signature" => StepType.Signature,
+                _ => null,
+            };
+            if (typeText is not null && type is null)
+            {
+                Error(Node(map, "type")!, $"{path}.type", $"unknown step type '{typeText}' (explain, risk, quiz, choice, provision, decision or signature)");
+            }
+            var options = ImmutableArray.CreateBuilder<StepOption>();
+            if (Node(map, "options") is YamlSequenceNode optionNodes)
+            {
+                for (var i = 0; i < optionNodes.Children.Count; i++)
+                {
+                    if (Option(optionNodes.Children[i], $"{path}.options[{i}]") is { } option) options.Add(option);
+                }
+            }
+            else if (Node(map, "options") is { } bad)
+            {
+                Error(bad, $"{path}.options", "options must be a list");
+            }
+            if (type is StepType.Quiz or StepType.Choice && Node(map, "options") is null)
+            {
+                Error(map, $"{path}.options", $"a {typeText} step needs options");
+            }
+            var signerRoles = ImmutableArray.CreateBuilder<SignerRole>();
+            foreach (var (role, i) in Strings(map, "signerRoles", path, required: type == StepType.Signature).Select((r, i) => (r, i)))
+            {
+                switch (role)
+                {
+                    case "patient": signerRoles.Add(SignerRole.Patient); break;
+                    case "representative": signerRoles.Add(SignerRole.Representative); break;
+                    case "witness": signerRoles.Add(SignerRole.Witness); break;
+                    default: Error(Node(map, "signerRoles")!, $"{path}.signerRoles[{i}]", $"unknown signer role '{role}' (patient, representative or witness)"); break;
+                }
+            }
+            StepCondition? when = null;
+            if (Map(map, "when", path, required: false) is { } whenMap)
+            {
+                Known(whenMap, $"{path}.when", WhenKeys);
+                var stepRef = Str(whenMap, "step", $"{path}.when", required: true);
+                var anyOf = Strings(whenMap, "anyOf", $"{path}.when", required: true);
+                if (stepRef is not null) when = new StepCondition(stepRef, anyOf);
+            }
+            var allowances = ImmutableArray.CreateBuilder<ClaimAllowance>();
+            if (Node(map, "claimsAllowed") is YamlSequenceNode allowanceNodes)
+            {
+                for (var i = 0; i < allowanceNodes.Children.Count; i++)
+                {
+                    var p = $"{path}.claimsAllowed[{i}]";
+                    if (allowanceNodes.Children[i] is not YamlMappingNode a) { Error(allowanceNodes.Children[i], p, "must be a mapping with rule and source"); continue; }
+                    Known(a, p, AllowanceKeys);
+                    var rule = Str(a, "rule", p, required: true);
+                    var source = Str(a, "source", p, required: true);
+                    if (rule is not null && source is not null) allowances.Add(new ClaimAllowance(rule, source));
+                }
+            }
+            if (id is null || type is null) return null;
+            return new StepDefinition(
+                id, type.Value,
+                Localized(map, "title", path, required: true),
+                Localized(map, "body", path, required: type != StepType.Signature),
+                Strings(map, "elements", path, required: false),
+                Bool(map, "patientFacing", path) ?? true,
+                Id(map, "next", path, required: false),
+                when,
+                options.ToImmutable(),
+                Id(map, "correct", path, required: type == StepType.Quiz),
+                Id(map, "explanation", path, required: false),
+                Int(map, "maxAttempts", path, min: 1, max: 10),
+                signerRoles.ToImmutable(),
+                Localized(map, "statement", path, required: type == StepType.Signature),
+                allowances.ToImmutable(),
+                At(map, path));
+        }
+
+        private StepOption? Option(YamlNode node, string path)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, path, "an option must be a mapping with id and label");
+                return null;
+            }
+            Known(map, path, OptionKeys);
+            var id = Id(map, "id", path, required: true);
+            var label = Localized(map, "label", path, required: true);
+            return id is null ? null : new StepOption(id, label, Id(map, "next", path, required: false), At(map, path));
+        }
+
+        private static YamlNode? Node(YamlMappingNode map, string key) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+        private void Known(YamlMappingNode map, string path, string[] keys)
+        {
+            foreach (var key in map.Children.Keys)
+            {
+                var name = (key as YamlScalarNode)?.Value ?? "";
+                if (!keys.Contains(name, StringComparer.Ordinal))
+                {
+                    Error(key, Join(path, name), $"unknown field '{name}' (expected one of: {string.Join(", ", keys)})");
+                }
+            }
+        }
+
+        private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+        private void Missing(YamlMappingNode map, string key, string path, YamlNode? found, string what)
+        {
+            if (found is null) Error(map, Join(path, key), $"required field is missing: {what}");
+            else Error(found, Join(path, key), $"must be {what}");
+        }
+
+        private YamlMappingNode? Map(YamlMappingNode map, string key, string path, bool required)
+        {
+            var node = Node(map, key);
+            if (node is YamlMappingNode m) return m;
+            if (node is not null || required) Missing(map, key, path, node, "a mapping");
+            return null;
+        }
+
+        private string? Str(YamlMappingNode map, string key, string path, bool required)
+        {
+            var node = Node(map, key);
+            if (node is YamlScalarNode { Value: { Length: > 0 } value }) return value;
+            if (node is not null || required) Missing(map, key, path, node, "a non-empty text");
+            return null;
+        }
+
+        private string? Id(YamlMappingNode map, string key, string path, bool required)
+        {
+            var value = Str(map, key, path, required);
+            if (value is not null && !IdPattern().IsMatch(value))
+            {
+                Error(Node(map, key)!, Join(path, key), $"'{value}' is not an id: use lowercase letters, digits and '-' (e.g. risk-headache)");
+                return null;
+            }
+            return value;
+        }
+
+        private int? Int(YamlMappingNode map, string key, string path, int min, int max, bool required = false)
+        {
+            var node = Node(map, key);
+            if (node is YamlScalarNode { Value: { } text } && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            {
+                return value;
+            }
+            if (node is not null || required) Missing(map, key, path, node, $"a whole number from {min} to {max}");
+            return null;
+        }
+
+        private ImmutableArray<int> IntList(YamlMappingNode map, string key, string path)
+        {
+            var result = ImmutableArray.CreateBuilder<int>();
+            if (Node(map, key) is YamlSequenceNode seq)
+            {
+                for (var i = 0; i < seq.Children.Count; i++)
+                {
+                    if (seq.Children[i] is YamlScalarNode { Value: { } text } && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= 1) result.Add(v);
+                    else Error(seq.Children[i], $"{Join(path, key)}[{i}]", "must be a version number");
+                }
+            }
+            else
+            {
+                Missing(map, key, path, Node(map, key), "a list of version numbers");
+            }
+            return result.ToImmutable();
+        }
+
+        private bool? Bool(YamlMappingNode map, string key, string path)
+        {
+            var node = Node(map, key);
+            if (node is YamlScalarNode { Value: "true" or "false" } scalar) return scalar.Value == "true";
+            if (node is not null) Missing(map, key, path, node, "true or false");
+            return null;
+        }
+
+        private TimeSpan? Duration(YamlMappingNode map, string key, string path, bool required = false)
+        {
+            var node = Node(map, key);
+            if (node is YamlScalarNode { Value: { Length: > 0 } text })
+            {
+                try
+                {
+                    var span = XmlConvert.ToTimeSpan(text);
+                    if (span >= TimeSpan.Zero) return span;
+                }
+                catch (FormatException)
+                {
+                }
+                Error(node, Join(path, key), $"'{text}' is not an ISO-8601 duration such as PT24H or P90D");
+                return null;
+            }
+            if (node is not null || required) Missing(map, key, path, node, "an ISO-8601 duration such as PT24H or P90D");
+            return null;
+        }
+
+        private ImmutableArray<string> Strings(YamlMappingNode map, string key, string path, bool required)
+        {
+            var node = Node(map, key);
+            if (node is YamlSequenceNode seq)
+            {
+                var result = ImmutableArray.CreateBuilder<string>();
+                for (var i = 0; i < seq.Children.Count; i++)
+                {
+                    if (seq.Children[i] is YamlScalarNode { Value: { Length: > 0 } v }) result.Add(v);
+                    else Error(seq.Children[i], $"{Join(path, key)}[{i}]", "must be a text");
+                }
+                return result.ToImmutable();
+            }
+            if (node is not null || required) Missing(map, key, path, node, "a list");
+            return [];
+        }
+
+        private LocalizedText Localized(YamlMappingNode map, string key, string path, bool required)
+        {
+            var node = Node(map, key);
+            if (node is YamlMappingNode texts)
+            {
+                var result = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                foreach (var (localeNode, textNode) in texts.Children)
+                {
+                    var locale = (localeNode as YamlScalarNode)?.Value ?? "";
+                    if (textNode is YamlScalarNode { Value: { } text } && !string.IsNullOrWhiteSpace(text)) result[locale] = text.Trim();
+                    else Error(textNode, $"{Join(path, key)}.{locale}", "must be a non-empty text");
+                }
+                return new LocalizedText(result.ToImmutable());
+            }
+            if (node is not null || required) Missing(map, key, path, node, "texts per locale, e.g. { en: ..., es: ... }");
+            return LocalizedText.Empty;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+namespace Consent.Workflows.Runtime;
+
+// What a person (or the clock) asks of a consent. Fields are nullable so that input read from a request reaches
+// the runtime as it was sent and every rejection can name the field at fault.
+
+public abstract record ConsentCommand;
+
+public sealed record StartConsent(string Locale, Representative? Representative);
+
+public sealed record SubmitStep(string StepId, StepInput Input) : ConsentCommand;
+
+public sealed record RaiseQuestion(string? Text) : ConsentCommand;
+
+public sealed record ResumeAfterDiscussion(string? Note) : ConsentCommand;
+
+public sealed record GoToDecision : ConsentCommand;
+
+public sealed record Countersign(string? ClinicianName, bool? Attestation) : ConsentCommand;
+
+public sealed record Reaffirm(bool? Confirmed) : ConsentCommand;
+
+public sealed record Withdraw(string? ReasonCode) : ConsentCommand;
+
+/// <summary>The clock: expiry, end of cooling-off, reminders.</summary>
+public sealed record Tick : ConsentCommand;
+
+public sealed record Supersede(int ToVersion) : ConsentCommand;
+
+/// <summary>The input of a step, by step type (shared/api-contract.md, StepInput).</summary>
+public abstract record StepInput;
+
+public sealed record ExplainInput(bool? Acknowledged) : StepInput;
+
+public sealed record RiskInput(bool? Acknowledged, string? Initials) : StepInput;
+
+public sealed record QuizInput(string? Answer) : StepInput;
+
+public sealed record ChoiceInput(string? Option) : StepInput;
+
+public sealed record ProvisionInput(bool? Accept) : StepInput;
+
+public sealed record DecisionInput(bool? Consent) : StepInput;
+
+public sealed record SignatureInput(string? SignerName, string? SignerRole, string? SignatureImage, bool? Intent) : StepInput;

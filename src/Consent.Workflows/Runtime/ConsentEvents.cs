@@ -1,0 +1,65 @@
+namespace Consent.Workflows.Runtime;
+
+// The consent's own history, as stored. Records in the past tense, in the clinic's words; plain values only so
+// that they serialise as they are. A step event names the step that is current next, so the state is rebuilt
+// from the events alone, without the definition.
+
+public abstract record ConsentEvent(DateTimeOffset At);
+
+public sealed record Representative(string Name, string Relationship);
+
+public sealed record ConsentStarted(
+    string WorkflowId, int WorkflowVersion, string ContentHash, string Locale, Representative? Representative,
+    string? FirstStepId, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record SectionRead(string StepId, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record RiskAcknowledged(string StepId, string Initials, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>A wrong answer re-opens the quiz's explanation (<see cref="NextStepId"/>), after which the quiz is asked again.</summary>
+public sealed record QuizAnswered(string StepId, string OptionId, bool Correct, int Attempt, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>The attempt limit was reached: a person must talk with the patient before the quiz is asked again.</summary>
+public sealed record QuizAttemptsExhausted(string StepId, int Attempts, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ChoiceMade(string StepId, string OptionId, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ProvisionAnswered(string StepId, bool Accepted, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>"I do not want to go on": the patient is taken to the decision; <see cref="FromStepId"/> is where they left.</summary>
+public sealed record DecisionRequested(string FromStepId, string DecisionStepId, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record DecisionRecorded(string StepId, bool Consented, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ConsentDeclined(DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>
+/// An electronic signature: who signed in which role, the exact statement shown (and its hash), and the SHA-256
+/// of the drawn signature image, which is stored beside the events.
+/// </summary>
+public sealed record ConsentSigned(
+    string StepId, string SignerRole, string SignerName, string? Relationship, string Statement, string StatementSha256,
+    string SignatureSha256, int SignatureBytes, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record CountersignRequested(DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ConsentCountersigned(string ClinicianName, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ConsentGranted(DateTimeOffset ValidFrom, DateTimeOffset ValidUntil, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record QuestionRaised(string Text, string? StepId, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record DiscussionResumed(string Note, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ConsentReaffirmed(DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ConsentWithdrawn(string ReasonCode, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record CoolingOffEnded(DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ConsentExpired(DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>An unfinished consent has been idle longer than the workflow's reminder time.</summary>
+public sealed record ReminderDue(DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record ConsentSuperseded(int ToVersion, DateTimeOffset At) : ConsentEvent(At);

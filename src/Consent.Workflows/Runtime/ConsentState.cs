@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+
+namespace Consent.Workflows.Runtime;
+
+public sealed record SignatureRecord(string StepId, string SignerRole, string SignerName, string? Relationship, string StatementSha256, string SignatureSha256, DateTimeOffset At);
+
+/// <summary>
+/// An instance of a workflow, pinned to the version and content hash it started on. Rebuilt by folding its
+/// events with <see cref="Evolve"/>; never changed any other way.
+/// </summary>
+public sealed record ConsentState
+{
+    public static readonly ConsentState None = new();
+
+    public bool Started { get; init; }
+    public string WorkflowId { get; init; } = "";
+    public int WorkflowVersion { get; init; }
+    public string ContentHash { get; init; } = "";
+    public string Locale { get; init; } = "";
+    public Representative? Representative { get; init; }
+    public ConsentStatus Status { get; init; } = ConsentStatus.Pending;
+    /// <summary>The bookmark: the step waiting for the patient's input, if any.</summary>
+    public string? CurrentStepId { get; init; }
+    /// <summary>Where the patient goes back to after a re-opened explanation or a decision they were sent to early.</summary>
+    public string? ReturnToStepId { get; init; }
+    public ImmutableHashSet<string> Completed { get; init; } = [];
+    public ImmutableDictionary<string, string> Choices { get; init; } = ImmutableDictionary<string, string>.Empty;
+    public ImmutableDictionary<string, bool> Provisions { get; init; } = ImmutableDictionary<string, bool>.Empty;
+    public ImmutableDictionary<string, string> RiskInitials { get; init; } = ImmutableDictionary<string, string>.Empty;
+    /// <summary>Wrong answers per quiz since the last discussion.</summary>
+    public ImmutableDictionary<string, int> WrongAnswers { get; init; } = ImmutableDictionary<string, int>.Empty;
+    public string? ExhaustedQuizId { get; init; }
+    public bool? Consented { get; init; }
+    public ImmutableList<SignatureRecord> Signatures { get; init; } = [];
+    public string? Countersigner { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset LastActivityAt { get; init; }
+    public DateTimeOffset? GrantedAt { get; init; }
+    public DateTimeOffset? ValidFrom { get; init; }
+    public DateTimeOffset? ValidUntil { get; init; }
+    public bool CoolingOffOver { get; init; }
+    public bool ReminderSent { get; init; }
+    public ImmutableList<DateTimeOffset> Reaffirmations { get; init; } = [];
+    public string? WithdrawalReason { get; init; }
+    public int? SupersededBy { get; init; }
+    public int Version { get; init; }
+
+    public ConsentState Evolve(ConsentEvent e)
+    {
+        var next = Apply(e) with { Version = Version + 1 };
+        return e is ReminderDue or CoolingOffEnded or ConsentExpired ? next : next with { LastActivityAt = e.At };
+    }
+
+    public static ConsentState Replay(IEnumerable<ConsentEvent> events) => events.Aggregate(None, (state, e) => state.Evolve(e));
+
+    private ConsentState Apply(ConsentEvent e) => e switch
+    {
+        ConsentStarted s => this with
+        {
+            Started = true, WorkflowId = s.WorkflowId, WorkflowVersion = s.WorkflowVersion, ContentHash = s.ContentHash,
+            Locale = s.Locale, Representative = s.Representative, CurrentStepId = s.FirstStepId, CreatedAt = s.At,
+        },
+        SectionRead r => Step(r.StepId, r.NextStepId) with { ReturnToStepId = r.NextStepId == ReturnToStepId ? null : ReturnToStepId },
+        RiskAcknowledged r => Step(r.StepId, r.NextStepId) with { RiskInitials = RiskInitials.SetItem(r.StepId, r.Initials) },
+        QuizAnswered { Correct: true } q => Step(q.StepId, q.NextStepId) with { WrongAnswers = WrongAnswers.Remove(q.StepId) },
+        QuizAnswered q => this with
+        {
+            Status = ConsentStatus.InProgress, CurrentStepId = q.NextStepId, ReturnToStepId = q.StepId,
+            WrongAnswers = WrongAnswers.SetItem(q.StepId, WrongAnswers.GetValueOrDefault(q.StepId) + 1),
+        },
+        QuizAttemptsExhausted x => this with { Status = ConsentStatus.NeedsDiscussion, ExhaustedQuizId = x.StepId },
+        ChoiceMade c => Step(c.StepId, c.NextStepId) with { Choices = Choices.SetItem(c.StepId, c.OptionId) },
+        ProvisionAnswered p => Step(p.StepId, p.NextStepId) with { Provisions = Provisions.SetItem(p.StepId, p.Accepted) },
+        DecisionRequested d => this with { Status = ConsentStatus.InProgress, CurrentStepId = d.DecisionStepId, ReturnToStepId = d.FromStepId },
+        DecisionRecorded d => Step(d.StepId, d.NextStepId) with { Consented = d.Consented, ReturnToStepId = null },
+        ConsentDeclined => this with { Status = ConsentStatus.Declined, CurrentStepId = null },
+        ConsentSigned s => Step(s.StepId, s.NextStepId) with
+        {
+            Signatures = Signatures.Add(new SignatureRecord(s.StepId, s.SignerRole, s.SignerName, s.Relationship, s.StatementSha256, s.SignatureSha256, s.At)),
+        },
+        CountersignRequested => this with { Status = ConsentStatus.AwaitingCountersign, CurrentStepId = null },
+        ConsentCountersigned c => this with { Countersigner = c.ClinicianName },
+        ConsentGranted g => this with { Status = ConsentStatus.Granted, CurrentStepId = null, GrantedAt = g.At, ValidFrom = g.ValidFrom, ValidUntil = g.ValidUntil },
+        QuestionRaised => this with { Status = ConsentStatus.NeedsDiscussion },
+        DiscussionResumed => this with
+        {
+            Status = ConsentStatus.InProgress,
+            WrongAnswers = ExhaustedQuizId is { } quiz ? WrongAnswers.Remove(quiz) : WrongAnswers,
+            ExhaustedQuizId = null,
+        },
+        ConsentReaffirmed r => this with { Reaffirmations = Reaffirmations.Add(r.At) },
+        ConsentWithdrawn w => this with { Status = ConsentStatus.Withdrawn, CurrentStepId = null, WithdrawalReason = w.ReasonCode },
+        CoolingOffEnded => this with { CoolingOffOver = true },
+        ConsentExpired => this with { Status = ConsentStatus.Expired },
+        ReminderDue => this with { ReminderSent = true },
+        ConsentSuperseded s => this with { Status = ConsentStatus.Superseded, SupersededBy = s.ToVersion },
+        _ => throw new ArgumentException($"Unknown consent event {e.GetType().Name}", nameof(e)),
+    };
+
+    private ConsentState Step(string stepId, string? nextStepId) => this with
+    {
+        Status = Status == ConsentStatus.Pending ? ConsentStatus.InProgress : Status,
+        Completed = Completed.Add(stepId),
+        CurrentStepId = nextStepId,
+    };
+}

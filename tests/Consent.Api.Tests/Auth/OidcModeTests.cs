@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Consent.Api.Auth;
+using Consent.Api.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Consent.Api.Tests.Auth;
+
+/// <summary>
+/// Production mode is configuration only: point Auth:Authority at an OpenID Connect authority and the service
+/// validates its tokens. The authority here is a real HTTP server publishing discovery and signing keys.
+/// </summary>
+public sealed class OidcModeTests : IAsyncLifetime
+{
+    private readonly RSA _rsa = RSA.Create(2048);
+    private WebApplication? _authority;
+    private string _issuer = "";
+    private ApiFactory? _api;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _authority = builder.Build();
+        var parameters = _rsa.ExportParameters(false);
+        _authority.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = _issuer,
+            ["jwks_uri"] = _issuer + "/jwks",
+            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+        }));
+        _authority.MapGet("/jwks", () => Results.Json(new
+        {
+            keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = "oidc-test", n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent) } },
+        }));
+        await _authority.StartAsync();
+        _issuer = _authority.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        _api = new ApiFactory(new Dictionary<string, string?>
+        {
+            ["Auth:Mode"] = "Oidc",
+            ["Auth:Authority"] = _issuer,
+            ["Auth:Audience"] = "consent",
+            ["Auth:RequireHttpsMetadata"] = "false",
+            ["Auth:RoleClaim"] = "roles",
+            ["Auth:ClinicClaim"] = "tenant",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_api is not null) await _api.DisposeAsync();
+        if (_authority is not null) await _authority.DisposeAsync();
+        _rsa.Dispose();
+    }
+
+    [Fact]
+    public async Task A_token_from_the_configured_authority_is_accepted_with_its_own_claim_names()
+    {
+        var token = AuthorityToken(audience: "consent", new Claim("sub", "oidc-user"), new Claim("roles", "coordinator"), new Claim("tenant", "north"));
+
+        var response = await Get("/api/workflows", token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var me = await (await Get("/api/me", token)).Content.ReadAsStringAsync();
+        me.ShouldContain("\"clinic\":\"north\"");
+    }
+
+    [Fact]
+    public async Task A_local_token_is_refused_in_oidc_mode()
+    {
+        var local = LocalTokens.Create(_api!.SigningKey, "x", StaffRoles.Admin, "demo", TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+        (await Get("/api/me", local)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task An_authority_token_for_another_audience_is_refused()
+    {
+        var token = AuthorityToken(audience: "other", new Claim("sub", "x"), new Claim("roles", "admin"), new Claim("tenant", "north"));
+        (await Get("/api/me", token)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task An_authority_token_with_the_wrong_role_gets_403()
+    {
+        var token = AuthorityToken(audience: "consent", new Claim("sub", "x"), new Claim("roles", "integration"), new Claim("tenant", "north"));
+        (await Get("/api/workflows", token)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    private string AuthorityToken(string audience, params Claim[] claims) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = _issuer,
+            Audience = audience,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            Subject = new ClaimsIdentity(claims),
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(_rsa) { KeyId = "oidc-test" }, SecurityAlgorithms.RsaSha256),
+        });
+
+    private async Task<HttpResponseMessage> Get(string path, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await _api!.CreateClient().SendAsync(request);
+    }
+}

@@ -1,0 +1,32 @@
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Linting;
+using Consent.Workflows.Loading;
+
+namespace Consent.Workflows.Tests.Support;
+
+/// <summary>The workflows this repository ships, loaded from <c>workflows/</c> as the service loads them.</summary>
+public static class Shipped
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string WorkflowsRoot => Path.Combine(RepoRoot, "workflows");
+
+    private static readonly Lazy<WorkflowCatalog> Catalog = new(() => WorkflowCatalog.LoadDirectory(WorkflowsRoot));
+
+    public static WorkflowCatalog All => Catalog.Value;
+
+    public static WorkflowDefinition StemCellMs => All.Find("stem-cell-ms", 1) ?? throw new InvalidOperationException("stem-cell-ms v1 is missing");
+
+    public static WorkflowDefinition LumbarPuncture => All.Find("lumbar-puncture", 1) ?? throw new InvalidOperationException("lumbar-puncture v1 is missing");
+
+    public static ClaimRules ClaimRules { get; } = ClaimRules.LoadDirectory(Path.Combine(FindRepoRoot(), "workflows", "claims"));
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Consent.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("Consent.sln not found above " + AppContext.BaseDirectory);
+    }
+}

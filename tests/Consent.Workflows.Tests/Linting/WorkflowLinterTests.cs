@@ -1,0 +1,226 @@
+using Consent.Workflows.Linting;
+using Consent.Workflows.Tests.Support;
+
+namespace Consent.Workflows.Tests.Linting;
+
+public sealed class WorkflowLinterTests
+{
+    // Inserted into a YAML flow mapping, where a comma would otherwise end the text.
+    private static string Quoted(string text) => $"\"{text}\"";
+
+    private static LintReport Lint(string yaml) => WorkflowLinter.LintYaml(yaml, "test.yaml", Shipped.ClaimRules);
+
+    private static void ShouldFail(string yaml, string code, string? pathPart = null)
+    {
+        var report = Lint(yaml);
+        var errors = report.Errors.ToList();
+        errors.ShouldContain(f => f.Code == code && (pathPart == null || f.Path.Contains(pathPart)), $"expected {code}; got: {string.Join(" | ", report.Findings)}");
+        report.Valid.ShouldBeFalse();
+        errors.First(f => f.Code == code).Line.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public void The_minimal_definition_lints_clean() => Lint(Minimal.Yaml).Findings.ShouldBeEmpty();
+
+    [Fact]
+    public void Shipped_workflows_lint_clean()
+    {
+        Shipped.All.Errors.ShouldBeEmpty();
+        Shipped.All.All.Select(d => d.Id).ShouldBe(["lumbar-puncture", "stem-cell-ms"], ignoreOrder: true);
+        foreach (var d in Shipped.All.All)
+        {
+            var report = WorkflowLinter.Lint(d, Shipped.ClaimRules);
+            report.Findings.Where(f => f.Severity != LintSeverity.Info).ShouldBeEmpty($"{d.Id}: {string.Join(" | ", report.Findings)}");
+        }
+    }
+
+    [Fact]
+    public void An_unreachable_step_is_an_error() =>
+        ShouldFail(Minimal.With("  - id: risk-a\n", "  - id: risk-a\n    next: quiz\n").Replace("  - id: quiz\n", "  - id: lost\n    type: explain\n    title: { en: Lost, es: Perdido }\n    body: { en: Nobody reads this., es: Nadie lee esto. }\n  - id: quiz\n", StringComparison.Ordinal)
+            .Replace("  - id: route\n    type: choice\n", "  - id: route\n    type: choice\n    next: quiz\n", StringComparison.Ordinal), "unreachable-step", "steps[3]");
+
+    [Fact]
+    public void A_branch_to_an_unknown_step_is_an_error() =>
+        ShouldFail(Minimal.With("      - id: b\n        label:", "      - id: b\n        next: nowhere\n        label:"), "unknown-step", "options[1].next");
+
+    [Fact]
+    public void A_loop_with_no_exit_is_an_error() =>
+        ShouldFail(Minimal.With("  - id: photos\n    type: provision\n", "  - id: photos\n    type: provision\n    next: intro\n"), "loop-without-exit");
+
+    [Fact]
+    public void A_loop_that_can_leave_through_a_choice_is_allowed()
+    {
+        var yaml = Minimal.With("      - id: a\n        label:", "      - id: a\n        next: intro\n        label:");
+        Lint(yaml).Errors.ShouldNotContain(f => f.Code == "loop-without-exit");
+    }
+
+    [Fact]
+    public void A_workflow_without_a_decision_is_an_error() =>
+        ShouldFail(Minimal.With("    type: decision\n", "    type: explain\n"), "no-decision");
+
+    [Fact]
+    public void A_workflow_without_a_signature_is_an_error() =>
+        ShouldFail(Minimal.With("    type: signature\n    signerRoles: [patient]\n", "    type: explain\n    body: { en: Thanks., es: Gracias. }\n")
+            .Replace("    statement: { en: I agree., es: Estoy de acuerdo. }\n", "", StringComparison.Ordinal), "no-signature");
+
+    [Fact]
+    public void A_signature_reachable_before_the_decision_is_an_error() =>
+        ShouldFail(Minimal.With("  - id: photos\n    type: provision\n", "  - id: photos\n    type: provision\n    next: signature\n"), "signature-before-decision");
+
+    [Fact]
+    public void Quiz_without_its_explanation_is_an_error() =>
+        ShouldFail(Minimal.With("    explanation: intro\n", ""), "quiz-without-explanation");
+
+    [Fact]
+    public void A_quiz_whose_explanation_is_not_an_explain_step_is_an_error() =>
+        ShouldFail(Minimal.With("    explanation: intro\n", "    explanation: photos\n"), "quiz-without-explanation");
+
+    [Fact]
+    public void A_quiz_whose_correct_answer_is_not_an_option_is_an_error() =>
+        ShouldFail(Minimal.With("    correct: right\n", "    correct: maybe\n"), "quiz-without-answer");
+
+    [Fact]
+    public void Duplicated_step_ids_are_an_error() =>
+        ShouldFail(Minimal.With("  - id: photos\n", "  - id: quiz\n"), "duplicate-id");
+
+    [Fact]
+    public void Duplicated_option_ids_are_an_error() =>
+        ShouldFail(Minimal.With("      - id: b\n        label:", "      - id: a\n        label:"), "duplicate-id");
+
+    [Fact]
+    public void A_text_missing_a_locale_is_an_error_naming_the_field() =>
+        ShouldFail(Minimal.With("body: { en: Your arm may hurt., es: Le puede doler el brazo. }", "body: { en: Your arm may hurt. }"), "missing-locale", "steps[2].body");
+
+    [Fact]
+    public void Cooling_off_longer_than_validity_is_an_error() =>
+        ShouldFail(Minimal.With("coolingOff: PT1H", "coolingOff: P31D"), "cooling-off-exceeds-validity", "settings.coolingOff");
+
+    [Fact]
+    public void A_required_witness_without_a_witness_signature_is_an_error() =>
+        ShouldFail(Minimal.With("  countersign: false\n", "  countersign: false\n  witness: true\n"), "witness-without-signature");
+
+    [Fact]
+    public void A_missing_disclosure_element_is_an_error_naming_it()
+    {
+        var yaml = Minimal.With(" injury_compensation,", "");
+        ShouldFail(yaml, "missing-element");
+        Lint(yaml).Errors.Single(f => f.Code == "missing-element").Message.ShouldContain("injury_compensation");
+    }
+
+    [Fact]
+    public void An_unknown_disclosure_element_is_an_error() =>
+        ShouldFail(Minimal.With("elements: [key_information,", "elements: [key_information, magic,"), "unknown-element");
+
+    [Fact]
+    public void Key_information_must_come_first() =>
+        ShouldFail(Minimal.With("elements: [key_information, purpose,", "elements: [purpose,")
+            .Replace("    title: { en: Pick one, es: Elija una }\n", "    elements: [key_information]\n    title: { en: Pick one, es: Elija una }\n", StringComparison.Ordinal), "key-information-not-first");
+
+    [Fact]
+    public void When_on_a_step_that_is_not_a_choice_is_an_error() =>
+        ShouldFail(Minimal.With("when: { step: route, anyOf: [a] }", "when: { step: intro, anyOf: [a] }"), "when-not-choice");
+
+    [Fact]
+    public void A_choice_with_one_option_is_an_error() =>
+        ShouldFail(Minimal.With("      - id: b\n        label: { en: Way B, es: Forma B }\n", ""), "too-few-options");
+
+    [Theory]
+    [InlineData("This will cure your MS.", "claim-cure")]
+    [InlineData("Results are guaranteed.", "claim-guaranteed")]
+    [InlineData("There are no side effects.", "claim-no-side-effects")]
+    [InlineData("Our lab is FDA registered.", "claim-fda-approved")]
+    [InlineData("The cells are approved by the FDA.", "claim-fda-approved")]
+    [InlineData("It is 100% safe.", "claim-completely-safe")]
+    [InlineData("It is a proven treatment.", "claim-proven")]
+    [InlineData("People call it a miracle.", "claim-miracle")]
+    [InlineData("The procedure is risk-free.", "claim-risk-free")]
+    public void Misleading_claims_in_english_are_errors(string sentence, string code) =>
+        ShouldFail(Minimal.With("This is a short test. It is safe to read.", Quoted(sentence)), code, "steps[0].body");
+
+    [Theory]
+    [InlineData("Esto va a curar su EM.", "claim-cure")]
+    [InlineData("El resultado está garantizado.", "claim-guaranteed")]
+    [InlineData("Es un tratamiento sin efectos secundarios.", "claim-no-side-effects")]
+    [InlineData("Las células están aprobadas por la FDA.", "claim-fda-approved")]
+    [InlineData("Es 100% seguro.", "claim-completely-safe")]
+    [InlineData("Es un tratamiento comprobado.", "claim-proven")]
+    [InlineData("Es un milagro.", "claim-miracle")]
+    public void Misleading_claims_in_spanish_are_errors(string sentence, string code) =>
+        ShouldFail(Minimal.With("Esta es una prueba corta. Se puede leer.", Quoted(sentence)), code, "steps[0].body");
+
+    [Theory]
+    [InlineData("This is not a cure.")]
+    [InlineData("It has not been proven to help.")]
+    [InlineData("It is not approved by the FDA.")]
+    [InlineData("There is no cure for MS.")]
+    [InlineData("Nothing here is guaranteed, and it isn't proven.")]
+    public void Negated_claims_are_allowed(string sentence) =>
+        Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(sentence))).Errors.ShouldBeEmpty();
+
+    [Theory]
+    [InlineData("No es una cura.")]
+    [InlineData("No está aprobado por la FDA.")]
+    [InlineData("No se ha comprobado que ayude.")]
+    public void Negated_spanish_claims_are_allowed(string sentence) =>
+        Lint(Minimal.With("Esta es una prueba corta. Se puede leer.", Quoted(sentence))).Errors.ShouldBeEmpty();
+
+    [Fact]
+    public void A_claim_that_is_true_and_sourced_may_be_allowed_for_one_step()
+    {
+        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is FDA approved for this use.")
+            .Replace("Esta es una prueba corta. Se puede leer.", "El medicamento está aprobado por la FDA para este uso.", StringComparison.Ordinal)
+            .Replace("    title: { en: About the test, es: Sobre la prueba }\n", "    title: { en: About the test, es: Sobre la prueba }\n    claimsAllowed: [{ rule: fda-approved, source: \"FDA label, 2024\" }]\n", StringComparison.Ordinal);
+        Lint(yaml).Errors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_section_above_grade_10_is_an_error_listing_its_hardest_sentences()
+    {
+        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Immunomodulatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
+        var report = Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(hard)));
+        var finding = report.Errors.Single(f => f.Code == "readability");
+        finding.Path.ShouldBe("steps[0].body");
+        finding.Message.ShouldContain("Intrathecal administration");
+    }
+
+    [Fact]
+    public void A_hard_spanish_section_is_an_error_by_the_fernandez_huerta_measure()
+    {
+        const string hard = "La administración intratecal de células estromales mesenquimales autólogas requiere una evaluación neurológica exhaustiva. Las consecuencias inmunomoduladoras permanecen insuficientemente caracterizadas, particularmente respecto a la regeneración oligodendroglial. Las complicaciones hematológicas, incluyendo tromboembolismo, ocasionalmente se materializaron.";
+        Lint(Minimal.With("Esta es una prueba corta. Se puede leer.", Quoted(hard))).Errors.ShouldContain(f => f.Code == "readability" && f.Message.StartsWith("es:"));
+    }
+
+    [Fact]
+    public void A_sentence_over_25_words_is_an_error_even_in_a_short_section() =>
+        ShouldFail(Minimal.With("Your arm may hurt.", "Your arm may hurt and it may also swell and turn red and feel warm and sore for a few days after the test is over and done with today."), "long-sentence", "steps[2].body");
+
+    [Fact]
+    public void Plain_english_scores_below_grade_8_and_plain_spanish_above_60()
+    {
+        Readability.FleschKincaidGrade("The cat sat on the mat. It was a sunny day. We went out to play.").Value.ShouldBeLessThan(4);
+        Readability.FernandezHuerta("El gato se sentó en la alfombra. Era un día de sol. Salimos a jugar.").Value.ShouldBeGreaterThan(80);
+    }
+
+    [Theory]
+    [InlineData("cat", 1)]
+    [InlineData("table", 2)]
+    [InlineData("headache", 2)]
+    [InlineData("infection", 3)]
+    [InlineData("investigational", 6)]
+    public void English_syllables_are_counted_by_rule(string word, int syllables) => Readability.EnglishSyllables(word).ShouldBe(syllables);
+
+    [Theory]
+    [InlineData("gato", 2)]
+    [InlineData("cuidado", 3)]
+    [InlineData("día", 2)]
+    [InlineData("poeta", 3)]
+    [InlineData("investigación", 5)]
+    public void Spanish_syllables_follow_diphthong_and_hiatus_rules(string word, int syllables) => Readability.SpanishSyllables(word).ShouldBe(syllables);
+
+    [Fact]
+    public void Yaml_that_does_not_load_becomes_load_findings()
+    {
+        var report = Lint(Minimal.With("type: risk", "type: danger"));
+        report.Findings.ShouldContain(f => f.Code == "load" && f.Path == "steps[2].type" && f.Line > 0);
+    }
+}

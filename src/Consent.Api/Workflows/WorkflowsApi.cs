@@ -69,20 +69,22 @@ public static class WorkflowsApi
         {
             return Problems.Field(StatusCodes.Status415UnsupportedMediaType, "Content-Type", "Send the definition as application/yaml (or text/yaml, text/plain).");
         }
-        if (request.ContentLength > MaxLintBodyBytes)
+        // Read at most one byte past the limit, whatever Content-Length claims, so a huge body is never buffered.
+        var buffer = new byte[MaxLintBodyBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
         {
-            return Problems.Field(StatusCodes.Status413PayloadTooLarge, "body", $"A definition may be at most {MaxLintBodyBytes / 1024} KB.");
+            length += read;
         }
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
-        if (buffer.Length > MaxLintBodyBytes)
+        if (length > MaxLintBodyBytes)
         {
             return Problems.Field(StatusCodes.Status413PayloadTooLarge, "body", $"A definition may be at most {MaxLintBodyBytes / 1024} KB.");
         }
         string yaml;
         try
         {
-            yaml = new UTF8Encoding(false, true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            yaml = new UTF8Encoding(false, true).GetString(buffer, 0, length);
         }
         catch (DecoderFallbackException)
         {

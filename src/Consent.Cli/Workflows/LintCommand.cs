@@ -27,7 +27,7 @@ internal static class LintCommand
         var rules = ClaimRules.LoadDirectory(claimsDir ?? Path.Combine(WorkflowsRoot(full) ?? full, "claims"));
         var files = File.Exists(full)
             ? [full]
-            : Directory.EnumerateFiles(full, "v*.yaml", SearchOption.AllDirectories).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}claims{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            : Directory.EnumerateFiles(full, "v*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         var errors = 0;
         var warnings = 0;
         foreach (var file in files)

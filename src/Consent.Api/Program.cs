@@ -1,4 +1,5 @@
 using Consent.Api.Auth;
+using Consent.Api.Consents;
 using Consent.Api.Health;
 using Consent.Api.Hosting;
 using Consent.Api.Workflows;
@@ -8,12 +9,14 @@ builder.AddConsentHosting();
 builder.Services.AddConsentAuth();
 builder.Services.AddConsentHealth();
 builder.Services.AddWorkflowCatalog();
+builder.Services.AddConsents();
 
 var app = builder.Build();
 app.UseConsentHosting();
 app.MapHealthApi();
 app.MapIdentityApi();
 app.MapWorkflowsApi();
+app.MapConsentsApi();
 
 app.Run();
 

@@ -35,7 +35,7 @@ public static class AuthSetup
             .Validate(s => !s.IsOidc || !string.IsNullOrWhiteSpace(s.Authority), "Auth:Authority is required when Auth:Mode is Oidc.")
             .ValidateOnStart();
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        Tablet.TabletAuthenticationHandler.AddTabletTokens(services.AddAuthentication("BearerOrTablet").AddJwtBearer());
         // Configured lazily from options so that configuration added by a test host or environment is honoured.
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthSettings>>((jwt, auth) => Configure(jwt, auth.Value));
@@ -48,6 +48,10 @@ public static class AuthSetup
             .AddPolicy(Policies.Integration, p => RequireClinicMember(p, StaffRoles.Integration))
             .AddPolicy(Policies.GateReaders, p => RequireClinicMember(p, StaffRoles.Integration, StaffRoles.Coordinator, StaffRoles.Clinician))
             .AddPolicy(Policies.Admin, p => RequireClinicMember(p, StaffRoles.Admin))
+            .AddPolicy(Policies.Tablet, p => RequireClinicMember(p, StaffRoles.Tablet))
+            .AddPolicy(Policies.StaffOrTablet, p => RequireClinicMember(p, StaffRoles.Coordinator, StaffRoles.Clinician, StaffRoles.Admin, StaffRoles.Tablet))
+            .AddPolicy(Policies.TabletOrClinician, p => RequireClinicMember(p, StaffRoles.Tablet, StaffRoles.Clinician))
+            .AddPolicy(Policies.TabletOrCareTeam, p => RequireClinicMember(p, StaffRoles.Tablet, StaffRoles.Coordinator, StaffRoles.Clinician))
             .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim(StaffRoles.ClinicClaim).Build());
         return services;
     }

@@ -10,6 +10,9 @@ public static class StaffRoles
 
     public static readonly IReadOnlyList<string> All = [Coordinator, Clinician, Integration, Admin];
 
+    /// <summary>Not a staff role: the principal of a tablet link, limited to one consent.</summary>
+    public const string Tablet = "tablet";
+
     public const string RoleClaim = "role";
     public const string ClinicClaim = "clinic";
     public const string SubjectClaim = "sub";
@@ -26,4 +29,9 @@ public static class Policies
     public const string Integration = "integration";
     public const string GateReaders = "gate-readers";
     public const string Admin = "admin";
+    public const string Tablet = "tablet";
+    public const string StaffOrTablet = "staff-or-tablet";
+    public const string TabletOrClinician = "tablet-or-clinician";
+    /// <summary>The patient's own tablet, a coordinator or a clinician.</summary>
+    public const string TabletOrCareTeam = "tablet-or-care-team";
 }

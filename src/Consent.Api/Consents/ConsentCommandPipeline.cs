@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Consent.Api.Auth;
+using Consent.Api.Hosting;
+using Consent.Api.Tablet;
+using Consent.Api.Workflows;
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Runtime;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+
+namespace Consent.Api.Consents;
+
+/// <summary>
+/// Every change to an existing consent goes through here: scope and version checks, idempotent replay, the pure
+/// runtime's decision, and one transaction holding the events, the projection and the idempotency record.
+/// </summary>
+public sealed class ConsentCommandPipeline(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock)
+{
+    public async Task<IResult> ExecuteAsync(
+        HttpContext http, string id, string rawBody, Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide,
+        Action<IDocumentSession, ConsentRecord>? alsoStore = null)
+    {
+        var clinic = http.User.FindFirst(StaffRoles.ClinicClaim)!.Value;
+        await using var session = store.LightweightSession(clinic);
+        var ct = http.RequestAborted;
+
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        string? idempotencyId = null;
+        var requestHash = IdempotentResponse.HashOf(http.Request.Method, http.Request.Path, rawBody);
+        if (key.Length > 0)
+        {
+            if (key.Length > 128) return Problems.Field(StatusCodes.Status400BadRequest, "Idempotency-Key", "An Idempotency-Key is at most 128 characters.");
+            idempotencyId = IdempotentResponse.IdFor(Actor.From(http).Subject, key);
+            if (await session.LoadAsync<IdempotentResponse>(idempotencyId, ct) is { } earlier) return Replay(earlier, requestHash);
+        }
+
+        var record = await ConsentStreams.LoadAsync(session, id, ct);
+        if (record is null || !InScope(http, record)) return Problems.NotFound($"No consent '{id}'.");
+        if (IfMatchIsStale(http, record)) return Problems.Field(StatusCodes.Status412PreconditionFailed, "If-Match", $"The consent is at version {record.Version}; read it again.");
+        if (workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
+        {
+            return Problems.Field(StatusCodes.Status409Conflict, "workflow", $"Workflow {record.Runtime.WorkflowId} v{record.Runtime.WorkflowVersion} is no longer published here.");
+        }
+
+        var decision = decide(record, definition, clock.GetUtcNow());
+        if (decision.Rejection is { } rejection) return Reject(rejection);
+
+        var after = ConsentStreams.Append(session, record, Actor.From(http), decision.Events, id);
+        alsoStore?.Invoke(session, after);
+        if (after.Runtime.Status.IsFinal() && after.TabletTokenSha256 is { } tokenHash)
+        {
+            // A finished consent's tablet link stops working in the same transaction that finishes it.
+            if (await session.LoadAsync<TabletSession>(tokenHash, ct) is { RevokedAt: null } tablet)
+            {
+                tablet.RevokedAt = clock.GetUtcNow();
+                tablet.RevokedReason = after.Runtime.Status.ToContract();
+                session.Store(tablet);
+            }
+        }
+        var view = ConsentView.From(after, definition);
+        var body = JsonSerializer.Serialize(view, JsonSerializerOptions.Web);
+        var etag = $"\"{after.Version}\"";
+        if (idempotencyId is not null)
+        {
+            session.Insert(new IdempotentResponse { Id = idempotencyId, RequestSha256 = requestHash, StatusCode = 200, Body = body, ETag = etag, At = clock.GetUtcNow() });
+        }
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException)
+        {
+            return await LostRace(http, id, idempotencyId, requestHash);
+        }
+        http.Response.Headers.ETag = etag;
+        return Results.Text(body, "application/json", statusCode: 200);
+    }
+
+    /// <summary>Only the consent a tablet was issued for exists for that tablet; another clinic's never exists.</summary>
+    public static bool InScope(HttpContext http, ConsentRecord record) =>
+        !http.User.IsInRole(StaffRoles.Tablet) || http.User.FindFirst(TabletAuthenticationHandler.ConsentClaim)?.Value == record.Id;
+
+    private static bool IfMatchIsStale(HttpContext http, ConsentRecord record)
+    {
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        return ifMatch.Length > 0 && ifMatch != "*" && ifMatch.Trim() != $"\"{record.Version}\"" && ifMatch.Trim() != record.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static IResult Replay(IdempotentResponse earlier, string requestHash)
+    {
+        if (earlier.RequestSha256 != requestHash)
+        {
+            return Problems.Field(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key", "This Idempotency-Key was already used with a different request.");
+        }
+        return new ReplayedResult(earlier);
+    }
+
+    // Another writer appended first. If it was this same request retried, answer as it was answered.
+    private async Task<IResult> LostRace(HttpContext http, string id, string? idempotencyId, string requestHash)
+    {
+        await using var session = store.LightweightSession(http.User.FindFirst(StaffRoles.ClinicClaim)!.Value);
+        if (idempotencyId is not null && await session.LoadAsync<IdempotentResponse>(idempotencyId) is { } earlier) return Replay(earlier, requestHash);
+        var current = await ConsentStreams.LoadAsync(session, id, CancellationToken.None);
+        return http.Request.Headers.IfMatch.Count > 0
+            ? Problems.Field(StatusCodes.Status412PreconditionFailed, "If-Match", "The consent changed while this request was handled; read it again.")
+            : Problems.Field(StatusCodes.Status409Conflict, "stepId", "Someone else changed this consent at the same moment; read it again.",
+                new Dictionary<string, object?> { ["currentStepId"] = current?.Runtime.CurrentStepId });
+    }
+
+    public static IResult Reject(Rejection rejection)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = rejection.Code.ToString() };
+        if (rejection.CurrentStepId is not null || rejection.Code == RejectionCode.StepNotCurrent) extensions["currentStepId"] = rejection.CurrentStepId;
+        var status = rejection.Code switch
+        {
+            RejectionCode.StepNotCurrent or RejectionCode.NotAllowedInStatus or RejectionCode.WrongDefinition => StatusCodes.Status409Conflict,
+            RejectionCode.UnknownStep => StatusCodes.Status404NotFound,
+            _ => StatusCodes.Status422UnprocessableEntity,
+        };
+        return Problems.Field(status, rejection.Field, rejection.Message, extensions);
+    }
+
+    private sealed class ReplayedResult(IdempotentResponse earlier) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = earlier.StatusCode;
+            httpContext.Response.ContentType = "application/json";
+            httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            if (earlier.ETag is not null) httpContext.Response.Headers.ETag = earlier.ETag;
+            if (earlier.Location is not null) httpContext.Response.Headers.Location = earlier.Location;
+            await httpContext.Response.WriteAsync(earlier.Body);
+        }
+    }
+}

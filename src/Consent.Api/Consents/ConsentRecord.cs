@@ -1,0 +1,40 @@
+using Consent.Workflows.Runtime;
+
+namespace Consent.Api.Consents;
+
+// Events the service adds around the runtime's own: who the consent is for, and the tablet link. Stream ids are
+// random ("cns_…"); the patient id lives only in event data, never in an id, a URL path or a log.
+
+public sealed record ConsentOpened(string ConsentId, string ClinicId, string PatientId, string ProcedureCode, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record TabletLinkIssued(string TokenSha256, DateTimeOffset ExpiresAt, DateTimeOffset At) : ConsentEvent(At);
+
+public sealed record TabletLinkRevoked(string Reason, DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>One consent as the service sees it: the runtime's state plus who it is for and its tablet link.</summary>
+public sealed record ConsentRecord
+{
+    public static readonly ConsentRecord None = new();
+
+    public string Id { get; init; } = "";
+    public string ClinicId { get; init; } = "";
+    public string PatientId { get; init; } = "";
+    public string ProcedureCode { get; init; } = "";
+    public ConsentState Runtime { get; init; } = ConsentState.None;
+    public string? TabletTokenSha256 { get; init; }
+    public DateTimeOffset? TabletExpiresAt { get; init; }
+    /// <summary>The stream version: the number of events stored.</summary>
+    public long Version { get; init; }
+    public string LastHash { get; init; } = Integrity.EventChain.Genesis;
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public bool Exists => Version > 0;
+
+    public ConsentRecord Apply(ConsentEvent e) => (e switch
+    {
+        ConsentOpened o => this with { Id = o.ConsentId, ClinicId = o.ClinicId, PatientId = o.PatientId, ProcedureCode = o.ProcedureCode },
+        TabletLinkIssued t => this with { TabletTokenSha256 = t.TokenSha256, TabletExpiresAt = t.ExpiresAt },
+        TabletLinkRevoked => this with { TabletTokenSha256 = null, TabletExpiresAt = null },
+        _ => this with { Runtime = Runtime.Evolve(e) },
+    }) with { Version = Version + 1, UpdatedAt = e.At };
+}

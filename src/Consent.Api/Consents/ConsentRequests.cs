@@ -1,0 +1,83 @@
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Runtime;
+
+namespace Consent.Api.Consents;
+
+public sealed class CreateConsentRequest
+{
+    public required string PatientId { get; init; }
+    public required string ProcedureCode { get; init; }
+    public required string WorkflowId { get; init; }
+    public required string Locale { get; init; }
+    public RepresentativeRequest? Representative { get; init; }
+}
+
+public sealed class RepresentativeRequest
+{
+    public required string Name { get; init; }
+    public required string Relationship { get; init; }
+}
+
+/// <summary>Every field any step type takes; the current step's type decides which may be present.</summary>
+public sealed class StepInputRequest
+{
+    public bool? Acknowledged { get; init; }
+    public string? Initials { get; init; }
+    public string? Answer { get; init; }
+    public string? Option { get; init; }
+    public bool? Accept { get; init; }
+    public bool? Consent { get; init; }
+    public string? SignerName { get; init; }
+    public string? SignerRole { get; init; }
+    public string? SignatureImage { get; init; }
+    public bool? Intent { get; init; }
+
+    /// <summary>The runtime input for a step of <paramref name="type"/>, or the first field that does not belong to it.</summary>
+    public (StepInput? Input, string? StrayField) For(StepType type)
+    {
+        var present = new (string Name, bool Set)[]
+        {
+            ("acknowledged", Acknowledged is not null), ("initials", Initials is not null), ("answer", Answer is not null),
+            ("option", Option is not null), ("accept", Accept is not null), ("consent", Consent is not null),
+            ("signerName", SignerName is not null), ("signerRole", SignerRole is not null),
+            ("signatureImage", SignatureImage is not null), ("intent", Intent is not null),
+        };
+        string[] allowed = type switch
+        {
+            StepType.Explain => ["acknowledged"],
+            StepType.Risk => ["acknowledged", "initials"],
+            StepType.Quiz => ["answer"],
+            StepType.Choice => ["option"],
+            StepType.Provision => ["accept"],
+            StepType.Decision => ["consent"],
+            _ => ["signerName", "signerRole", "signatureImage", "intent"],
+        };
+        var stray = present.FirstOrDefault(p => p.Set && !allowed.Contains(p.Name)).Name;
+        if (stray is not null) return (null, stray);
+        StepInput input = type switch
+        {
+            StepType.Explain => new ExplainInput(Acknowledged),
+            StepType.Risk => new RiskInput(Acknowledged, Initials),
+            StepType.Quiz => new QuizInput(Answer),
+            StepType.Choice => new ChoiceInput(Option),
+            StepType.Provision => new ProvisionInput(Accept),
+            StepType.Decision => new DecisionInput(Consent),
+            _ => new SignatureInput(SignerName, SignerRole, SignatureImage, Intent),
+        };
+        return (input, null);
+    }
+}
+
+public sealed class QuestionRequest { public string? Text { get; init; } }
+
+public sealed class ResumeRequest { public string? Note { get; init; } }
+
+public sealed class CountersignRequest
+{
+    public string? Name { get; init; }
+    public bool? Attestation { get; init; }
+}
+
+public sealed class ReaffirmRequest { public bool? Confirmed { get; init; } }
+
+public sealed class WithdrawRequest { public string? Reason { get; init; } }

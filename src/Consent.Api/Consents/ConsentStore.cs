@@ -1,0 +1,52 @@
+using Consent.Api.Tablet;
+using Consent.Workflows.Runtime;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using JasperFx.MultiTenancy;
+using Marten;
+using Marten.Storage;
+
+namespace Consent.Api.Consents;
+
+public static class ConsentStore
+{
+    public const string Schema = "consent";
+
+    /// <summary>
+    /// Marten on PostgreSQL: one event stream per consent, keyed by a random string id; the clinic is the tenant
+    /// (conjoined tenancy), so every query is scoped to one clinic by construction.
+    /// </summary>
+    public static IServiceCollection AddConsentStore(this IServiceCollection services)
+    {
+        services.AddMarten(sp =>
+        {
+            var options = new StoreOptions();
+            options.Connection(sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
+                ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured."));
+            options.DatabaseSchemaName = Schema;
+            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            options.Events.StreamIdentity = StreamIdentity.AsString;
+            options.Events.TenancyStyle = TenancyStyle.Conjoined;
+            options.Events.MetadataConfig.HeadersEnabled = true;
+            options.Policies.AllDocumentsAreMultiTenanted();
+            options.Events.AddEventTypes(EventTypes);
+            options.Projections.Add<ConsentSummaryProjection>(ProjectionLifecycle.Inline);
+            options.Schema.For<ConsentSummary>().Index(s => s.PatientId).Index(s => s.Status);
+            options.Schema.For<IdempotentResponse>();
+            options.Schema.For<SignatureImage>();
+            options.Schema.For<AccessRecord>().Index(a => a.ConsentId);
+            // A tablet token is looked up before its clinic is known; it carries the clinic itself.
+            options.Schema.For<TabletSession>().SingleTenanted();
+            return options;
+        }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
+        return services;
+    }
+
+    /// <summary>Every event a consent stream can hold: the runtime's and the service's own.</summary>
+    public static readonly Type[] EventTypes =
+    [
+        .. typeof(ConsentEvent).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(ConsentEvent)) && !t.IsAbstract),
+        typeof(ConsentOpened), typeof(TabletLinkIssued), typeof(TabletLinkRevoked),
+    ];
+}

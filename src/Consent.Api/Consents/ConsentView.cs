@@ -1,0 +1,41 @@
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Runtime;
+
+namespace Consent.Api.Consents;
+
+/// <summary>The contract's ConsentView (shared/api-contract.md).</summary>
+public sealed record ConsentView(
+    string Id, string PatientId, string ProcedureCode, WorkflowRef Workflow, string Locale, string Status, long Version,
+    DateTimeOffset CreatedAt, DateTimeOffset? GrantedAt, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil,
+    IReadOnlyDictionary<string, string> Choices, IReadOnlyDictionary<string, bool> Provisions, ProgressView Progress,
+    StepView? CurrentStep)
+{
+    public static ConsentView From(ConsentRecord record, WorkflowDefinition? definition, bool withStepBody = true)
+    {
+        var state = record.Runtime;
+        var step = state.CurrentStepId is { } id ? definition?.FindStep(id) : null;
+        var (done, total) = definition is null ? (0, 0) : Navigation.Progress(definition, state);
+        return new ConsentView(
+            record.Id, record.PatientId, record.ProcedureCode, new WorkflowRef(state.WorkflowId, state.WorkflowVersion, state.ContentHash),
+            state.Locale, state.Status.ToContract(), record.Version, state.CreatedAt, state.GrantedAt, state.ValidFrom, state.ValidUntil,
+            state.Choices, state.Provisions, new ProgressView(done, total),
+            step is null ? null : StepView.From(step, state.Locale, definition!.DefaultLocale, withStepBody));
+    }
+}
+
+public sealed record WorkflowRef(string Id, int Version, string ContentHash);
+
+public sealed record ProgressView(int Done, int Total);
+
+public sealed record OptionView(string Id, string Label);
+
+public sealed record StepView(string Id, string Type, string Title, string? Body, IReadOnlyList<OptionView>? Options, IReadOnlyList<string>? SignerRoles, string? Statement)
+{
+    public static StepView From(StepDefinition step, string locale, string fallback, bool withBody) => new(
+        step.Id, step.Type.ToString().ToLowerInvariant(), step.Title.For(locale, fallback),
+        withBody ? step.Body.For(locale, fallback) : null,
+        step.Options.IsDefaultOrEmpty ? null : step.Options.Select(o => new OptionView(o.Id, o.Label.For(locale, fallback))).ToArray(),
+        step.SignerRoles.IsDefaultOrEmpty ? null : step.SignerRoles.Select(r => r.ToString().ToLowerInvariant()).ToArray(),
+        withBody && step.Type == StepType.Signature ? step.Statement.For(locale, fallback) : null);
+}
+

@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Consent.Api.Auth;
+using Consent.Api.Consents.Integrity;
+using Consent.Api.Hosting;
+using Consent.Api.Tablet;
+using Consent.Api.Workflows;
+using Consent.Workflows.Runtime;
+using Marten;
+using Npgsql;
+
+namespace Consent.Api.Consents;
+
+public static partial class ConsentsApi
+{
+    // A signature image is at most 200 KB, which is about 270 KB as base64 inside the JSON body.
+    private const int StepBodyLimit = 300 * 1024;
+
+    public static IServiceCollection AddConsents(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddConsentStore();
+        services.AddScoped<ConsentCommandPipeline>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapConsentsApi(this IEndpointRouteBuilder app)
+    {
+        var consents = app.MapGroup("/api/consents").WithTags("Consents");
+        consents.MapPost("/", Create).RequireAuthorization(Policies.Coordinator).WithSummary("Start a consent for a patient; returns the tablet link.");
+        consents.MapGet("/", List).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("The clinic's consents, filtered and paged.");
+        consents.MapGet("/{id}", Get).RequireAuthorization(Policies.StaffOrTablet).WithSummary("One consent; ETag is its version.");
+        consents.MapPost("/{id}/steps/{stepId}", SubmitStep).RequireAuthorization(Policies.Tablet).WithSummary("Answer the current step (tablet).");
+        consents.MapPost("/{id}/questions", (HttpContext h, string id, ConsentCommandPipeline p) =>
+            Run<QuestionRequest>(h, id, p, JsonBody.SmallBody, r => new RaiseQuestion(r.Text))).RequireAuthorization(Policies.Tablet).WithSummary("The patient wants to talk to someone.");
+        consents.MapPost("/{id}/resume", (HttpContext h, string id, ConsentCommandPipeline p) =>
+            Run<ResumeRequest>(h, id, p, JsonBody.SmallBody, r => new ResumeAfterDiscussion(r.Note))).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Discussion held; the tablet continues.");
+        consents.MapPost("/{id}/countersign", (HttpContext h, string id, ConsentCommandPipeline p) =>
+            Run<CountersignRequest>(h, id, p, JsonBody.SmallBody, r => new Countersign(r.Name, r.Attestation))).RequireAuthorization(Policies.Clinician).WithSummary("Clinician countersignature.");
+        consents.MapPost("/{id}/reaffirm", (HttpContext h, string id, ConsentCommandPipeline p) =>
+            Run<ReaffirmRequest>(h, id, p, JsonBody.SmallBody, r => new Reaffirm(r.Confirmed))).RequireAuthorization(Policies.TabletOrClinician).WithSummary("Day-of-procedure reaffirmation.");
+        consents.MapPost("/{id}/withdraw", (HttpContext h, string id, ConsentCommandPipeline p) =>
+            Run<WithdrawRequest>(h, id, p, JsonBody.SmallBody, r => new Withdraw(r.Reason))).RequireAuthorization(Policies.TabletOrCareTeam).WithSummary("Withdraw consent (reason code).");
+        consents.MapGet("/{id}/history", History).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Every event with its place in the hash chain.");
+        consents.MapGet("/{id}/verify", Verify).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Recompute the hash chain from storage.");
+        return app;
+    }
+
+    private static string Clinic(HttpContext http) => http.User.FindFirst(StaffRoles.ClinicClaim)!.Value;
+
+    private static async Task<IResult> Create(HttpContext http, IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock)
+    {
+        var body = await JsonBody.ReadAsync<CreateConsentRequest>(http.Request, JsonBody.SmallBody);
+        if (body.Problem is not null) return body.Problem;
+        var request = body.Value!;
+        if (!ExternalId().IsMatch(request.PatientId)) return Problems.Field(400, "patientId", "A patient id is 1 to 64 letters, digits, '.', '-' or '_'.");
+        if (!ExternalId().IsMatch(request.ProcedureCode) || request.ProcedureCode.Length > 32) return Problems.Field(400, "procedureCode", "A procedure code is 1 to 32 letters, digits, '.', '-' or '_'.");
+        if (workflows.Catalog.Find(request.WorkflowId) is not { } definition) return Problems.Field(422, "workflowId", $"No published workflow '{request.WorkflowId}'.");
+
+        var now = clock.GetUtcNow();
+        var representative = request.Representative is { } r ? new Representative(r.Name.Trim(), r.Relationship.Trim()) : null;
+        var start = ConsentRuntime.Start(definition, new StartConsent(request.Locale, representative), now);
+        if (start.Rejection is { } rejection) return ConsentCommandPipeline.Reject(rejection);
+
+        var id = "cns_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        var token = TabletSession.NewToken();
+        var tablet = new TabletSession
+        {
+            Id = TabletSession.HashOf(token), ConsentId = id, ClinicId = Clinic(http), ExpiresAt = now + definition.Settings.TabletTokenLifetime,
+        };
+        ConsentEvent[] events =
+        [
+            new ConsentOpened(id, Clinic(http), request.PatientId, request.ProcedureCode, now),
+            .. start.Events,
+            new TabletLinkIssued(tablet.Id, tablet.ExpiresAt, now),
+        ];
+        await using var session = store.LightweightSession(Clinic(http));
+        var record = ConsentStreams.Append(session, ConsentRecord.None, Actor.From(http), events, id);
+        session.Store(tablet);
+        await session.SaveChangesAsync(http.RequestAborted);
+
+        var view = JsonSerializer.SerializeToNode(ConsentView.From(record, definition), JsonSerializerOptions.Web)!.AsObject();
+        view["tabletToken"] = token;
+        // The token rides in the fragment, which browsers never send to a server or write to its logs.
+        view["tabletUrl"] = $"{http.Request.Scheme}://{http.Request.Host}/tablet#{token}";
+        http.Response.Headers.ETag = $"\"{record.Version}\"";
+        return new CreatedWithLocation($"/api/consents/{id}", view.ToJsonString());
+    }
+
+    private sealed class CreatedWithLocation(string location, string body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status201Created;
+            httpContext.Response.Headers.Location = location;
+            httpContext.Response.ContentType = "application/json";
+            return httpContext.Response.WriteAsync(body);
+        }
+    }
+
+    private static async Task<IResult> List(HttpContext http, IDocumentStore store, PublishedWorkflows workflows,
+        string? status, string? patientId, string? procedureCode, string? page, string? pageSize)
+    {
+        if (status is not null && ConsentStatusNames.FromContract(status) is null)
+        {
+            return Problems.Field(400, "status", "status is one of pending, in_progress, needs_discussion, awaiting_countersign, granted, declined, withdrawn, expired, superseded.");
+        }
+        if (!Positive(page, 1, int.MaxValue, out var pageNumber)) return Problems.Field(400, "page", "page is a whole number from 1.");
+        if (!Positive(pageSize, 20, 100, out var size)) return Problems.Field(400, "pageSize", "pageSize is a whole number from 1 to 100.");
+        await using var session = store.QuerySession(Clinic(http));
+        var query = session.Query<ConsentSummary>().Where(s => true);
+        if (status is not null) query = query.Where(s => s.Status == status);
+        if (patientId is not null) query = query.Where(s => s.PatientId == patientId);
+        if (procedureCode is not null) query = query.Where(s => s.ProcedureCode == procedureCode);
+        var total = await query.CountAsync(http.RequestAborted);
+        var rows = await query.OrderByDescending(s => s.UpdatedAt).Skip((pageNumber - 1) * size).Take(size).ToListAsync(http.RequestAborted);
+        var items = rows.Select(s => ConsentView.From(s.Record, workflows.Catalog.Find(s.WorkflowId, s.WorkflowVersion), withStepBody: false)).ToList();
+        return Results.Ok(new { items, total });
+    }
+
+    private static bool Positive(string? text, int fallback, int max, out int value)
+    {
+        value = fallback;
+        return text is null || (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1 && value <= max);
+    }
+
+    private static async Task<IResult> Get(HttpContext http, string id, IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock)
+    {
+        await using var session = store.LightweightSession(Clinic(http));
+        var summary = await session.LoadAsync<ConsentSummary>(id, http.RequestAborted);
+        if (summary is null || !ConsentCommandPipeline.InScope(http, summary.Record)) return Problems.NotFound($"No consent '{id}'.");
+        await RecordAccess(http, session, id, "consent", clock);
+        http.Response.Headers.ETag = $"\"{summary.Record.Version}\"";
+        return Results.Ok(ConsentView.From(summary.Record, workflows.Catalog.Find(summary.WorkflowId, summary.WorkflowVersion)));
+    }
+
+    private static async Task<IResult> SubmitStep(HttpContext http, string id, string stepId, ConsentCommandPipeline pipeline)
+    {
+        var body = await JsonBody.ReadAsync<StepInputRequest>(http.Request, StepBodyLimit);
+        if (body.Problem is not null) return body.Problem;
+        return await pipeline.ExecuteAsync(http, id, body.Raw, (record, definition, now) =>
+        {
+            // The input's shape follows the step named in the path; the runtime then checks it is the current one.
+            var type = definition.FindStep(stepId)?.Type ?? Consent.Workflows.Definitions.StepType.Explain;
+            var (input, stray) = body.Value!.For(type);
+            return stray is not null
+                ? Decision.Reject(RejectionCode.InvalidInput, stray, $"'{stray}' does not belong to a {type.ToString().ToLowerInvariant()} step: {ConsentRuntime.ExpectedInput(type)}.")
+                : ConsentRuntime.Decide(definition, record.Runtime, new SubmitStep(stepId, input!), now);
+        }, (session, after) =>
+        {
+            if (body.Value!.SignatureImage is { } image && after.Runtime.Signatures.LastOrDefault() is { } signed && signed.StepId == stepId
+                && ConsentRuntime.SignatureImage(image) is { } png)
+            {
+                session.Store(new SignatureImage { Id = signed.SignatureSha256, ConsentId = id, PngBase64 = Convert.ToBase64String(png) });
+            }
+        });
+    }
+
+    private static async Task<IResult> Run<T>(HttpContext http, string id, ConsentCommandPipeline pipeline, int limit, Func<T, ConsentCommand> command) where T : class
+    {
+        var body = await JsonBody.ReadAsync<T>(http.Request, limit);
+        if (body.Problem is not null) return body.Problem;
+        return await pipeline.ExecuteAsync(http, id, body.Raw, (record, definition, now) =>
+            ConsentRuntime.Decide(definition, record.Runtime, command(body.Value!), now));
+    }
+
+    private static async Task<IResult> History(HttpContext http, string id, IDocumentStore store, TimeProvider clock)
+    {
+        await using var session = store.LightweightSession(Clinic(http));
+        var events = await session.Events.FetchStreamAsync(id, token: http.RequestAborted);
+        if (events.Count == 0) return Problems.NotFound($"No consent '{id}'.");
+        await RecordAccess(http, session, id, "history", clock);
+        return Results.Ok(events.Select(e => new
+        {
+            seq = e.Version,
+            type = e.EventTypeName,
+            at = (e.Data as ConsentEvent)?.At ?? e.Timestamp,
+            actor = new { sub = Header(e, "actor"), role = Header(e, "role"), device = Header(e, "device") },
+            data = e.Data,
+            prevHash = Header(e, ConsentStreams.PrevHashHeader),
+            hash = Header(e, ConsentStreams.HashHeader),
+        }));
+    }
+
+    private static string? Header(JasperFx.Events.IEvent e, string key) => e.Headers?.GetValueOrDefault(key)?.ToString();
+
+    /// <summary>Recomputes the chain from the rows as PostgreSQL holds them, not from anything the service cached.</summary>
+    private static async Task<IResult> Verify(HttpContext http, string id, NpgsqlDataSource db, IDocumentStore store, TimeProvider clock)
+    {
+        var clinic = Clinic(http);
+        await using var command = db.CreateCommand(
+            $"select version, type, data::text, coalesce(headers::text, '{{}}') from {ConsentStore.Schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = clinic });
+        var links = new List<EventChain.Link>();
+        await using (var reader = await command.ExecuteReaderAsync(http.RequestAborted))
+        {
+            while (await reader.ReadAsync(http.RequestAborted))
+            {
+                var headers = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(reader.GetString(3)) ?? [];
+                string H(string k) => headers.TryGetValue(k, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+                var metadata = headers.Where(h => h.Key is not (ConsentStreams.HashHeader or ConsentStreams.PrevHashHeader) && h.Value.ValueKind == JsonValueKind.String)
+                    .ToDictionary(h => h.Key, h => h.Value.GetString()!);
+                links.Add(new EventChain.Link(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), metadata, H(ConsentStreams.PrevHashHeader), H(ConsentStreams.HashHeader)));
+            }
+        }
+        await using var versionCommand = db.CreateCommand($"select version from {ConsentStore.Schema}.mt_streams where id = $1 and tenant_id = $2");
+        versionCommand.Parameters.Add(new NpgsqlParameter { Value = id });
+        versionCommand.Parameters.Add(new NpgsqlParameter { Value = clinic });
+        var recorded = await versionCommand.ExecuteScalarAsync(http.RequestAborted);
+        if (recorded is null && links.Count == 0) return Problems.NotFound($"No consent '{id}'.");
+        await using (var session = store.LightweightSession(clinic))
+        {
+            await RecordAccess(http, session, id, "verify", clock);
+        }
+        var broken = EventChain.FirstBroken(links, recorded is long v ? v : links.Count);
+        return Results.Ok(new { valid = broken is null, events = links.Count, brokenAtSeq = broken });
+    }
+
+    private static async Task RecordAccess(HttpContext http, IDocumentSession session, string consentId, string what, TimeProvider clock)
+    {
+        if (http.User.IsInRole(StaffRoles.Tablet)) return;
+        var actor = Actor.From(http);
+        session.Store(new AccessRecord { Id = Guid.NewGuid(), ConsentId = consentId, Actor = actor.Subject, Role = actor.Role, What = what, At = clock.GetUtcNow() });
+        await session.SaveChangesAsync(http.RequestAborted);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex ExternalId();
+}

@@ -1,0 +1,80 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Consent.Api.Hosting;
+
+/// <summary>
+/// Strict JSON request bodies: application/json only, a size limit read without buffering past it, camelCase
+/// names, and unknown fields rejected, each failure a problem naming the field at fault.
+/// </summary>
+public static class JsonBody
+{
+    public const int SmallBody = 16 * 1024;
+
+    public static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowTrailingCommas = false,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+        RespectNullableAnnotations = true,
+    };
+
+    public sealed record Result<T>(T? Value, string Raw, ProblemHttpResult? Problem);
+
+    public static async Task<Result<T>> ReadAsync<T>(HttpRequest request, int maxBytes) where T : class
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return new(null, "", Problems.Field(StatusCodes.Status415UnsupportedMediaType, "Content-Type", "Send the body as application/json."));
+        }
+        var buffer = new byte[maxBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
+        {
+            length += read;
+        }
+        if (length > maxBytes)
+        {
+            return new(null, "", Problems.Field(StatusCodes.Status413PayloadTooLarge, "body", $"The body may be at most {maxBytes / 1024} KB."));
+        }
+        string raw;
+        try
+        {
+            raw = new UTF8Encoding(false, true).GetString(buffer, 0, length);
+        }
+        catch (DecoderFallbackException)
+        {
+            return new(null, "", Problems.Field(StatusCodes.Status400BadRequest, "body", "The body is not valid UTF-8."));
+        }
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(raw, Strict);
+            return value is null
+                ? new(null, raw, Problems.Field(StatusCodes.Status400BadRequest, "body", "The body must be a JSON object."))
+                : new(value, raw, null);
+        }
+        catch (JsonException ex)
+        {
+            var field = FieldOf(ex);
+            var message = ex.Message.Contains("could not be mapped", StringComparison.Ordinal) ? $"'{field}' is not a field of this request."
+                : ex.Message.Contains("missing required", StringComparison.Ordinal) ? $"'{field}' is required."
+                : $"'{field}' is of the wrong type or malformed.";
+            return new(null, raw, Problems.Field(StatusCodes.Status400BadRequest, field, message));
+        }
+    }
+
+    // System.Text.Json names the JSON path ($.representative.name); an unknown property's name is in the message.
+    private static string FieldOf(JsonException ex)
+    {
+        var path = ex.Path is { Length: > 2 } p ? p[2..] : "body";
+        var unmapped = System.Text.RegularExpressions.Regex.Match(ex.Message, "property '([^']{1,64})'");
+        if (unmapped.Success && ex.Message.Contains("could not be mapped", StringComparison.Ordinal)) return unmapped.Groups[1].Value;
+        var missing = System.Text.RegularExpressions.Regex.Match(ex.Message, "missing required properties including: '([^']{1,64})'");
+        return missing.Success ? missing.Groups[1].Value : path;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Consent.Api.Auth;
+using Marten;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+
+namespace Consent.Api.Tablet;
+
+/// <summary>
+/// Tablets send <c>Authorization: Bearer tab_…</c>. Such a token is checked against the stored tablet sessions;
+/// any other bearer token goes to the staff JWT handler. A tablet principal has role "tablet" and the one
+/// consent it may open.
+/// </summary>
+public sealed class TabletAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    IDocumentStore store, TimeProvider clock)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Tablet";
+    public const string ConsentClaim = "consent";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (TokenOf(Request) is not { } token) return AuthenticateResult.NoResult();
+        await using var session = store.QuerySession();
+        var tablet = await session.LoadAsync<TabletSession>(TabletSession.HashOf(token), Context.RequestAborted);
+        if (tablet is null || !tablet.IsUsable(clock.GetUtcNow()))
+        {
+            return AuthenticateResult.Fail("The tablet link is unknown, expired or revoked.");
+        }
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(StaffRoles.SubjectClaim, "tablet:" + tablet.Id[..12]),
+            new Claim(StaffRoles.RoleClaim, StaffRoles.Tablet),
+            new Claim(StaffRoles.ClinicClaim, tablet.ClinicId),
+            new Claim(ConsentClaim, tablet.ConsentId),
+        ], SchemeName, StaffRoles.SubjectClaim, StaffRoles.RoleClaim);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    internal static string? TokenOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string bearer = "Bearer ";
+        return header.StartsWith(bearer + TabletSession.TokenPrefix, StringComparison.Ordinal) && header.Length < 200 ? header[bearer.Length..] : null;
+    }
+
+    public static AuthenticationBuilder AddTabletTokens(AuthenticationBuilder builder)
+    {
+        builder.AddScheme<AuthenticationSchemeOptions, TabletAuthenticationHandler>(SchemeName, null);
+        // One default scheme that looks at the token and hands it to the handler that understands it.
+        builder.AddPolicyScheme("BearerOrTablet", null, o => o.ForwardDefaultSelector = http =>
+            TokenOf(http.Request) is null ? JwtBearerDefaults.AuthenticationScheme : SchemeName);
+        return builder;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Consent.Api.Tablet;
+
+/// <summary>
+/// A tablet link: one consent, one clinic, an expiry. Only the SHA-256 of the token is stored, so a database
+/// reader cannot open a consent with it.
+/// </summary>
+public sealed class TabletSession
+{
+    public const string TokenPrefix = "tab_";
+
+    public string Id { get; set; } = "";
+    public string ConsentId { get; set; } = "";
+    public string ClinicId { get; set; } = "";
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    public string? RevokedReason { get; set; }
+
+    public bool IsUsable(DateTimeOffset now) => RevokedAt is null && now < ExpiresAt;
+
+    public static string NewToken() => TokenPrefix + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+
+    public static string HashOf(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

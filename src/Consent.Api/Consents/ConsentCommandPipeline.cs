@@ -15,7 +15,7 @@ namespace Consent.Api.Consents;
 /// Every change to an existing consent goes through here: scope and version checks, idempotent replay, the pure
 /// runtime's decision, and one transaction holding the events, the projection and the idempotency record.
 /// </summary>
-public sealed class ConsentCommandPipeline(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock)
+public sealed partial class ConsentCommandPipeline(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock, ILogger<ConsentCommandPipeline> log)
 {
     public async Task<IResult> ExecuteAsync(
         HttpContext http, string id, string rawBody, Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide,
@@ -48,16 +48,7 @@ public sealed class ConsentCommandPipeline(IDocumentStore store, PublishedWorkfl
 
         var after = ConsentStreams.Append(session, record, Actor.From(http), decision.Events, id);
         alsoStore?.Invoke(session, after);
-        if (after.Runtime.Status.IsFinal() && after.TabletTokenSha256 is { } tokenHash)
-        {
-            // A finished consent's tablet link stops working in the same transaction that finishes it.
-            if (await session.LoadAsync<TabletSession>(tokenHash, ct) is { RevokedAt: null } tablet)
-            {
-                tablet.RevokedAt = clock.GetUtcNow();
-                tablet.RevokedReason = after.Runtime.Status.ToContract();
-                session.Store(tablet);
-            }
-        }
+        await TabletLinks.RevokeWhenFinishedAsync(session, after, clock.GetUtcNow(), ct);
         var view = ConsentView.From(after, definition);
         var body = JsonSerializer.Serialize(view, JsonSerializerOptions.Web);
         var etag = $"\"{after.Version}\"";
@@ -71,6 +62,7 @@ public sealed class ConsentCommandPipeline(IDocumentStore store, PublishedWorkfl
         }
         catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException)
         {
+            WriteConflict(log, ex.GetType().Name, ex.Message);
             return await LostRace(http, id, idempotencyId, requestHash);
         }
         http.Response.Headers.ETag = etag;
@@ -133,4 +125,8 @@ public sealed class ConsentCommandPipeline(IDocumentStore store, PublishedWorkfl
             await httpContext.Response.WriteAsync(earlier.Body);
         }
     }
+
+    // The consent id is random and the message names no patient data.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Write conflict on a consent: {Kind}: {Detail}")]
+    private static partial void WriteConflict(ILogger logger, string kind, string detail);
 }

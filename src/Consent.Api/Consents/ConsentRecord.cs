@@ -5,7 +5,8 @@ namespace Consent.Api.Consents;
 // Events the service adds around the runtime's own: who the consent is for, and the tablet link. Stream ids are
 // random ("cns_…"); the patient id lives only in event data, never in an id, a URL path or a log.
 
-public sealed record ConsentOpened(string ConsentId, string ClinicId, string PatientId, string ProcedureCode, DateTimeOffset At) : ConsentEvent(At);
+/// <summary><paramref name="ReminderAfter"/> is the pinned workflow version's idle time before coordinators are reminded.</summary>
+public sealed record ConsentOpened(string ConsentId, string ClinicId, string PatientId, string ProcedureCode, TimeSpan ReminderAfter, DateTimeOffset At) : ConsentEvent(At);
 
 public sealed record TabletLinkIssued(string TokenSha256, DateTimeOffset ExpiresAt, DateTimeOffset At) : ConsentEvent(At);
 
@@ -27,12 +28,21 @@ public sealed record ConsentRecord
     public long Version { get; init; }
     public string LastHash { get; init; } = Integrity.EventChain.Genesis;
     public DateTimeOffset UpdatedAt { get; init; }
+    public TimeSpan ReminderAfter { get; init; }
 
     public bool Exists => Version > 0;
 
+    /// <summary>When the clock next has something to do for this consent: end of cooling-off, expiry, or a reminder.</summary>
+    public DateTimeOffset? NextDueAt => Runtime.Status switch
+    {
+        ConsentStatus.Granted => Runtime.CoolingOffOver ? Runtime.ValidUntil : Runtime.ValidFrom,
+        _ when Runtime.Status.IsFinal() || Runtime.ReminderSent || ReminderAfter <= TimeSpan.Zero => null,
+        _ => Runtime.LastActivityAt + ReminderAfter,
+    };
+
     public ConsentRecord Apply(ConsentEvent e) => (e switch
     {
-        ConsentOpened o => this with { Id = o.ConsentId, ClinicId = o.ClinicId, PatientId = o.PatientId, ProcedureCode = o.ProcedureCode },
+        ConsentOpened o => this with { Id = o.ConsentId, ClinicId = o.ClinicId, PatientId = o.PatientId, ProcedureCode = o.ProcedureCode, ReminderAfter = o.ReminderAfter },
         TabletLinkIssued t => this with { TabletTokenSha256 = t.TokenSha256, TabletExpiresAt = t.ExpiresAt },
         TabletLinkRevoked => this with { TabletTokenSha256 = null, TabletExpiresAt = null },
         _ => this with { Runtime = Runtime.Evolve(e) },

@@ -11,7 +11,8 @@ namespace Consent.Api.Consents;
 
 public static class ConsentStore
 {
-    public const string Schema = "consent";
+    /// <summary>The default PostgreSQL schema; <c>Store:Schema</c> overrides it (tests that move the clock use their own).</summary>
+    public const string DefaultSchema = "consent";
 
     /// <summary>
     /// Marten on PostgreSQL: one event stream per consent, keyed by a random string id; the clinic is the tenant
@@ -24,7 +25,7 @@ public static class ConsentStore
             var options = new StoreOptions();
             options.Connection(sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
                 ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured."));
-            options.DatabaseSchemaName = Schema;
+            options.DatabaseSchemaName = sp.GetRequiredService<IConfiguration>()["Store:Schema"] ?? DefaultSchema;
             options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             options.Events.StreamIdentity = StreamIdentity.AsString;
             options.Events.TenancyStyle = TenancyStyle.Conjoined;
@@ -32,7 +33,7 @@ public static class ConsentStore
             options.Policies.AllDocumentsAreMultiTenanted();
             options.Events.AddEventTypes(EventTypes);
             options.Projections.Add<ConsentSummaryProjection>(ProjectionLifecycle.Inline);
-            options.Schema.For<ConsentSummary>().Index(s => s.PatientId).Index(s => s.Status);
+            options.Schema.For<ConsentSummary>().Index(s => s.PatientId).Index(s => s.Status).Index(s => s.DueAt);
             options.Schema.For<IdempotentResponse>();
             options.Schema.For<SignatureImage>();
             options.Schema.For<AccessRecord>().Index(a => a.ConsentId);

@@ -15,6 +15,8 @@ public sealed class ConsentSummary
     public string Status { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>When the timers next need to look at this consent.</summary>
+    public DateTimeOffset? DueAt { get; set; }
     /// <summary>The full state, so a list row renders a ConsentView without reading the stream.</summary>
     public ConsentRecord Record { get; set; } = ConsentRecord.None;
 }
@@ -34,6 +36,7 @@ public sealed class ConsentSummaryProjection : SingleStreamProjection<ConsentSum
         summary.Status = record.Runtime.Status.ToContract();
         summary.CreatedAt = record.Runtime.Started ? record.Runtime.CreatedAt : consentEvent.At;
         summary.UpdatedAt = consentEvent.At;
+        summary.DueAt = record.NextDueAt;
         return summary;
     }
 }

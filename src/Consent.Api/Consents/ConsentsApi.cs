@@ -9,6 +9,7 @@ using Consent.Api.Tablet;
 using Consent.Api.Workflows;
 using Consent.Workflows.Runtime;
 using Marten;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace Consent.Api.Consents;
@@ -20,9 +21,11 @@ public static partial class ConsentsApi
 
     public static IServiceCollection AddConsents(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddConsentStore();
         services.AddScoped<ConsentCommandPipeline>();
+        services.AddSingleton<ConsentTimers>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConsentTimers>());
         return services;
     }
 
@@ -72,7 +75,7 @@ public static partial class ConsentsApi
         };
         ConsentEvent[] events =
         [
-            new ConsentOpened(id, Clinic(http), request.PatientId, request.ProcedureCode, now),
+            new ConsentOpened(id, Clinic(http), request.PatientId, request.ProcedureCode, definition.Settings.ReminderAfter, now),
             .. start.Events,
             new TabletLinkIssued(tablet.Id, tablet.ExpiresAt, now),
         ];
@@ -190,8 +193,9 @@ public static partial class ConsentsApi
     private static async Task<IResult> Verify(HttpContext http, string id, NpgsqlDataSource db, IDocumentStore store, TimeProvider clock)
     {
         var clinic = Clinic(http);
+        var schema = store.Options.DatabaseSchemaName;
         await using var command = db.CreateCommand(
-            $"select version, type, data::text, coalesce(headers::text, '{{}}') from {ConsentStore.Schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id");
+            $"select version, type, data::text, coalesce(headers::text, '{{}}') from {schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = clinic });
         var links = new List<EventChain.Link>();
@@ -206,7 +210,7 @@ public static partial class ConsentsApi
                 links.Add(new EventChain.Link(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), metadata, H(ConsentStreams.PrevHashHeader), H(ConsentStreams.HashHeader)));
             }
         }
-        await using var versionCommand = db.CreateCommand($"select version from {ConsentStore.Schema}.mt_streams where id = $1 and tenant_id = $2");
+        await using var versionCommand = db.CreateCommand($"select version from {schema}.mt_streams where id = $1 and tenant_id = $2");
         versionCommand.Parameters.Add(new NpgsqlParameter { Value = id });
         versionCommand.Parameters.Add(new NpgsqlParameter { Value = clinic });
         var recorded = await versionCommand.ExecuteScalarAsync(http.RequestAborted);

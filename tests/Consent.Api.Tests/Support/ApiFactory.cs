@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using Consent.Api.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.IdentityModel.Tokens;
 
@@ -13,8 +15,11 @@ public class ApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    public ApiFactory(IReadOnlyDictionary<string, string?>? overrides = null)
+    private readonly Action<IServiceCollection>? _services;
+
+    public ApiFactory(IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         SigningKeyBase64 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         _settings = new Dictionary<string, string?>
         {
@@ -24,6 +29,8 @@ public class ApiFactory : WebApplicationFactory<Program>
             ["Auth:LocalSigningKey"] = SigningKeyBase64,
             ["Workflows:Path"] = Path.Combine(TestInfrastructure.RepoRoot, "workflows"),
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            // Timers act on every clinic in the schema; a test that wants them runs a round itself.
+            ["Timers:Enabled"] = "false",
             // Readiness tests stop the database and broker on purpose; their failure reports are expected noise.
             ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Fatal",
             ["Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware"] = "Fatal",
@@ -45,6 +52,9 @@ public class ApiFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        if (_services is not null) builder.ConfigureTestServices(_services);
+    }
 }

@@ -1,0 +1,84 @@
+using Consent.Api.Tablet;
+using Consent.Api.Workflows;
+using Consent.Workflows.Runtime;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+
+namespace Consent.Api.Consents;
+
+/// <summary>
+/// The clock's side of every consent: end of cooling-off, expiry after validUntil, reminders for unfinished
+/// consents. Any number of service instances may run it at once: each firing is an append at the stream's
+/// version, so for one timer exactly one instance wins and the others find nothing left to do.
+/// </summary>
+public sealed partial class ConsentTimers(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock, IConfiguration configuration, ILogger<ConsentTimers> log)
+    : BackgroundService
+{
+    private static readonly Actor System = new("system:timers", "system", "service", "");
+
+    /// <summary>Fires every timer due now; returns how many consents changed.</summary>
+    public async Task<int> RunDueAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        IReadOnlyList<ConsentSummary> due;
+        await using (var query = store.QuerySession())
+        {
+            due = await query.Query<ConsentSummary>().Where(s => s.AnyTenant() && s.DueAt != null && s.DueAt <= now)
+                .OrderBy(s => s.DueAt).Take(500).ToListAsync(ct);
+        }
+        var changed = 0;
+        foreach (var summary in due)
+        {
+            if (await FireAsync(summary.Record.ClinicId, summary.Id, now, ct)) changed++;
+        }
+        return changed;
+    }
+
+    private async Task<bool> FireAsync(string clinic, string id, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession(clinic);
+        var record = await ConsentStreams.LoadAsync(session, id, ct);
+        if (record is null || workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition) return false;
+        var decision = ConsentRuntime.Decide(definition, record.Runtime, new Tick(), now);
+        if (decision.Events.IsDefaultOrEmpty) return false;
+        var after = ConsentStreams.Append(session, record, System, decision.Events, id);
+        await TabletLinks.RevokeWhenFinishedAsync(session, after, now, ct);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
+        {
+            // Another instance, or a person, changed this consent first; the next round sees the new state.
+            return false;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!configuration.GetValue("Timers:Enabled", true)) return;
+        var interval = TimeSpan.FromSeconds(configuration.GetValue("Timers:IntervalSeconds", 15));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var changed = await RunDueAsync(stoppingToken);
+                if (changed > 0) Changed(log, changed);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The database may be down for a while; the timers resume when it returns.
+                RoundFailed(log, ex);
+            }
+            await Task.Delay(interval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Timers changed {Count} consents")]
+    private static partial void Changed(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Timer round failed")]
+    private static partial void RoundFailed(ILogger logger, Exception exception);
+}

@@ -9,6 +9,9 @@ namespace Consent.Api.Consents;
 /// <summary>Who did something, as recorded on every event: never a name or other personal data.</summary>
 public sealed record Actor(string Subject, string Role, string Device, string IpHash)
 {
+    /// <summary>The device session: its declared id, or its address hash when it declares none.</summary>
+    public string DeviceKey => Device == "unknown" ? "ip:" + IpHash : Device;
+
     public IReadOnlyDictionary<string, string> Metadata(DateTimeOffset at) => new Dictionary<string, string>
     {
         ["actor"] = Subject,

@@ -19,6 +19,7 @@ public static class HostingSetup
             .WriteTo.Console(new RenderedCompactJsonFormatter()));
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddConsentRateLimits(builder.Configuration);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
@@ -44,6 +45,7 @@ public static class HostingSetup
                 diagnostics.Set("RouteTemplate", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
         });
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Consent API")).AllowAnonymous();

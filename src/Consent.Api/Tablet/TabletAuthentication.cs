@@ -24,11 +24,24 @@ public sealed class TabletAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (TokenOf(Request) is not { } token) return AuthenticateResult.NoResult();
-        await using var session = store.QuerySession();
+        await using var session = store.LightweightSession();
         var tablet = await session.LoadAsync<TabletSession>(TabletSession.HashOf(token), Context.RequestAborted);
         if (tablet is null || !tablet.IsUsable(clock.GetUtcNow()))
         {
             return AuthenticateResult.Fail("The tablet link is unknown, expired or revoked.");
+        }
+        // Single use per device session: the first device to open the link keeps it. A link copied to another
+        // device (or read off a tablet left in the waiting room) opens nothing; staff can issue a new one.
+        var device = Consents.Actor.From(Context).DeviceKey;
+        if (tablet.BoundDevice is null)
+        {
+            tablet.BoundDevice = device;
+            session.Store(tablet);
+            await session.SaveChangesAsync(Context.RequestAborted);
+        }
+        else if (tablet.BoundDevice != device)
+        {
+            return AuthenticateResult.Fail("The tablet link is in use on another device.");
         }
         var identity = new ClaimsIdentity(
         [

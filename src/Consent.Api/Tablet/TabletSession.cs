@@ -17,6 +17,8 @@ public sealed class TabletSession
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public string? RevokedReason { get; set; }
+    /// <summary>The device session that first used the link; no other device may use it after that.</summary>
+    public string? BoundDevice { get; set; }
 
     public bool IsUsable(DateTimeOffset now) => RevokedAt is null && now < ExpiresAt;
 

@@ -136,3 +136,39 @@ public sealed class HostileInputTests(HostileInputTests.Factory factory) : IClas
         now.GetProperty("status").GetString().ShouldBe("pending");
     }
 }
+
+public sealed class TabletLinkAndRateLimitTests
+{
+    [Fact]
+    public async Task A_tablet_link_works_only_on_the_first_device_that_opened_it()
+    {
+        await using var factory = new ApiFactory();
+        var driver = new ConsentDriver(factory);
+        var (id, tablet, _) = await driver.Start();
+        (await tablet.GetAsync($"/api/consents/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+
+        var token = tablet.DefaultRequestHeaders.Authorization!.Parameter!;
+        var other = factory.CreateClient();
+        other.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        other.DefaultRequestHeaders.Add("X-Device-Id", "phone-in-the-waiting-room");
+
+        (await other.GetAsync($"/api/consents/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
+        (await tablet.GetAsync($"/api/consents/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_caller_over_its_rate_limit_gets_429_problem_json_and_others_are_unaffected()
+    {
+        await using var factory = new ApiFactory(new Dictionary<string, string?> { ["RateLimiting:PermitsPerSecond"] = "1", ["RateLimiting:Burst"] = "5" });
+        var busy = factory.ClientAs("coordinator", "rate-clinic");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => busy.GetAsync("/api/me")));
+
+        var limited = responses.Where(r => r.StatusCode == System.Net.HttpStatusCode.TooManyRequests).ToList();
+        limited.Count.ShouldBeGreaterThan(0);
+        limited[0].Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        limited[0].Headers.RetryAfter.ShouldNotBeNull();
+        var other = factory.CreateClient();
+        other.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", factory.Token("clinician", "rate-clinic", sub: "someone-else"));
+        (await other.GetAsync("/api/me")).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+    }
+}

@@ -26,6 +26,7 @@ public static partial class ConsentsApi
         services.AddScoped<ConsentCommandPipeline>();
         services.AddSingleton<ConsentTimers>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentTimers>());
+        services.AddHostedService<Reconsent>();
         return services;
     }
 

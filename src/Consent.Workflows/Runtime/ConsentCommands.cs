@@ -24,7 +24,7 @@ public sealed record Withdraw(string? ReasonCode) : ConsentCommand;
 /// <summary>The clock: expiry, end of cooling-off, reminders.</summary>
 public sealed record Tick : ConsentCommand;
 
-public sealed record Supersede(int ToVersion) : ConsentCommand;
+public sealed record Supersede(int ToVersion, IReadOnlyList<string> ChangedSections) : ConsentCommand;
 
 /// <summary>The input of a step, by step type (shared/api-contract.md, StepInput).</summary>
 public abstract record StepInput;

@@ -62,4 +62,5 @@ public sealed record ConsentExpired(DateTimeOffset At) : ConsentEvent(At);
 /// <summary>An unfinished consent has been idle longer than the workflow's reminder time.</summary>
 public sealed record ReminderDue(DateTimeOffset At) : ConsentEvent(At);
 
-public sealed record ConsentSuperseded(int ToVersion, DateTimeOffset At) : ConsentEvent(At);
+/// <summary>A newer version changed what the patient agreed to (<see cref="ChangedSections"/>) and no longer accepts this one.</summary>
+public sealed record ConsentSuperseded(int ToVersion, IReadOnlyList<string> ChangedSections, DateTimeOffset At) : ConsentEvent(At);

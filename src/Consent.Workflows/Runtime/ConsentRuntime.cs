@@ -300,7 +300,7 @@ public static partial class ConsentRuntime
     {
         if (state.Status != ConsentStatus.Granted) return NotNow(state, "only a granted consent can be superseded");
         return s.ToVersion > state.WorkflowVersion
-            ? Decision.Accept(new ConsentSuperseded(s.ToVersion, now))
+            ? Decision.Accept(new ConsentSuperseded(s.ToVersion, s.ChangedSections, now))
             : Invalid("toVersion", $"Version {s.ToVersion} is not newer than v{state.WorkflowVersion}.");
     }
 

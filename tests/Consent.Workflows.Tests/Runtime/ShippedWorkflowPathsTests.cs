@@ -198,8 +198,8 @@ public sealed class ShippedWorkflowPathsTests
         walk.Send(new Reaffirm(true)).Accepted.ShouldBeTrue();
         walk.State.Reaffirmations.ShouldBe([walk.Now]);
 
-        walk.Send(new Supersede(1)).Rejection!.Field.ShouldBe("toVersion");
-        walk.Send(new Supersede(2)).Accepted.ShouldBeTrue();
+        walk.Send(new Supersede(1, ["risk-lp-headache"])).Rejection!.Field.ShouldBe("toVersion");
+        walk.Send(new Supersede(2, ["risk-lp-headache"])).Accepted.ShouldBeTrue();
         walk.State.Status.ShouldBe(ConsentStatus.Superseded);
     }
 

@@ -1,0 +1,71 @@
+using Consent.Api.Workflows;
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Diffing;
+using Consent.Workflows.Runtime;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+
+namespace Consent.Api.Consents;
+
+/// <summary>
+/// When a new workflow version is published (the service starts with it in workflows/), a granted consent on an
+/// older version is superseded if, and only if, the new version no longer accepts the old one and the diff
+/// between them is material. The patient must then consent again to the new text.
+/// </summary>
+public sealed class Reconsent(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock) : IHostedService
+{
+    private static readonly Actor System = new("system:publish", "system", "service", "");
+
+    public async Task<int> ApplyAsync(CancellationToken ct)
+    {
+        var superseded = 0;
+        foreach (var latest in workflows.Catalog.All.GroupBy(d => d.Id).Select(g => g.MaxBy(d => d.Version)!))
+        {
+            foreach (var older in workflows.Catalog.All.Where(d => d.Id == latest.Id && d.Version < latest.Version))
+            {
+                if (latest.Settings.AcceptedEarlierVersions.Contains(older.Version)) continue;
+                var diff = WorkflowDiff.Compare(older, latest);
+                if (!diff.IsMaterial) continue;
+                superseded += await SupersedeAsync(older, latest, diff, ct);
+            }
+        }
+        return superseded;
+    }
+
+    private async Task<int> SupersedeAsync(WorkflowDefinition older, WorkflowDefinition latest, DiffReport diff, CancellationToken ct)
+    {
+        var granted = ConsentStatus.Granted.ToContract();
+        IReadOnlyList<ConsentSummary> affected;
+        await using (var query = store.QuerySession())
+        {
+            affected = await query.Query<ConsentSummary>()
+                .Where(s => s.AnyTenant() && s.WorkflowId == older.Id && s.WorkflowVersion == older.Version && s.Status == granted)
+                .ToListAsync(ct);
+        }
+        var count = 0;
+        foreach (var summary in affected)
+        {
+            await using var session = store.LightweightSession(summary.Record.ClinicId);
+            var record = await ConsentStreams.LoadAsync(session, summary.Id, ct);
+            if (record is null) continue;
+            var decision = ConsentRuntime.Decide(older, record.Runtime, new Supersede(latest.Version, diff.MaterialSections), clock.GetUtcNow());
+            if (!decision.Accepted || decision.Events.IsDefaultOrEmpty) continue;
+            ConsentStreams.Append(session, record, System, decision.Events, summary.Id);
+            try
+            {
+                await session.SaveChangesAsync(ct);
+                count++;
+            }
+            catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
+            {
+                // Another instance superseded it, or it changed (e.g. was withdrawn) at the same moment.
+            }
+        }
+        return count;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => ApplyAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

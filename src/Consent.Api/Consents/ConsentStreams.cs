@@ -44,7 +44,16 @@ public static class ConsentStreams
     public const string HashHeader = "hash";
     public const string PrevHashHeader = "prevHash";
 
-    public static async Task<ConsentRecord?> LoadAsync(IQuerySession session, string id, CancellationToken ct)
+    /// <summary>
+    /// The consent as of its last stored event, read from its projection row (one row, not the whole stream). The
+    /// row is written in the same transaction as the events, and the append still checks the stream version, so a
+    /// stale read can only lose a race, never write over one.
+    /// </summary>
+    public static async Task<ConsentRecord?> LoadAsync(IQuerySession session, string id, CancellationToken ct) =>
+        (await session.LoadAsync<ConsentSummary>(id, ct))?.Record;
+
+    /// <summary>The consent folded from its stored events: the source of truth the projection is checked against.</summary>
+    public static async Task<ConsentRecord?> ReplayAsync(IQuerySession session, string id, CancellationToken ct)
     {
         var events = await session.Events.FetchStreamAsync(id, token: ct);
         if (events.Count == 0) return null;

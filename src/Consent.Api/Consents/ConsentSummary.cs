@@ -27,7 +27,10 @@ public sealed class ConsentSummaryProjection : SingleStreamProjection<ConsentSum
     {
         var summary = snapshot ?? new ConsentSummary { Id = id };
         if (e.Data is not ConsentEvent consentEvent) return summary;
-        var record = summary.Record.Apply(consentEvent);
+        var record = summary.Record.Apply(consentEvent) with
+        {
+            LastHash = e.Headers?.GetValueOrDefault(ConsentStreams.HashHeader)?.ToString() ?? summary.Record.LastHash,
+        };
         summary.Record = record;
         summary.PatientId = record.PatientId;
         summary.ProcedureCode = record.ProcedureCode;

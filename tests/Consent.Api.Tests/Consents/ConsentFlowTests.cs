@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Consent.Api.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Consent.Api.Tests.Consents;
@@ -38,6 +39,23 @@ public sealed class ConsentFlowTests(ConsentFlowTests.Factory factory) : IClassF
         var list = await driver.Coordinator.GetFromJsonAsync<JsonElement>("/api/consents?status=granted");
         list.GetProperty("total").GetInt32().ShouldBe(1);
         list.GetProperty("items")[0].GetProperty("id").GetString().ShouldBe(id);
+    }
+
+    [Fact]
+    public async Task The_projection_row_always_equals_the_consent_folded_from_its_events()
+    {
+        var driver = new ConsentDriver(factory);
+        var (id, tablet, _) = await driver.Start();
+        await ConsentDriver.Walk(tablet, id, route: "lp");
+        await driver.Clinician.PostAsync($"/api/consents/{id}/countersign", Json(new { name = "Dr. Rivera", attestation = true }));
+
+        var store = factory.Services.GetRequiredService<Marten.IDocumentStore>();
+        await using var session = store.QuerySession(driver.Clinic);
+        var projected = await Consent.Api.Consents.ConsentStreams.LoadAsync(session, id, CancellationToken.None);
+        var replayed = await Consent.Api.Consents.ConsentStreams.ReplayAsync(session, id, CancellationToken.None);
+
+        JsonSerializer.Serialize(projected).ShouldBe(JsonSerializer.Serialize(replayed));
+        projected!.Runtime.Status.ShouldBe(Consent.Workflows.Runtime.ConsentStatus.Granted);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public static partial class ConsentsApi
         }
     }
 
-    private static async Task<IResult> List(HttpContext http, IDocumentStore store, PublishedWorkflows workflows,
+    private static async Task<IResult> List(HttpContext http, IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock,
         string? status, string? patientId, string? procedureCode, string? page, string? pageSize)
     {
         if (status is not null && ConsentStatusNames.FromContract(status) is null)
@@ -121,6 +121,10 @@ public static partial class ConsentsApi
         var total = await query.CountAsync(http.RequestAborted);
         var rows = await query.OrderByDescending(s => s.UpdatedAt).Skip((pageNumber - 1) * size).Take(size).ToListAsync(http.RequestAborted);
         var items = rows.Select(s => ConsentView.From(s.Record, workflows.Catalog.Find(s.WorkflowId, s.WorkflowVersion), withStepBody: false)).ToList();
+        await using (var audit = store.LightweightSession(Clinic(http)))
+        {
+            await RecordAccess(http, audit, "(list)", "list: " + string.Join(",", rows.Select(r => r.Id)), clock);
+        }
         return Results.Ok(new { items, total });
     }
 

@@ -30,6 +30,8 @@ public static class ConsentStore
             options.Events.StreamIdentity = StreamIdentity.AsString;
             options.Events.TenancyStyle = TenancyStyle.Conjoined;
             options.Events.MetadataConfig.HeadersEnabled = true;
+            // Appends in one round trip; the expected-version check on every append still guards concurrent writers.
+            options.Events.AppendMode = EventAppendMode.Quick;
             options.Policies.AllDocumentsAreMultiTenanted();
             options.Events.AddEventTypes(EventTypes);
             options.Projections.Add<ConsentSummaryProjection>(ProjectionLifecycle.Inline);

@@ -31,14 +31,7 @@ public static class JsonBody
         {
             return new(null, "", Problems.Field(StatusCodes.Status415UnsupportedMediaType, "Content-Type", "Send the body as application/json."));
         }
-        var buffer = new byte[maxBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
-        {
-            length += read;
-        }
-        if (length > maxBytes)
+        if (await ReadBoundedAsync(request, maxBytes) is not ({ } buffer, var length))
         {
             return new(null, "", Problems.Field(StatusCodes.Status413PayloadTooLarge, "body", $"The body may be at most {maxBytes / 1024} KB."));
         }
@@ -66,6 +59,22 @@ public static class JsonBody
                 : $"'{field}' is of the wrong type or malformed.";
             return new(null, raw, Problems.Field(StatusCodes.Status400BadRequest, field, message));
         }
+    }
+
+    /// <summary>
+    /// The body's bytes, or null when it is longer than <paramref name="maxBytes"/>. Reads at most one byte past the
+    /// limit whatever Content-Length claims, so a huge body is never buffered.
+    /// </summary>
+    public static async Task<(byte[] Buffer, int Length)?> ReadBoundedAsync(HttpRequest request, int maxBytes)
+    {
+        var buffer = new byte[maxBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
+        {
+            length += read;
+        }
+        return length > maxBytes ? null : (buffer, length);
     }
 
     // System.Text.Json names the JSON path ($.representative.name); an unknown property's name is in the message.

@@ -69,15 +69,7 @@ public static class WorkflowsApi
         {
             return Problems.Field(StatusCodes.Status415UnsupportedMediaType, "Content-Type", "Send the definition as application/yaml (or text/yaml, text/plain).");
         }
-        // Read at most one byte past the limit, whatever Content-Length claims, so a huge body is never buffered.
-        var buffer = new byte[MaxLintBodyBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
-        {
-            length += read;
-        }
-        if (length > MaxLintBodyBytes)
+        if (await JsonBody.ReadBoundedAsync(request, MaxLintBodyBytes) is not ({ } buffer, var length))
         {
             return Problems.Field(StatusCodes.Status413PayloadTooLarge, "body", $"A definition may be at most {MaxLintBodyBytes / 1024} KB.");
         }

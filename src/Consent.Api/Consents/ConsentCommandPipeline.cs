@@ -121,7 +121,6 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
             httpContext.Response.ContentType = "application/json";
             httpContext.Response.Headers["Idempotent-Replayed"] = "true";
             if (earlier.ETag is not null) httpContext.Response.Headers.ETag = earlier.ETag;
-            if (earlier.Location is not null) httpContext.Response.Headers.Location = earlier.Location;
             await httpContext.Response.WriteAsync(earlier.Body);
         }
     }

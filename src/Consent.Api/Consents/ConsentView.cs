@@ -8,7 +8,7 @@ public sealed record ConsentView(
     string Id, string PatientId, string ProcedureCode, WorkflowRef Workflow, string Locale, string Status, long Version,
     DateTimeOffset CreatedAt, DateTimeOffset? GrantedAt, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil,
     IReadOnlyDictionary<string, string> Choices, IReadOnlyDictionary<string, bool> Provisions, ProgressView Progress,
-    StepView? CurrentStep)
+    StepView? CurrentStep, bool ReminderDue)
 {
     public static ConsentView From(ConsentRecord record, WorkflowDefinition? definition, bool withStepBody = true)
     {
@@ -19,7 +19,9 @@ public sealed record ConsentView(
             record.Id, record.PatientId, record.ProcedureCode, new WorkflowRef(state.WorkflowId, state.WorkflowVersion, state.ContentHash),
             state.Locale, state.Status.ToContract(), record.Version, state.CreatedAt, state.GrantedAt, state.ValidFrom, state.ValidUntil,
             state.Choices, state.Provisions, new ProgressView(done, total),
-            step is null ? null : StepView.From(step, state.Locale, definition!.DefaultLocale, withStepBody));
+            step is null ? null : StepView.From(step, state.Locale, definition!.DefaultLocale, withStepBody),
+            // An extension of the contract's view: the consent was left unfinished longer than its workflow allows.
+            state.ReminderSent && state.Status is ConsentStatus.Pending or ConsentStatus.InProgress or ConsentStatus.NeedsDiscussion);
     }
 }
 

@@ -13,7 +13,6 @@ public sealed class IdempotentResponse
     public string RequestSha256 { get; set; } = "";
     public int StatusCode { get; set; }
     public string Body { get; set; } = "";
-    public string? Location { get; set; }
     public string? ETag { get; set; }
     public DateTimeOffset At { get; set; }
 

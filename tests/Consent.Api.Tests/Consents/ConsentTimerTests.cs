@@ -63,6 +63,8 @@ public sealed class ConsentTimerTests : IAsyncLifetime
         await NewTimerInstance().RunDueAsync(CancellationToken.None);
         await NewTimerInstance().RunDueAsync(CancellationToken.None);
         (await EventTypes(driver, id)).Count(t => t == "reminder_due").ShouldBe(1);
+        var listed = await driver.Coordinator.GetFromJsonAsync<JsonElement>("/api/consents");
+        listed.GetProperty("items")[0].GetProperty("reminderDue").GetBoolean().ShouldBeTrue("coordinators see which consents were left unfinished");
     }
 
     [Fact]

@@ -36,7 +36,8 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
         }
 
         var record = await ConsentStreams.LoadAsync(session, id, ct);
-        if (record is null || !InScope(http, record)) return Problems.NotFound($"No consent '{id}'.");
+        if (OutOfScope(http, id, record) is { } refusal) return refusal;
+        ArgumentNullException.ThrowIfNull(record); // OutOfScope has refused a missing consent already
         if (IfMatchIsStale(http, record)) return Problems.Field(StatusCodes.Status412PreconditionFailed, "If-Match", $"The consent is at version {record.Version}; read it again.");
         if (workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
         {
@@ -69,9 +70,25 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
         return Results.Text(body, "application/json", statusCode: 200);
     }
 
-    /// <summary>Only the consent a tablet was issued for exists for that tablet; another clinic's never exists.</summary>
+    /// <summary>
+    /// Only the consent a tablet was issued for exists for that tablet, and only while the link is the consent's
+    /// current one and the consent has not ended; another clinic's consent never exists.
+    /// </summary>
     public static bool InScope(HttpContext http, ConsentRecord record) =>
-        !http.User.IsInRole(StaffRoles.Tablet) || http.User.FindFirst(TabletAuthenticationHandler.ConsentClaim)?.Value == record.Id;
+        !http.User.IsInRole(StaffRoles.Tablet)
+        || (http.User.FindFirst(TabletAuthenticationHandler.ConsentClaim)?.Value == record.Id
+            && http.User.FindFirst(TabletAuthenticationHandler.LinkClaim)?.Value == record.TabletTokenSha256
+            && !record.Runtime.Status.IsFinal());
+
+    /// <summary>Null when the caller may act on the consent; else 404, or 401 for a tablet whose link has ended.</summary>
+    public static IResult? OutOfScope(HttpContext http, string id, ConsentRecord? record)
+    {
+        if (record is not null && InScope(http, record)) return null;
+        var ownTablet = record is not null && http.User.IsInRole(StaffRoles.Tablet) && http.User.FindFirst(TabletAuthenticationHandler.ConsentClaim)?.Value == record.Id;
+        return ownTablet
+            ? Problems.Field(StatusCodes.Status401Unauthorized, "Authorization", "This tablet link has ended: the consent is finished or a new link was issued.")
+            : Problems.NotFound($"No consent '{id}'.");
+    }
 
     private static bool IfMatchIsStale(HttpContext http, ConsentRecord record)
     {

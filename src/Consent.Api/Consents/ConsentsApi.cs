@@ -24,6 +24,7 @@ public static partial class ConsentsApi
         services.TryAddSingleton(TimeProvider.System);
         services.AddConsentStore();
         services.AddScoped<ConsentCommandPipeline>();
+        services.AddSingleton<TabletSessionCache>();
         services.AddSingleton<ConsentTimers>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentTimers>());
         services.AddHostedService<Reconsent>();
@@ -138,9 +139,9 @@ public static partial class ConsentsApi
     {
         await using var session = store.LightweightSession(Clinic(http));
         var summary = await session.LoadAsync<ConsentSummary>(id, http.RequestAborted);
-        if (summary is null || !ConsentCommandPipeline.InScope(http, summary.Record)) return Problems.NotFound($"No consent '{id}'.");
+        if (ConsentCommandPipeline.OutOfScope(http, id, summary?.Record) is { } refusal) return refusal;
         await RecordAccess(http, session, id, "consent", clock);
-        http.Response.Headers.ETag = $"\"{summary.Record.Version}\"";
+        http.Response.Headers.ETag = $"\"{summary!.Record.Version}\"";
         return Results.Ok(ConsentView.From(summary.Record, workflows.Catalog.Find(summary.WorkflowId, summary.WorkflowVersion)));
     }
 

@@ -15,18 +15,27 @@ namespace Consent.Api.Tablet;
 /// </summary>
 public sealed class TabletAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IDocumentStore store, TimeProvider clock)
+    IDocumentStore store, TimeProvider clock, TabletSessionCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Tablet";
     public const string ConsentClaim = "consent";
+    /// <summary>The SHA-256 of the tablet token, checked against the consent's current link on every request.</summary>
+    public const string LinkClaim = "tablet_link";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (TokenOf(Request) is not { } token) return AuthenticateResult.NoResult();
+        var hash = TabletSession.HashOf(token);
+        var now = clock.GetUtcNow();
+        var tablet = cache.Get(hash, now);
         await using var session = store.LightweightSession();
-        var tablet = await session.LoadAsync<TabletSession>(TabletSession.HashOf(token), Context.RequestAborted);
-        if (tablet is null || !tablet.IsUsable(clock.GetUtcNow()))
+        if (tablet is null)
+        {
+            tablet = await session.LoadAsync<TabletSession>(hash, Context.RequestAborted);
+            if (tablet is not null) cache.Put(tablet, now);
+        }
+        if (tablet is null || !tablet.IsUsable(now))
         {
             return AuthenticateResult.Fail("The tablet link is unknown, expired or revoked.");
         }
@@ -38,6 +47,7 @@ public sealed class TabletAuthenticationHandler(
             tablet.BoundDevice = device;
             session.Store(tablet);
             await session.SaveChangesAsync(Context.RequestAborted);
+            cache.Put(tablet, now);
         }
         else if (tablet.BoundDevice != device)
         {
@@ -49,6 +59,7 @@ public sealed class TabletAuthenticationHandler(
             new Claim(StaffRoles.RoleClaim, StaffRoles.Tablet),
             new Claim(StaffRoles.ClinicClaim, tablet.ClinicId),
             new Claim(ConsentClaim, tablet.ConsentId),
+            new Claim(LinkClaim, tablet.Id),
         ], SchemeName, StaffRoles.SubjectClaim, StaffRoles.RoleClaim);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

@@ -60,9 +60,9 @@ public static partial class ConsentsApi
         var body = await JsonBody.ReadAsync<CreateConsentRequest>(http.Request, JsonBody.SmallBody);
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
-        if (!ExternalId().IsMatch(request.PatientId)) return Problems.Field(400, "patientId", "A patient id is 1 to 64 letters, digits, '.', '-' or '_'.");
-        if (!ExternalId().IsMatch(request.ProcedureCode) || request.ProcedureCode.Length > 32) return Problems.Field(400, "procedureCode", "A procedure code is 1 to 32 letters, digits, '.', '-' or '_'.");
-        if (workflows.Catalog.Find(request.WorkflowId) is not { } definition) return Problems.Field(422, "workflowId", $"No published workflow '{request.WorkflowId}'.");
+        if (!ExternalId().IsMatch(request.PatientId)) return Problems.Field(StatusCodes.Status400BadRequest, "patientId", "A patient id is 1 to 64 letters, digits, '.', '-' or '_'.");
+        if (!ExternalId().IsMatch(request.ProcedureCode) || request.ProcedureCode.Length > 32) return Problems.Field(StatusCodes.Status400BadRequest, "procedureCode", "A procedure code is 1 to 32 letters, digits, '.', '-' or '_'.");
+        if (workflows.Catalog.Find(request.WorkflowId) is not { } definition) return Problems.Field(StatusCodes.Status422UnprocessableEntity, "workflowId", $"No published workflow '{request.WorkflowId}'.");
 
         var now = clock.GetUtcNow();
         var representative = request.Representative is { } r ? new Representative(r.Name.Trim(), r.Relationship.Trim()) : null;
@@ -110,10 +110,10 @@ public static partial class ConsentsApi
     {
         if (status is not null && ConsentStatusNames.FromContract(status) is null)
         {
-            return Problems.Field(400, "status", "status is one of pending, in_progress, needs_discussion, awaiting_countersign, granted, declined, withdrawn, expired, superseded.");
+            return Problems.Field(StatusCodes.Status400BadRequest, "status", "status is one of pending, in_progress, needs_discussion, awaiting_countersign, granted, declined, withdrawn, expired, superseded.");
         }
-        if (!Positive(page, 1, int.MaxValue, out var pageNumber)) return Problems.Field(400, "page", "page is a whole number from 1.");
-        if (!Positive(pageSize, 20, 100, out var size)) return Problems.Field(400, "pageSize", "pageSize is a whole number from 1 to 100.");
+        if (!Positive(page, 1, int.MaxValue, out var pageNumber)) return Problems.Field(StatusCodes.Status400BadRequest, "page", "page is a whole number from 1.");
+        if (!Positive(pageSize, 20, 100, out var size)) return Problems.Field(StatusCodes.Status400BadRequest, "pageSize", "pageSize is a whole number from 1 to 100.");
         await using var session = store.QuerySession(Clinic(http));
         var query = session.Query<ConsentSummary>().Where(s => true);
         if (status is not null) query = query.Where(s => s.Status == status);

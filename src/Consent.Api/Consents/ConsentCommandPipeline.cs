@@ -22,7 +22,7 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
         Action<IDocumentSession, ConsentRecord>? alsoStore = null)
     {
         var clinic = http.User.FindFirst(StaffRoles.ClinicClaim)!.Value;
-        await using var session = store.LightweightSession(clinic);
+        await using var session = store.IdentitySession(clinic);
         var ct = http.RequestAborted;
 
         var key = http.Request.Headers["Idempotency-Key"].ToString();

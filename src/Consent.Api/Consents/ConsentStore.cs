@@ -32,6 +32,8 @@ public static class ConsentStore
             options.Events.MetadataConfig.HeadersEnabled = true;
             // Appends in one round trip; the expected-version check on every append still guards concurrent writers.
             options.Events.AppendMode = EventAppendMode.Quick;
+            // The inline projection reuses the row a write already loaded instead of reading it again.
+            options.Events.UseIdentityMapForAggregates = true;
             options.Policies.AllDocumentsAreMultiTenanted();
             options.Events.AddEventTypes(EventTypes);
             options.Projections.Add<ConsentSummaryProjection>(ProjectionLifecycle.Inline);

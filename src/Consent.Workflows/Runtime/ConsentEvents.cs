@@ -16,8 +16,11 @@ public sealed record SectionRead(string StepId, string? NextStepId, DateTimeOffs
 
 public sealed record RiskAcknowledged(string StepId, string Initials, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
 
-/// <summary>A wrong answer re-opens the quiz's explanation (<see cref="NextStepId"/>), after which the quiz is asked again.</summary>
+/// <summary>A right answer completes the quiz and names the next step; a wrong one leaves the quiz to be asked again.</summary>
 public sealed record QuizAnswered(string StepId, string OptionId, bool Correct, int Attempt, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>After a wrong answer the patient reads <see cref="StepId"/> again; the quiz <see cref="QuizStepId"/> follows it.</summary>
+public sealed record ExplanationReopened(string StepId, string QuizStepId, DateTimeOffset At) : ConsentEvent(At);
 
 /// <summary>The attempt limit was reached: a person must talk with the patient before the quiz is asked again.</summary>
 public sealed record QuizAttemptsExhausted(string StepId, int Attempts, DateTimeOffset At) : ConsentEvent(At);

@@ -123,10 +123,13 @@ public static partial class ConsentRuntime
             return Decision.Accept(new QuizAnswered(step.Id, input.Answer, true, attempt, Navigation.After(definition, state, step, null), now));
         }
         // A wrong answer always re-opens the explanation; at the limit a person must also talk with the patient.
-        var answered = new QuizAnswered(step.Id, input.Answer, false, attempt, step.Explanation ?? step.Id, now);
-        return attempt >= step.AttemptLimit(definition.Settings)
-            ? Decision.Accept(answered, new QuizAttemptsExhausted(step.Id, attempt, now))
-            : Decision.Accept(answered);
+        ConsentEvent[] events =
+        [
+            new QuizAnswered(step.Id, input.Answer, false, attempt, null, now),
+            .. step.Explanation is { } explanation ? [new ExplanationReopened(explanation, step.Id, now)] : Array.Empty<ConsentEvent>(),
+            .. attempt >= step.AttemptLimit(definition.Settings) ? [new QuizAttemptsExhausted(step.Id, attempt, now)] : Array.Empty<ConsentEvent>(),
+        ];
+        return Decision.Accept(events);
     }
 
     private static Decision ChoiceStep(WorkflowDefinition definition, ConsentState state, StepDefinition step, ChoiceInput input, DateTimeOffset now)
@@ -249,9 +252,10 @@ public static partial class ConsentRuntime
         {
             return NotNow(state, "the decision has already been made");
         }
+        // From a re-opened explanation the way back is the quiz that sent the patient there.
         return state.CurrentStepId == decision.Id
             ? Decision.Accept()
-            : Decision.Accept(new DecisionRequested(state.CurrentStepId, decision.Id, now));
+            : Decision.Accept(new DecisionRequested(state.ReturnToStepId ?? state.CurrentStepId, decision.Id, now));
     }
 
     private static Decision Countersign(WorkflowDefinition definition, ConsentState state, Countersign c, DateTimeOffset now)
@@ -289,7 +293,7 @@ public static partial class ConsentRuntime
             if (!state.CoolingOffOver && now >= state.ValidFrom) events.Add(new CoolingOffEnded(now));
             if (now >= state.ValidUntil) events.Add(new ConsentExpired(now));
         }
-        else if (!state.Status.IsFinal() && !state.ReminderSent && now - state.LastActivityAt >= definition.Settings.ReminderAfter)
+        else if (NextTimer(definition.Settings, state) <= now)
         {
             events.Add(new ReminderDue(now));
         }

@@ -30,6 +30,8 @@ public sealed record ConsentState
     /// <summary>Wrong answers per quiz since the last discussion.</summary>
     public ImmutableDictionary<string, int> WrongAnswers { get; init; } = ImmutableDictionary<string, int>.Empty;
     public string? ExhaustedQuizId { get; init; }
+    /// <summary>Where a discussion returns to: a question may also come while the clinician's countersignature is awaited.</summary>
+    public ConsentStatus? StatusBeforeDiscussion { get; init; }
     public bool? Consented { get; init; }
     public ImmutableList<SignatureRecord> Signatures { get; init; } = [];
     public string? Countersigner { get; init; }
@@ -39,6 +41,7 @@ public sealed record ConsentState
     public DateTimeOffset? ValidFrom { get; init; }
     public DateTimeOffset? ValidUntil { get; init; }
     public bool CoolingOffOver { get; init; }
+    /// <summary>A reminder was raised for the current idle spell and nothing has happened since.</summary>
     public bool ReminderSent { get; init; }
     public ImmutableList<DateTimeOffset> Reaffirmations { get; init; } = [];
     public string? WithdrawalReason { get; init; }
@@ -48,7 +51,8 @@ public sealed record ConsentState
     public ConsentState Evolve(ConsentEvent e)
     {
         var next = Apply(e) with { Version = Version + 1 };
-        return e is ReminderDue or CoolingOffEnded or ConsentExpired ? next : next with { LastActivityAt = e.At };
+        // Any activity ends an idle spell, so coordinators stop seeing the reminder and a new spell may raise another.
+        return e is ReminderDue or CoolingOffEnded or ConsentExpired ? next : next with { LastActivityAt = e.At, ReminderSent = false };
     }
 
     public static ConsentState Replay(IEnumerable<ConsentEvent> events) => events.Aggregate(None, (state, e) => state.Evolve(e));
@@ -63,12 +67,9 @@ public sealed record ConsentState
         SectionRead r => Step(r.StepId, r.NextStepId) with { ReturnToStepId = r.NextStepId == ReturnToStepId ? null : ReturnToStepId },
         RiskAcknowledged r => Step(r.StepId, r.NextStepId) with { RiskInitials = RiskInitials.SetItem(r.StepId, r.Initials) },
         QuizAnswered { Correct: true } q => Step(q.StepId, q.NextStepId) with { WrongAnswers = WrongAnswers.Remove(q.StepId) },
-        QuizAnswered q => this with
-        {
-            Status = ConsentStatus.InProgress, CurrentStepId = q.NextStepId, ReturnToStepId = q.StepId,
-            WrongAnswers = WrongAnswers.SetItem(q.StepId, WrongAnswers.GetValueOrDefault(q.StepId) + 1),
-        },
-        QuizAttemptsExhausted x => this with { Status = ConsentStatus.NeedsDiscussion, ExhaustedQuizId = x.StepId },
+        QuizAnswered q => this with { WrongAnswers = WrongAnswers.SetItem(q.StepId, WrongAnswers.GetValueOrDefault(q.StepId) + 1) },
+        ExplanationReopened r => this with { CurrentStepId = r.StepId, ReturnToStepId = r.QuizStepId },
+        QuizAttemptsExhausted x => Pause() with { ExhaustedQuizId = x.StepId },
         ChoiceMade c => Step(c.StepId, c.NextStepId) with { Choices = Choices.SetItem(c.StepId, c.OptionId) },
         ProvisionAnswered p => Step(p.StepId, p.NextStepId) with { Provisions = Provisions.SetItem(p.StepId, p.Accepted) },
         DecisionRequested d => this with { Status = ConsentStatus.InProgress, CurrentStepId = d.DecisionStepId, ReturnToStepId = d.FromStepId },
@@ -81,10 +82,11 @@ public sealed record ConsentState
         CountersignRequested => this with { Status = ConsentStatus.AwaitingCountersign, CurrentStepId = null },
         ConsentCountersigned c => this with { Countersigner = c.ClinicianName },
         ConsentGranted g => this with { Status = ConsentStatus.Granted, CurrentStepId = null, GrantedAt = g.At, ValidFrom = g.ValidFrom, ValidUntil = g.ValidUntil },
-        QuestionRaised => this with { Status = ConsentStatus.NeedsDiscussion },
+        QuestionRaised => Pause(),
         DiscussionResumed => this with
         {
-            Status = ConsentStatus.InProgress,
+            Status = StatusBeforeDiscussion == ConsentStatus.AwaitingCountersign ? ConsentStatus.AwaitingCountersign : ConsentStatus.InProgress,
+            StatusBeforeDiscussion = null,
             WrongAnswers = ExhaustedQuizId is { } quiz ? WrongAnswers.Remove(quiz) : WrongAnswers,
             ExhaustedQuizId = null,
         },
@@ -96,6 +98,8 @@ public sealed record ConsentState
         ConsentSuperseded s => this with { Status = ConsentStatus.Superseded, SupersededBy = s.ToVersion },
         _ => throw new ArgumentException($"Unknown consent event {e.GetType().Name}", nameof(e)),
     };
+
+    private ConsentState Pause() => this with { Status = ConsentStatus.NeedsDiscussion, StatusBeforeDiscussion = Status };
 
     private ConsentState Step(string stepId, string? nextStepId) => this with
     {

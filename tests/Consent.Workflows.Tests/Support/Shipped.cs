@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Consent.Workflows.Definitions;
 using Consent.Workflows.Linting;
 using Consent.Workflows.Loading;
@@ -21,12 +22,17 @@ public static class Shipped
 
     public static ClaimRules ClaimRules { get; } = ClaimRules.LoadDirectory(Path.Combine(FindRepoRoot(), "workflows", "claims"));
 
-    private static string FindRepoRoot()
+    // A build with --artifacts-path outside the tree puts the binaries where no Consent.sln is above them, so the
+    // source file's own location is the fallback.
+    private static string FindRepoRoot([CallerFilePath] string sourceFile = "")
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Consent.sln"))) return dir.FullName;
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Consent.sln"))) return dir.FullName;
+            }
         }
-        throw new InvalidOperationException("Consent.sln not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException($"Consent.sln not found above {AppContext.BaseDirectory} or {sourceFile}");
     }
 }

@@ -4,13 +4,13 @@ using Consent.Workflows.Loading;
 
 namespace Consent.Cli.Workflows;
 
-/// <summary><c>consent lint PATH</c>: lints one definition file or every version under a workflows folder.</summary>
+/// <summary><c>consent lint PATH</c>: lints one definition file or every version under a folder.</summary>
 internal static class LintCommand
 {
     public static Command Create()
     {
         var path = new Argument<string>("path") { Description = "A workflow YAML file, or a folder of workflows" };
-        var claims = new Option<string?>("--claims") { Description = "Folder of claim rules (default: claims/ in the workflows folder)" };
+        var claims = new Option<string?>("--claims") { Description = "Folder of claim rules (default: claims/ in the nearest workflows folder above the path)" };
         var command = new Command("lint", "Check workflow definitions: structure, disclosure elements, misleading claims, readability") { path, claims };
         command.SetAction(parse => Run(parse.GetValue(path)!, parse.GetValue(claims)));
         return command;
@@ -18,39 +18,60 @@ internal static class LintCommand
 
     private static int Run(string path, string? claimsDir)
     {
-        var full = Path.GetFullPath(path);
-        if (!File.Exists(full) && !Directory.Exists(full))
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        var isFile = File.Exists(full);
+        if (!isFile && !Directory.Exists(full))
         {
             Console.Error.WriteLine($"{path}: no such file or folder");
-            return 2;
+            return 1;
         }
-        var rules = ClaimRules.LoadDirectory(claimsDir ?? Path.Combine(WorkflowsRoot(full) ?? full, "claims"));
-        var files = File.Exists(full)
-            ? [full]
-            : Directory.EnumerateFiles(full, "v*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-        var errors = 0;
-        var warnings = 0;
+        var rules = ClaimRulesFor(full, claimsDir);
+        List<string> files = isFile ? [full] : [.. Directory.EnumerateFiles(full, "v*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+        var shown = new HashSet<(string File, int Line, string Path, string Message)>();
+        var (errors, warnings) = (0, 0);
         foreach (var file in files)
         {
-            var report = WorkflowLinter.LintYaml(File.ReadAllText(file), file, rules);
-            foreach (var f in report.Findings)
+            foreach (var f in WorkflowLinter.LintYaml(File.ReadAllText(file), file, rules).Findings)
             {
-                Console.WriteLine($"{Path.GetRelativePath(Environment.CurrentDirectory, file)}:{f.Line}: {f.Severity.ToString().ToLowerInvariant()} {f.Code} {f.Path}: {f.Message}");
+                Print(file, f);
+                shown.Add((file, f.Line, f.Path, f.Message));
+                errors += f.Severity == LintSeverity.Error ? 1 : 0;
+                warnings += f.Severity == LintSeverity.Warning ? 1 : 0;
             }
-            errors += report.Findings.Count(f => f.Severity == LintSeverity.Error);
-            warnings += report.Findings.Count(f => f.Severity == LintSeverity.Warning);
         }
-        if (Directory.Exists(full))
+        if (!isFile)
         {
-            var catalog = WorkflowCatalog.LoadDirectory(full);
-            foreach (var e in catalog.Errors.Where(e => e.Path is "id" or "version"))
+            // The catalog adds what a file alone cannot show: id against folder, version against file name, file names.
+            foreach (var e in CatalogErrors(full).Where(e => !shown.Contains((e.File, e.Line, e.Path, e.Message))))
             {
-                Console.WriteLine(e);
+                Print(e.File, new LintFinding(LintSeverity.Error, "catalog", e.Path, e.Line, e.Message));
                 errors++;
             }
         }
         Console.WriteLine($"{files.Count} definition(s): {errors} error(s), {warnings} warning(s)");
         return errors > 0 ? 1 : 0;
+    }
+
+    private static void Print(string file, LintFinding f) =>
+        Console.WriteLine($"{Path.GetRelativePath(Environment.CurrentDirectory, file)}:{f.Line}: {f.Severity.ToString().ToLowerInvariant()} {f.Code}{(f.Path.Length > 0 ? " " + f.Path : "")}: {f.Message}");
+
+    private static ClaimRules ClaimRulesFor(string path, string? claimsDir)
+    {
+        var dir = claimsDir ?? (WorkflowsRoot(path) is { } root ? Path.Combine(root, "claims") : null);
+        if (dir is not null && Directory.Exists(dir)) return ClaimRules.LoadDirectory(dir);
+        // Said out loud: a lint without claim rules passes wording that a lint with them would refuse.
+        Console.Error.WriteLine(dir is null
+            ? "warning: no workflows folder above the path, so no claim rules: misleading claims are not checked (use --claims)"
+            : $"warning: no claim rules at {dir}: misleading claims are not checked");
+        return ClaimRules.None;
+    }
+
+    /// <summary>Catalog errors for the files under <paramref name="folder"/>, which may be a workflows root or one workflow's folder.</summary>
+    private static IEnumerable<LoadError> CatalogErrors(string folder)
+    {
+        var root = Directory.EnumerateFiles(folder, "v*.yaml").Any() ? Path.GetDirectoryName(folder)! : folder;
+        var prefix = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
+        return WorkflowCatalog.LoadDirectory(root).Errors.Where(e => e.File.StartsWith(prefix, StringComparison.Ordinal));
     }
 
     /// <summary>The nearest folder at or above <paramref name="path"/> named "workflows".</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
@@ -28,11 +29,36 @@ public sealed record DiffReport(ImmutableArray<SectionChange> Changes)
 /// </summary>
 public static partial class WorkflowDiff
 {
-    private static readonly string[] Negations = ["not", "no", "never", "nor", "cannot", "without", "nunca", "ni", "sin", "tampoco"];
+    // Words whose change is never a spelling fix, whatever the edit distance: negations, numbers written out,
+    // quantities, frequencies and units of time. "not" → "now", "cuatro" → "cuarto" or "months" → "mouths" are
+    // one edit apart and change the fact a patient agreed to.
+    private static readonly FrozenSet<string> Guarded = new[]
+    {
+        "not", "no", "never", "nor", "neither", "none", "nothing", "nobody", "cannot", "without", "unless",
+        "nunca", "jamás", "ni", "sin", "tampoco", "nada", "nadie", "ningún", "ninguno", "ninguna", "salvo",
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "half", "quarter",
+        "once", "twice", "double", "first", "second", "third", "fourth", "fifth",
+        "cero", "uno", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "doce",
+        "quince", "veinte", "treinta", "cuarenta", "cincuenta", "cien", "ciento", "mil", "millón", "medio", "media",
+        "mitad", "doble", "primero", "primera", "segundo", "segunda", "tercero", "tercera", "cuarto", "cuarta",
+        "more", "less", "most", "least", "fewer", "many", "several", "always", "often", "rarely", "sometimes", "usually",
+        "más", "menos", "muchos", "muchas", "pocos", "pocas", "siempre", "veces", "raramente",
+        "minutes", "hours", "days", "weeks", "months", "years", "minutos", "horas", "días", "semanas", "meses", "años",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    // Word parts that reverse a meaning within a small edit: hypertension → hypotension.
+    private static readonly (string, string)[] OpposedParts =
+        [("hyper", "hypo"), ("hiper", "hipo"), ("over", "under"), ("inter", "intra"), ("pre", "post"), ("ante", "anti"), ("max", "min")];
 
     public static DiffReport Compare(WorkflowDefinition from, WorkflowDefinition to)
     {
         var changes = new List<SectionChange>();
+        if (from.Id != to.Id) changes.Add(new SectionChange("workflow", "id", null, ChangeKind.Material, $"a different workflow: '{from.Id}' and '{to.Id}'"));
+        if (from.DefaultLocale != to.DefaultLocale)
+        {
+            changes.Add(new SectionChange("workflow", "defaultLocale", null, ChangeKind.Cosmetic, $"default locale changed from {from.DefaultLocale} to {to.DefaultLocale}: each consent keeps the locale it chose"));
+        }
         Text(changes, "workflow", "title", from.Title, to.Title);
         foreach (var removed in from.Locales.Except(to.Locales))
         {
@@ -125,7 +151,7 @@ public static partial class WorkflowDiff
         if (Typographic(before) == Typographic(after)) return (ChangeKind.Cosmetic, "typography");
         var x = Tokens(before);
         var y = Tokens(after);
-        if (x.Count != y.Count) return (ChangeKind.Material, "wording changed");
+        if (x.Count != y.Count) return (ChangeKind.Material, $"wording changed: {Excerpt(x, y)}");
         var fixes = new List<string>();
         for (var i = 0; i < x.Count; i++)
         {
@@ -136,15 +162,31 @@ public static partial class WorkflowDiff
         return fixes.Count == 0 ? (ChangeKind.Cosmetic, "punctuation") : (ChangeKind.Cosmetic, $"spelling: {string.Join(", ", fixes)}");
     }
 
-    // A spelling fix: a small edit in a longer word, never a number, never a negation, never one word becoming another
-    // word with the opposite sense (such as "not" → "now", which the length rule excludes).
+    // A spelling fix: an accent added or removed, or a small edit inside a longer word that keeps its first letter.
+    // Typos rarely hit the first letter, while the prefixes that reverse a meaning sit there (possible → impossible,
+    // increase → decrease, effective → ineffective).
     private static bool SpellingFix(string a, string b)
     {
-        if (a.Any(char.IsDigit) || b.Any(char.IsDigit)) return false;
-        if (Negations.Contains(a) || Negations.Contains(b)) return false;
-        if (Math.Min(a.Length, b.Length) < 5) return false;
-        var distance = Distance(a, b);
-        return distance <= (Math.Min(a.Length, b.Length) >= 8 ? 2 : 1);
+        if (a.Any(char.IsDigit) || b.Any(char.IsDigit) || Guarded.Contains(a) || Guarded.Contains(b)) return false;
+        if (WithoutAccents(a) == WithoutAccents(b)) return true;
+        if (a[0] != b[0] || Math.Min(a.Length, b.Length) < 5) return false;
+        if (OpposedParts.Any(p => a.Replace(p.Item1, p.Item2, StringComparison.Ordinal) == b || b.Replace(p.Item1, p.Item2, StringComparison.Ordinal) == a)) return false;
+        return Distance(a, b) <= (Math.Min(a.Length, b.Length) >= 8 ? 2 : 1);
+    }
+
+    // Only the written accents of Spanish vowels: "ñ" is a letter of its own (año is not ano).
+    private static string WithoutAccents(string word) =>
+        string.Concat(word.Select(c => c switch { 'á' => 'a', 'é' => 'e', 'í' => 'i', 'ó' => 'o', 'ú' or 'ü' => 'u', _ => c }));
+
+    // The words between the common beginning and end, a few at most: enough for a reviewer to find the change.
+    private static string Excerpt(List<string> x, List<string> y)
+    {
+        var head = 0;
+        while (head < x.Count && head < y.Count && x[head] == y[head]) head++;
+        var tail = 0;
+        while (tail < x.Count - head && tail < y.Count - head && x[^(tail + 1)] == y[^(tail + 1)]) tail++;
+        string Part(List<string> words) => string.Join(' ', words.Skip(head).Take(Math.Min(words.Count - head - tail, 8)));
+        return $"\"{Part(x)}\" → \"{Part(y)}\"";
     }
 
     private static string Typographic(string text)

@@ -21,6 +21,9 @@ public sealed class ClaimRules
 
     public IEnumerable<string> Locales => _byLocale.Keys;
 
+    /// <summary>Every rule id in any locale: the names a step's <c>claimsAllowed</c> may use.</summary>
+    public IReadOnlySet<string> RuleIds => _byLocale.Values.SelectMany(l => l.Rules).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+
     public sealed record Rule(string Id, string Message, bool Negatable, ImmutableArray<Regex> Patterns);
 
     public sealed record LocaleRules(string Locale, int NegationWindow, ImmutableArray<string> Negations, ImmutableArray<Rule> Rules);

@@ -71,6 +71,10 @@ public static class WorkflowLinter
                 var target = d.FindStep(when.StepId);
                 if (target is null) Error(f, "unknown-step", s.Source, $"when refers to unknown step '{when.StepId}'", $"{s.Source.Path}.when.step");
                 else if (target.Type != StepType.Choice) Error(f, "when-not-choice", s.Source, $"when refers to '{when.StepId}', which is not a choice step", $"{s.Source.Path}.when.step");
+                else if (d.Steps.IndexOf(target) > d.Steps.IndexOf(s))
+                {
+                    Error(f, "when-not-earlier", s.Source, $"when refers to choice '{when.StepId}', which comes after this step: the step would always be skipped", $"{s.Source.Path}.when.step");
+                }
                 else
                 {
                     foreach (var option in when.AnyOf.Where(o => target.Options.All(x => x.Id != o)))
@@ -183,18 +187,24 @@ public static class WorkflowLinter
 
     private static void Claims(WorkflowDefinition d, ClaimRules rules, List<LintFinding> f)
     {
+        var known = rules.RuleIds;
         foreach (var s in d.Steps)
         {
+            // Without rule files nothing can be checked; with them, a misspelt allowance must not pass silently.
+            foreach (var (a, i) in s.ClaimsAllowed.Select((a, i) => (a, i)).Where(x => known.Count > 0 && !known.Contains(x.a.Rule)))
+            {
+                Error(f, "unknown-claim-rule", s.Source, $"claimsAllowed names '{a.Rule}', which is not a claim rule ({string.Join(", ", known.Order(StringComparer.Ordinal))})", $"{s.Source.Path}.claimsAllowed[{i}].rule");
+            }
             var allowed = s.ClaimsAllowed.Select(a => a.Rule).ToHashSet(StringComparer.Ordinal);
-            var texts = new[] { ("title", s.Title), ("body", s.Body), ("statement", s.Statement) }
-                .Concat(s.Options.Select(o => ($"options.{o.Id}.label", o.Label)));
-            foreach (var (field, text) in texts)
+            var texts = new[] { (s.Source, "title", s.Title), (s.Source, "body", s.Body), (s.Source, "statement", s.Statement) }
+                .Concat(s.Options.Select(o => (o.Source, "label", o.Label)));
+            foreach (var (at, field, text) in texts)
             {
                 foreach (var (locale, value) in text.ByLocale)
                 {
                     foreach (var m in rules.Find(locale, value, allowed))
                     {
-                        Error(f, $"claim-{m.RuleId}", s.Source, $"misleading claim \"{m.Text}\" ({locale}): {m.Message}", Join(s.Source.Path, field));
+                        Error(f, $"claim-{m.RuleId}", at, $"misleading claim \"{m.Text}\" ({locale}): {m.Message}", Join(at.Path, field));
                     }
                 }
             }
@@ -210,50 +220,46 @@ public static class WorkflowLinter
                 foreach (var (locale, value) in text.ByLocale)
                 {
                     var path = Join(s.Source.Path, field);
-                    switch (locale)
-                    {
-                        case "en": English(s, value, path, f); break;
-                        case "es": Spanish(s, value, path, f); break;
-                        default: f.Add(new LintFinding(LintSeverity.Info, "readability-unmeasured", path, s.Source.Line, $"no readability measure for locale '{locale}'")); break;
-                    }
+                    if (Measures.FirstOrDefault(m => m.Locale == locale) is { } measure) Readable(s, value, path, measure, f);
+                    else f.Add(new LintFinding(LintSeverity.Info, "readability-unmeasured", path, s.Source.Line, $"no readability measure for locale '{locale}'"));
                 }
             }
         }
     }
 
-    private static void English(StepDefinition s, string text, string path, List<LintFinding> f)
+    /// <summary>
+    /// A reading measure for one locale. <see cref="Hardness"/> turns its score into "higher is harder" so both
+    /// measures share one check; the thresholds are scores on the measure's own scale.
+    /// </summary>
+    private sealed record Measure(string Locale, string Name, Func<string, Readability.Score> Score, Func<double, double> Hardness, double Target, double Limit, string Format)
     {
-        var score = Readability.FleschKincaidGrade(text);
-        LongSentences(s, score, path, "en", f);
-        if (score.Words < MinWordsToScore) return;
-        var hardest = score.SentenceTexts.Select(x => (x, g: Readability.FleschKincaidGrade(x).Value)).Where(x => x.g > MaxGrade)
-            .OrderByDescending(x => x.g).Take(3).Select(x => $"\"{x.x}\" (grade {x.g:0.0})");
-        var grade = score.Value.ToString("0.0", CultureInfo.InvariantCulture);
-        if (score.Value > MaxGrade)
-        {
-            Error(f, "readability", s.Source, $"en: Flesch-Kincaid grade {grade} is above {MaxGrade}; hardest sentences: {string.Join("; ", hardest)}", path);
-        }
-        else if (score.Value > TargetGrade)
-        {
-            Warning(f, "readability-target", s.Source, $"en: Flesch-Kincaid grade {grade} is above the target of {TargetGrade}", path);
-        }
+        public string Show(double score) => $"{Name} {score.ToString(Format, CultureInfo.InvariantCulture)}";
     }
 
-    private static void Spanish(StepDefinition s, string text, string path, List<LintFinding> f)
+    private static readonly Measure[] Measures =
+    [
+        new("en", "Flesch-Kincaid grade", Readability.FleschKincaidGrade, g => g, TargetGrade, MaxGrade, "0.0"),
+        new("es", "Fernández-Huerta ease", Readability.FernandezHuerta, e => -e, TargetEase, MinEase, "0"),
+    ];
+
+    private static void Readable(StepDefinition s, string text, string path, Measure m, List<LintFinding> f)
     {
-        var score = Readability.FernandezHuerta(text);
-        LongSentences(s, score, path, "es", f);
-        if (score.Words < MinWordsToScore) return;
-        var hardest = score.SentenceTexts.Select(x => (x, e: Readability.FernandezHuerta(x).Value)).Where(x => x.e < MinEase)
-            .OrderBy(x => x.e).Take(3).Select(x => $"\"{x.x}\" (ease {x.e:0})");
-        var ease = score.Value.ToString("0", CultureInfo.InvariantCulture);
-        if (score.Value < MinEase)
+        var score = m.Score(text);
+        LongSentences(s, score, path, m.Locale, f);
+        var hardness = m.Hardness(score.Value);
+        if (score.Words < MinWordsToScore || hardness <= m.Hardness(m.Target)) return;
+        // Name the sentences past the limit; when the section is hard only on average, the hardest one still
+        // tells the author where to start.
+        var ranked = score.SentenceTexts.Select(x => (Text: x, Score: m.Score(x).Value)).OrderByDescending(x => m.Hardness(x.Score)).ToList();
+        var worst = ranked.Where(x => m.Hardness(x.Score) > m.Hardness(m.Limit)).Take(3).ToList() is { Count: > 0 } past ? past : ranked.Take(1).ToList();
+        var sentences = string.Join("; ", worst.Select(x => $"\"{x.Text}\" ({m.Show(x.Score)})"));
+        if (hardness > m.Hardness(m.Limit))
         {
-            Error(f, "readability", s.Source, $"es: Fernández-Huerta ease {ease} is below {MinEase}; hardest sentences: {string.Join("; ", hardest)}", path);
+            Error(f, "readability", s.Source, $"{m.Locale}: {m.Show(score.Value)} is past the limit of {m.Limit}; hardest sentences: {sentences}", path);
         }
-        else if (score.Value < TargetEase)
+        else
         {
-            Warning(f, "readability-target", s.Source, $"es: Fernández-Huerta ease {ease} is below the target of {TargetEase}", path);
+            Warning(f, "readability-target", s.Source, $"{m.Locale}: {m.Show(score.Value)} is past the target of {m.Target}; hardest: {sentences}", path);
         }
     }
 

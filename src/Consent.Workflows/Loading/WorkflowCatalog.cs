@@ -32,35 +32,26 @@ public sealed partial class WorkflowCatalog
 
     public static WorkflowCatalog LoadDirectory(string workflowsRoot)
     {
+        if (!Directory.Exists(workflowsRoot))
+        {
+            return new WorkflowCatalog([], [new LoadError(workflowsRoot, 0, "", "the workflows folder does not exist")]);
+        }
         var definitions = ImmutableArray.CreateBuilder<WorkflowDefinition>();
         var errors = ImmutableArray.CreateBuilder<LoadError>();
-        foreach (var folder in Directory.EnumerateDirectories(workflowsRoot).Order(StringComparer.Ordinal))
+        var files = Directory.EnumerateDirectories(workflowsRoot).SelectMany(folder => Directory.EnumerateFiles(folder, "v*.yaml"));
+        foreach (var file in files.Order(StringComparer.Ordinal))
         {
-            foreach (var file in Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal))
+            var match = VersionFile().Match(Path.GetFileName(file));
+            if (!match.Success)
             {
-                var match = VersionFile().Match(Path.GetFileName(file));
-                if (!match.Success)
-                {
-                    continue;
-                }
-                var result = WorkflowLoader.LoadFile(file);
-                errors.AddRange(result.Errors);
-                if (result.Definition is not { } d) continue;
-                var folderName = Path.GetFileName(folder);
-                var fileVersion = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                if (d.Id != folderName)
-                {
-                    errors.Add(new LoadError(file, d.Source.Line, "id", $"id '{d.Id}' does not match its folder '{folderName}'"));
-                }
-                else if (d.Version != fileVersion)
-                {
-                    errors.Add(new LoadError(file, d.Source.Line, "version", $"version {d.Version} does not match the file name v{fileVersion}.yaml"));
-                }
-                else
-                {
-                    definitions.Add(d);
-                }
+                // A draft named v2-draft.yaml or v02.yaml would otherwise be skipped without a word.
+                errors.Add(new LoadError(file, 0, "", "a version file is named v{N}.yaml with N a whole number from 1, e.g. v2.yaml"));
+                continue;
             }
+            var folder = Path.GetFileName(Path.GetDirectoryName(file))!;
+            var result = WorkflowLoader.LoadFile(file, (folder, int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)));
+            errors.AddRange(result.Errors);
+            if (result.Definition is { } d) definitions.Add(d);
         }
         return new WorkflowCatalog(definitions.ToImmutable(), errors.ToImmutable());
     }

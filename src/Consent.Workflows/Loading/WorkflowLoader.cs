@@ -25,7 +25,9 @@ public sealed record LoadResult(WorkflowDefinition? Definition, ImmutableArray<L
 /// </summary>
 public static partial class WorkflowLoader
 {
-    public static LoadResult LoadFile(string path)
+    public static LoadResult LoadFile(string path) => LoadFile(path, null);
+
+    internal static LoadResult LoadFile(string path, (string Id, int Version)? expected)
     {
         string text;
         try
@@ -36,12 +38,18 @@ public static partial class WorkflowLoader
         {
             return new LoadResult(null, [new LoadError(path, 0, "", $"cannot read the file: {ex.Message}")]);
         }
-        return Parse(text, path);
+        return Parse(text, path, expected);
     }
 
-    public static LoadResult Parse(string yaml, string sourceName)
+    public static LoadResult Parse(string yaml, string sourceName) => Parse(yaml, sourceName, null);
+
+    /// <summary>
+    /// As <see cref="Parse(string, string)"/>, and when <paramref name="expected"/> is given the id and version must
+    /// equal it (the catalog passes the folder name and file number), reported at the line of the field.
+    /// </summary>
+    internal static LoadResult Parse(string yaml, string sourceName, (string Id, int Version)? expected)
     {
-        var reader = new Reader(sourceName);
+        var reader = new Reader(sourceName, expected);
         YamlNode? root;
         try
         {
@@ -71,11 +79,13 @@ public static partial class WorkflowLoader
     [GeneratedRegex("^[a-z]{2}(-[A-Z]{2})?$")]
     private static partial Regex LocalePattern();
 
-    private sealed class Reader(string file)
+    private sealed class Reader(string file, (string Id, int Version)? expected)
     {
         private static readonly string[] TopKeys = ["id", "version", "locales", "defaultLocale", "title", "settings", "steps"];
         private static readonly string[] SettingKeys = ["countersign", "witness", "coolingOff", "validity", "reaffirmation", "acceptedEarlierVersions", "quizAttempts", "reminderAfter", "tabletTokenLifetime"];
         private static readonly string[] StepKeys = ["id", "type", "title", "body", "elements", "patientFacing", "next", "when", "options", "correct", "explanation", "maxAttempts", "signerRoles", "statement", "claimsAllowed"];
+        private static readonly string[] QuizKeys = ["options", "correct", "explanation", "maxAttempts"];
+        private static readonly string[] SignatureKeys = ["signerRoles", "statement"];
         private static readonly string[] OptionKeys = ["id", "label", "next"];
         private static readonly string[] WhenKeys = ["step", "anyOf"];
         private static readonly string[] AllowanceKeys = ["rule", "source"];
@@ -90,7 +100,12 @@ public static partial class WorkflowLoader
         {
             Known(map, "", TopKeys);
             var id = Id(map, "id", "", required: true);
-            var version = Int(map, "version", "", min: 1, max: 10_000) ?? 0;
+            var version = Int(map, "version", "", min: 1, max: 10_000, required: true) ?? 0;
+            if (expected is var (expectedId, expectedVersion))
+            {
+                if (id is not null && id != expectedId) Error(Node(map, "id")!, "id", $"id '{id}' does not match its folder '{expectedId}'");
+                if (version > 0 && version != expectedVersion) Error(Node(map, "version")!, "version", $"version {version} does not match the file name v{expectedVersion}.yaml");
+            }
             var locales = Strings(map, "locales", "", required: true);
             foreach (var (locale, i) in locales.Select((l, i) => (l, i)))
             {
@@ -141,7 +156,6 @@ public static partial class WorkflowLoader
                 Error(node, path, "a step must be a mapping with at least id and type");
                 return null;
             }
-            Known(map, path, StepKeys);
             var id = Id(map, "id", path, required: true);
             var typeText = Str(map, "type", path, required: true);
             StepType? type = typeText is null ? null : typeText switch
@@ -159,12 +173,15 @@ public static partial class WorkflowLoader
             {
                 Error(Node(map, "type")!, $"{path}.type", $"unknown step type '{typeText}' (explain, risk, quiz, choice, provision, decision or signature)");
             }
+            // A field of another step type is an error, not ignored: a signature statement on a risk step would
+            // never be shown, and the author believes it is.
+            Known(map, path, StepKeys, key => type is not { } t || Applies(t, key) ? null : $"'{key}' does not apply to steps of type {typeText}");
             var options = ImmutableArray.CreateBuilder<StepOption>();
             if (Node(map, "options") is YamlSequenceNode optionNodes)
             {
                 for (var i = 0; i < optionNodes.Children.Count; i++)
                 {
-                    if (Option(optionNodes.Children[i], $"{path}.options[{i}]") is { } option) options.Add(option);
+                    if (Option(optionNodes.Children[i], $"{path}.options[{i}]", canBranch: type != StepType.Quiz) is { } option) options.Add(option);
                 }
             }
             else if (Node(map, "options") is { } bad)
@@ -226,14 +243,22 @@ public static partial class WorkflowLoader
                 At(map, path));
         }
 
-        private StepOption? Option(YamlNode node, string path)
+        private static bool Applies(StepType type, string key) => type switch
+        {
+            StepType.Quiz => !SignatureKeys.Contains(key),
+            StepType.Choice => key == "options" || !(QuizKeys.Contains(key) || SignatureKeys.Contains(key)),
+            StepType.Signature => !QuizKeys.Contains(key),
+            _ => !(QuizKeys.Contains(key) || SignatureKeys.Contains(key)),
+        };
+
+        private StepOption? Option(YamlNode node, string path, bool canBranch)
         {
             if (node is not YamlMappingNode map)
             {
                 Error(node, path, "an option must be a mapping with id and label");
                 return null;
             }
-            Known(map, path, OptionKeys);
+            Known(map, path, OptionKeys, key => key == "next" && !canBranch ? "a quiz option cannot branch: a wrong answer re-opens the explanation" : null);
             var id = Id(map, "id", path, required: true);
             var label = Localized(map, "label", path, required: true);
             return id is null ? null : new StepOption(id, label, Id(map, "next", path, required: false), At(map, path));
@@ -242,7 +267,8 @@ public static partial class WorkflowLoader
         private static YamlNode? Node(YamlMappingNode map, string key) =>
             map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
-        private void Known(YamlMappingNode map, string path, string[] keys)
+        /// <summary>Reports unknown keys, and known ones that <paramref name="misplaced"/> says do not belong here.</summary>
+        private void Known(YamlMappingNode map, string path, string[] keys, Func<string, string?>? misplaced = null)
         {
             foreach (var key in map.Children.Keys)
             {
@@ -250,6 +276,10 @@ public static partial class WorkflowLoader
                 if (!keys.Contains(name, StringComparer.Ordinal))
                 {
                     Error(key, Join(path, name), $"unknown field '{name}' (expected one of: {string.Join(", ", keys)})");
+                }
+                else if (misplaced?.Invoke(name) is { } message)
+                {
+                    Error(key, Join(path, name), message);
                 }
             }
         }

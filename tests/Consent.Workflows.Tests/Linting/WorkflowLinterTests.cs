@@ -1,4 +1,6 @@
+using Consent.Workflows.Definitions;
 using Consent.Workflows.Linting;
+using Consent.Workflows.Loading;
 using Consent.Workflows.Tests.Support;
 
 namespace Consent.Workflows.Tests.Linting;
@@ -25,12 +27,12 @@ public sealed class WorkflowLinterTests
     [Fact]
     public void Shipped_workflows_lint_clean()
     {
-        Shipped.All.Errors.ShouldBeEmpty();
+        Shipped.All.Errors.ShouldBeEmpty(string.Join(" | ", Shipped.All.Errors));
         Shipped.All.All.Select(d => d.Id).ShouldBe(["lumbar-puncture", "stem-cell-ms"], ignoreOrder: true);
         foreach (var d in Shipped.All.All)
         {
             var report = WorkflowLinter.Lint(d, Shipped.ClaimRules);
-            report.Findings.Where(f => f.Severity != LintSeverity.Info).ShouldBeEmpty($"{d.Id}: {string.Join(" | ", report.Findings)}");
+            report.Errors.ShouldBeEmpty($"{d.Id}: {string.Join(" | ", report.Findings)}");
         }
     }
 
@@ -54,6 +56,24 @@ public sealed class WorkflowLinterTests
         Lint(yaml).Errors.ShouldNotContain(f => f.Code == "loop-without-exit");
     }
 
+    [Theory]
+    [InlineData("  - id: photos\n", "  - id: photos\n    next: nowhere\n", "steps[4].next")]
+    [InlineData("when: { step: route,", "when: { step: nowhere,", "steps[2].when.step")]
+    [InlineData("    explanation: intro\n", "    explanation: nowhere\n", "steps[3].explanation")]
+    public void A_next_when_or_explanation_naming_an_unknown_step_is_an_error(string find, string replace, string path) =>
+        ShouldFail(Minimal.With(find, replace), "unknown-step", path);
+
+    [Fact]
+    public void When_naming_an_option_the_choice_does_not_have_is_an_error() =>
+        ShouldFail(Minimal.With("anyOf: [a] }", "anyOf: [c] }"), "unknown-option", "steps[2].when.anyOf");
+
+    [Fact]
+    public void When_on_a_choice_that_comes_later_is_an_error()
+    {
+        var yaml = Minimal.With("    title: { en: About the test, es: Sobre la prueba }\n", "    when: { step: route, anyOf: [a] }\n    title: { en: About the test, es: Sobre la prueba }\n");
+        ShouldFail(yaml, "when-not-earlier", "steps[0].when.step");
+    }
+
     [Fact]
     public void A_workflow_without_a_decision_is_an_error() =>
         ShouldFail(Minimal.With("    type: decision\n", "    type: explain\n"), "no-decision");
@@ -61,7 +81,7 @@ public sealed class WorkflowLinterTests
     [Fact]
     public void A_workflow_without_a_signature_is_an_error() =>
         ShouldFail(Minimal.With("    type: signature\n    signerRoles: [patient]\n", "    type: explain\n    body: { en: Thanks., es: Gracias. }\n")
-            .Replace("    statement: { en: I agree., es: Estoy de acuerdo. }\n", "", StringComparison.Ordinal), "no-signature");
+            .Replace("    statement: { en: I agree., es: Estoy de acuerdo. }", "", StringComparison.Ordinal), "no-signature");
 
     [Fact]
     public void A_signature_reachable_before_the_decision_is_an_error() =>
@@ -98,6 +118,30 @@ public sealed class WorkflowLinterTests
     [Fact]
     public void A_required_witness_without_a_witness_signature_is_an_error() =>
         ShouldFail(Minimal.With("  countersign: false\n", "  countersign: false\n  witness: true\n"), "witness-without-signature");
+
+    [Fact]
+    public void A_text_in_a_locale_the_workflow_does_not_list_is_an_error() =>
+        ShouldFail(Minimal.With("body: { en: Your arm may hurt.,", "body: { fr: Le bras peut faire mal., en: Your arm may hurt.,"), "unknown-locale", "steps[2].body");
+
+    [Fact]
+    public void A_zero_validity_is_an_error() =>
+        ShouldFail(Minimal.With("  validity: P30D", "  validity: PT0S"), "no-validity", "settings.validity");
+
+    [Fact]
+    public void Accepting_a_version_that_is_not_earlier_is_an_error() =>
+        ShouldFail(Minimal.With("  validity: P30D", "  validity: P30D\n  acceptedEarlierVersions: [1]"), "accepted-version-not-earlier");
+
+    [Fact]
+    public void A_signature_without_signer_roles_is_an_error() =>
+        ShouldFail(Minimal.With("signerRoles: [patient]", "signerRoles: []"), "signature-without-signer", "steps[6]");
+
+    [Fact]
+    public void A_witness_signature_satisfies_the_witness_setting()
+    {
+        var yaml = Minimal.With("  countersign: false\n", "  countersign: false\n  witness: true\n")
+            + "\n  - id: witness\n    type: signature\n    signerRoles: [witness]\n    title: { en: Witness, es: Testigo }\n    statement: { en: I saw them sign., es: Vi la firma. }\n";
+        Lint(yaml).Findings.ShouldBeEmpty();
+    }
 
     [Fact]
     public void A_missing_disclosure_element_is_an_error_naming_it()
@@ -171,6 +215,82 @@ public sealed class WorkflowLinterTests
             .Replace("Esta es una prueba corta. Se puede leer.", "El medicamento está aprobado por la FDA para este uso.", StringComparison.Ordinal)
             .Replace("    title: { en: About the test, es: Sobre la prueba }\n", "    title: { en: About the test, es: Sobre la prueba }\n    claimsAllowed: [{ rule: fda-approved, source: \"FDA label, 2024\" }]\n", StringComparison.Ordinal);
         Lint(yaml).Errors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Allowing_a_claim_rule_that_does_not_exist_is_an_error() =>
+        ShouldFail(Minimal.With("    title: { en: About the test, es: Sobre la prueba }\n", "    title: { en: About the test, es: Sobre la prueba }\n    claimsAllowed: [{ rule: fda-aproved, source: \"FDA label, 2024\" }]\n"),
+            "unknown-claim-rule", "steps[0].claimsAllowed[0].rule");
+
+    [Fact]
+    public void An_allowance_covers_only_its_own_rule()
+    {
+        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is FDA approved and a cure.")
+            .Replace("    title: { en: About the test, es: Sobre la prueba }\n", "    title: { en: About the test, es: Sobre la prueba }\n    claimsAllowed: [{ rule: fda-approved, source: \"FDA label, 2024\" }]\n", StringComparison.Ordinal);
+        Lint(yaml).Errors.Select(f => f.Code).ShouldBe(["claim-cure"]);
+    }
+
+    [Fact]
+    public void A_claim_in_an_option_label_names_the_option_and_its_line()
+    {
+        var yaml = Minimal.With("label: { en: Way B,", "label: { en: The guaranteed way,");
+        ShouldFail(yaml, "claim-guaranteed", "steps[1].options[1].label");
+        Lint(yaml).Errors.Single().Line.ShouldBe(yaml.Split('\n').ToList().FindIndex(l => l.Contains("- id: b", StringComparison.Ordinal)) + 1);
+    }
+
+    [Theory]
+    [InlineData("Es un tratamiento probado.", "claim-proven")]
+    [InlineData("Es un tratamiento sin riesgos.", "claim-risk-free")]
+    [InlineData("Está registrado ante la FDA.", "claim-fda-approved")]
+    public void More_spanish_claims_are_errors(string sentence, string code) =>
+        ShouldFail(Minimal.With("Esta es una prueba corta. Se puede leer.", Quoted(sentence)), code, "steps[0].body");
+
+    [Theory]
+    [InlineData("Se ha probado en 144 pacientes.")]
+    [InlineData("Nadie le puede decir que funcionará, y no está probado.")]
+    [InlineData("La palabra procurar no es una afirmación.")]
+    public void Ordinary_spanish_wording_is_not_a_claim(string sentence) =>
+        Lint(Minimal.With("Esta es una prueba corta. Se puede leer.", Quoted(sentence))).Errors.ShouldBeEmpty();
+
+    [Theory]
+    [InlineData("It is safe and secure, and your data stays private.")]
+    [InlineData("The results are accurate in most people.")]
+    public void Words_that_only_contain_a_claim_are_not_claims(string sentence) =>
+        Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(sentence))).Errors.ShouldBeEmpty();
+
+    [Fact]
+    public void A_section_between_grade_8_and_10_is_a_warning_naming_its_hardest_sentence()
+    {
+        const string medium = "Your doctor will examine the fluid to understand what is causing your symptoms. The laboratory usually reports results within a few days. Your doctor will discuss the results and explain the possible treatment options.";
+        var grade = Readability.FleschKincaidGrade(medium).Value;
+        grade.ShouldBeInRange(8, 10);
+        var report = Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(medium)));
+        report.Valid.ShouldBeTrue();
+        var warning = report.Findings.ShouldHaveSingleItem();
+        warning.Severity.ShouldBe(LintSeverity.Warning);
+        warning.Code.ShouldBe("readability-target");
+        warning.Message.ShouldContain("hardest: \"The laboratory usually reports results within a few days.\"");
+    }
+
+    [Fact]
+    public void A_short_section_is_not_scored_however_long_its_words() =>
+        Lint(Minimal.With("Your arm may hurt.", "Immunomodulatory oligodendrocyte characterization.")).Findings.ShouldBeEmpty();
+
+    [Fact]
+    public void Text_that_is_not_patient_facing_is_not_scored()
+    {
+        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Immunomodulatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
+        var yaml = Minimal.With("This is a short test. It is safe to read.", Quoted(hard)).Replace("    type: explain\n", "    type: explain\n    patientFacing: false\n", StringComparison.Ordinal);
+        Lint(yaml).Findings.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_locale_without_a_readability_measure_is_noted_as_info()
+    {
+        var d = WorkflowLoader.Parse(Minimal.Yaml, "x.yaml").Definition!;
+        var intro = d.Steps[0] with { Body = new LocalizedText(d.Steps[0].Body.ByLocale.Add("fr", "Un court test.")) };
+        var report = WorkflowLinter.Lint(d with { Locales = ["en", "es", "fr"], Steps = d.Steps.SetItem(0, intro) }, Shipped.ClaimRules);
+        report.Findings.ShouldContain(f => f.Severity == LintSeverity.Info && f.Code == "readability-unmeasured" && f.Path == "steps[0].body");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Consent.Workflows.Definitions;
 using Consent.Workflows.Loading;
 using Consent.Workflows.Tests.Support;
 
@@ -47,6 +48,11 @@ public sealed class WorkflowLoaderTests
 
     [Theory]
     [InlineData("  validity: P30D", "  validity: 30 days", "settings.validity")]
+    [InlineData("  coolingOff: PT1H", "  coolingOff: -PT1H", "settings.coolingOff")]
+    [InlineData("    type: risk", "    type: [risk]", "steps[2].type")]
+    [InlineData("title: { en: A short test, es: Una prueba corta }", "title: A short test", "title")]
+    [InlineData("  - id: quiz\n", "  - id: quiz\n    maxAttempts: 0\n", "steps[3].maxAttempts")]
+    [InlineData("signerRoles: [patient]", "signerRoles: [doctor]", "steps[6].signerRoles[0]")]
     [InlineData("version: 1", "version: one", "version")]
     [InlineData("  countersign: false", "  countersign: maybe", "settings.countersign")]
     [InlineData("  - id: photos", "  - id: Photos!", "steps[4].id")]
@@ -54,6 +60,56 @@ public sealed class WorkflowLoaderTests
     [InlineData("locales: [en, es]", "locales: [english]", "locales[0]")]
     public void Wrong_values_are_errors_naming_the_field(string find, string replace, string path) =>
         WorkflowLoader.Parse(Minimal.With(find, replace), "x.yaml").Errors.ShouldContain(e => e.Path == path, string.Join(" | ", WorkflowLoader.Parse(Minimal.With(find, replace), "x.yaml").Errors));
+
+    private static int LineOf(string yaml, string text) => yaml.Split('\n').ToList().FindIndex(l => l.Contains(text, StringComparison.Ordinal)) + 1;
+
+    [Fact]
+    public void An_error_inside_an_option_names_the_option_by_position()
+    {
+        var yaml = Minimal.With("      - id: b\n", "      - id: B b\n");
+        var error = SingleError(yaml);
+        error.Path.ShouldBe("steps[1].options[1].id");
+        error.Line.ShouldBe(LineOf(yaml, "id: B b"));
+    }
+
+    [Fact]
+    public void A_field_of_another_step_type_is_an_error_not_ignored()
+    {
+        var yaml = Minimal.With("    body: { en: Your arm may hurt.", "    correct: a\n    body: { en: Your arm may hurt.");
+        var error = SingleError(yaml);
+        error.Path.ShouldBe("steps[2].correct");
+        error.Line.ShouldBe(LineOf(yaml, "correct: a"));
+        error.Message.ShouldContain("does not apply to steps of type risk");
+    }
+
+    [Fact]
+    public void A_quiz_option_cannot_branch() =>
+        SingleError(Minimal.With("      - id: wrong\n", "      - id: wrong\n        next: intro\n")).Path.ShouldBe("steps[3].options[1].next");
+
+    [Fact]
+    public void A_missing_required_field_is_an_error_naming_it()
+    {
+        SingleError(Minimal.With("version: 1\n", "")).Path.ShouldBe("version");
+        SingleError(Minimal.With("    statement: { en: I agree., es: Estoy de acuerdo. }", "")).Path.ShouldBe("steps[6].statement");
+    }
+
+    [Fact]
+    public void A_duplicated_key_is_reported_with_its_line()
+    {
+        var error = SingleError(Minimal.With("version: 1\n", "version: 1\nversion: 2\n"));
+        error.Line.ShouldBe(3);
+        error.Message.ShouldContain("Duplicate key");
+    }
+
+    [Fact]
+    public void Steps_and_options_carry_their_source_location()
+    {
+        var d = WorkflowLoader.Parse(Minimal.Yaml, "mini.yaml").Definition!;
+        var quiz = d.FindStep("quiz")!;
+        quiz.Source.ShouldBe(new SourceLocation("mini.yaml", LineOf(Minimal.Yaml, "- id: quiz"), "steps[3]"));
+        quiz.Options[1].Source.ShouldBe(new SourceLocation("mini.yaml", LineOf(Minimal.Yaml, "- id: wrong"), "steps[3].options[1]"));
+        d.Source.Line.ShouldBe(1);
+    }
 
     [Fact]
     public void Broken_yaml_is_reported_with_its_line()
@@ -92,6 +148,73 @@ public sealed class WorkflowLoaderTests
             catalog.Errors.Select(e => e.Path).ShouldBe(["version", "id"], ignoreOrder: true);
             catalog.Find("mini")!.Version.ShouldBe(1);
             catalog.Find("mini", 2).ShouldBeNull();
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_catalog_reports_a_misnamed_version_file_and_a_missing_folder_instead_of_throwing()
+    {
+        var root = Directory.CreateTempSubdirectory("workflows");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root.FullName, "mini"));
+            File.WriteAllText(Path.Combine(root.FullName, "mini", "v1.yaml"), Minimal.Yaml);
+            File.WriteAllText(Path.Combine(root.FullName, "mini", "v2-draft.yaml"), Minimal.Yaml);
+
+            var catalog = WorkflowCatalog.LoadDirectory(root.FullName);
+
+            catalog.All.ShouldHaveSingleItem();
+            catalog.Errors.ShouldHaveSingleItem().File.ShouldEndWith("v2-draft.yaml");
+            WorkflowCatalog.LoadDirectory(Path.Combine(root.FullName, "absent")).Errors.ShouldHaveSingleItem().Message.ShouldContain("does not exist");
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_catalog_names_the_line_of_a_mismatched_id()
+    {
+        var root = Directory.CreateTempSubdirectory("workflows");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root.FullName, "other"));
+            var yaml = "# a comment first\n" + Minimal.Yaml;
+            File.WriteAllText(Path.Combine(root.FullName, "other", "v1.yaml"), yaml);
+
+            var error = WorkflowCatalog.LoadDirectory(root.FullName).Errors.ShouldHaveSingleItem();
+
+            error.Path.ShouldBe("id");
+            error.Line.ShouldBe(2);
+            error.Message.ShouldContain("'other'");
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_catalog_finds_the_latest_version_when_none_is_asked()
+    {
+        var root = Directory.CreateTempSubdirectory("workflows");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root.FullName, "mini"));
+            File.WriteAllText(Path.Combine(root.FullName, "mini", "v1.yaml"), Minimal.Yaml);
+            File.WriteAllText(Path.Combine(root.FullName, "mini", "v2.yaml"), Minimal.With("version: 1", "version: 2"));
+
+            var catalog = WorkflowCatalog.LoadDirectory(root.FullName);
+
+            catalog.Errors.ShouldBeEmpty();
+            catalog.Find("mini")!.Version.ShouldBe(2);
+            catalog.Find("mini", 1)!.Version.ShouldBe(1);
+            catalog.Find("absent").ShouldBeNull();
         }
         finally
         {

@@ -1,5 +1,7 @@
 using Consent.Api.Auth;
 using Consent.Api.Consents;
+using Consent.Api.Events;
+using Consent.Api.Gate;
 using Consent.Api.Health;
 using Consent.Api.Hosting;
 using Consent.Api.Workflows;
@@ -10,6 +12,7 @@ builder.Services.AddConsentAuth();
 builder.Services.AddConsentHealth();
 builder.Services.AddWorkflowCatalog();
 builder.Services.AddConsents();
+builder.Services.AddConsentMessaging(builder.Configuration);
 
 var app = builder.Build();
 app.UseConsentHosting();
@@ -17,6 +20,7 @@ app.MapHealthApi();
 app.MapIdentityApi();
 app.MapWorkflowsApi();
 app.MapConsentsApi();
+app.MapGateApi();
 
 app.Run();
 

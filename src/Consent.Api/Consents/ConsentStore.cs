@@ -43,6 +43,7 @@ public static class ConsentStore
             options.Schema.For<AccessRecord>().Index(a => a.ConsentId);
             // A tablet token is looked up before its clinic is known; it carries the clinic itself.
             options.Schema.For<TabletSession>().SingleTenanted();
+            Gate.GateTables.AddTo(options);
             return options;
         }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
         return services;

@@ -53,7 +53,7 @@ public static partial class ConsentsApi
         return app;
     }
 
-    private static string Clinic(HttpContext http) => http.User.FindFirst(StaffRoles.ClinicClaim)!.Value;
+    internal static string Clinic(HttpContext http) => http.User.FindFirst(StaffRoles.ClinicClaim)!.Value;
 
     private static async Task<IResult> Create(HttpContext http, IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock)
     {
@@ -229,7 +229,7 @@ public static partial class ConsentsApi
         return Results.Ok(new { valid = broken is null, events = links.Count, brokenAtSeq = broken });
     }
 
-    private static async Task RecordAccess(HttpContext http, IDocumentSession session, string consentId, string what, TimeProvider clock)
+    internal static async Task RecordAccess(HttpContext http, IDocumentSession session, string consentId, string what, TimeProvider clock)
     {
         if (http.User.IsInRole(StaffRoles.Tablet)) return;
         var actor = Actor.From(http);
@@ -238,5 +238,5 @@ public static partial class ConsentsApi
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex ExternalId();
+    internal static partial Regex ExternalId();
 }

@@ -6,7 +6,8 @@ namespace Consent.Api.Health;
 
 public static class HealthApi
 {
-    private const string ReadyTag = "ready";
+    // Our own tag: MassTransit tags its bus check "ready" too, and the contract defines readiness by PostgreSQL and RabbitMQ alone.
+    private const string ReadyTag = "consent-ready";
 
     public static IServiceCollection AddConsentHealth(this IServiceCollection services)
     {

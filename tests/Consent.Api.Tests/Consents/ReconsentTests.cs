@@ -7,7 +7,7 @@ namespace Consent.Api.Tests.Consents;
 /// <summary>Publishing a new version: the service starts again with it in its workflows folder.</summary>
 public sealed class ReconsentTests
 {
-    private static string WorkflowsWith(params (int Version, Func<string, string> Edit)[] versions)
+    internal static string WorkflowsWith(params (int Version, Func<string, string> Edit)[] versions)
     {
         var shipped = Path.Combine(TestInfrastructure.RepoRoot, "workflows");
         var root = Directory.CreateTempSubdirectory("workflows-").FullName;

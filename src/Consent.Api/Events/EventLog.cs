@@ -1,0 +1,105 @@
+using Consent.Api.Consents;
+using Consent.Workflows.Runtime;
+using Marten;
+using Npgsql;
+
+namespace Consent.Api.Events;
+
+/// <summary>A consent event as stored: its global position, its own id and where it sits in its stream.</summary>
+public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string ClinicId, ConsentEvent Data);
+
+/// <summary>
+/// Reads Marten's event table in global order for the relay. The hard part is knowing how far it is safe to read:
+/// sequence numbers are taken before a transaction commits, so a row with a lower number can still appear after a
+/// higher one is visible. Every transaction that takes a number holds a lock on the sequence until it ends, so once
+/// the holders seen after a read are all gone, nothing below that read's highest number can appear any more. No
+/// timeouts, no skipped events.
+/// </summary>
+public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
+{
+    private readonly Dictionary<string, Type> _types = ConsentStore.EventTypes.ToDictionary(t => $"{t.FullName}, {t.Assembly.GetName().Name}");
+
+    private string Schema => store.Options.Events.DatabaseSchemaName;
+
+    /// <summary>The highest visible sequence and the transactions still holding the sequence, read in that order.</summary>
+    public async Task<(long Highest, IReadOnlySet<string> Holders)> ObserveAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            $"""
+             select (select coalesce(max(seq_id), 0) from {Schema}.mt_events),
+                    (select coalesce(array_agg(virtualtransaction), array[]::text[]) from pg_locks
+                      where locktype = 'relation' and relation = to_regclass('{Schema}.mt_events_sequence') and pid <> pg_backend_pid())
+             """, connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetFieldValue<string[]>(1).ToHashSet());
+    }
+
+    /// <summary>Events after <paramref name="after"/> up to <paramref name="upTo"/>; <c>Last</c> is the last row read, of any type.</summary>
+    public async Task<(IReadOnlyList<StoredEvent> Events, long Last, int Rows)> ReadAsync(NpgsqlConnection connection, long after, long upTo, int limit, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data from {Schema}.mt_events where seq_id > $1 and seq_id <= $2 order by seq_id limit $3",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var last = after;
+        var rows = 0;
+        var events = await ReadEventsAsync(command, sequence => { last = sequence; rows++; }, ct);
+        return (events, last, rows);
+    }
+
+    /// <summary>One consent's events up to <paramref name="version"/>, in stream order.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string clinic, string streamId, long version, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data from {Schema}.mt_events where tenant_id = $1 and stream_id = $2 and version <= $3 order by version");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
+        return await ReadEventsAsync(command, _ => { }, ct);
+    }
+
+    /// <summary>The gate's sequence for a patient and procedure: the global position of the last event that changed it.</summary>
+    public async Task<long> GateSequenceAsync(string clinic, IReadOnlyCollection<string> consentIds, CancellationToken ct)
+    {
+        if (consentIds.Count == 0) return 0;
+        await using var command = dataSource.CreateCommand(
+            $"select coalesce(max(seq_id), 0) from {Schema}.mt_events where tenant_id = $1 and stream_id = any($2) and mt_dotnet_type = any($3)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. consentIds] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = GateChangingTypeNames });
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The global position of the last event of <paramref name="type"/> in one consent's stream, if any.</summary>
+    public async Task<long?> LastSequenceOfAsync(string clinic, string streamId, Type type, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"select max(seq_id) from {Schema}.mt_events where tenant_id = $1 and stream_id = $2 and mt_dotnet_type = $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{type.FullName}, {type.Assembly.GetName().Name}" });
+        return await command.ExecuteScalarAsync(ct) is long sequence ? sequence : null;
+    }
+
+    private string[] GateChangingTypeNames => field ??= [.. _types.Where(t => Gate.GateRules.ChangingTypes.Contains(t.Value)).Select(t => t.Key)];
+
+    private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand command, Action<long> onRow, CancellationToken ct)
+    {
+        var serializer = store.Options.Serializer();
+        var events = new List<StoredEvent>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            onRow(reader.GetInt64(0));
+            var typeName = reader.IsDBNull(5) ? "" : reader.GetString(5);
+            // Rows of types this service does not know (none today) are passed over rather than stopping the relay.
+            if (!_types.TryGetValue(typeName, out var type)) continue;
+            var data = (ConsentEvent)serializer.FromJson(type, reader, 6);
+            events.Add(new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), data));
+        }
+        return events;
+    }
+}

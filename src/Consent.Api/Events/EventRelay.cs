@@ -1,0 +1,137 @@
+using System.Diagnostics.Metrics;
+using Consent.Api.Consents;
+using Consent.Api.Gate;
+using MassTransit;
+using Marten;
+using Npgsql;
+
+namespace Consent.Api.Events;
+
+/// <summary>
+/// Publishes integration events derived from the stored consent events, in stored order, to RabbitMQ with
+/// publisher confirms. Its position is a row in PostgreSQL, moved only after the broker confirmed everything up to
+/// it: a consent is stored first and published after, so there is no window where an event is lost (a crash
+/// means some messages go out again, with the same message id) or where a message tells of something not stored.
+/// One service instance relays at a time (a PostgreSQL advisory lock); the others wait to take over.
+/// </summary>
+public sealed partial class EventRelay(
+    IDocumentStore store, NpgsqlDataSource dataSource, EventLog log, GateReader gate, IBus bus,
+    IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters) : BackgroundService
+{
+    public const string Consumer = "rabbitmq";
+    private const int BatchSize = 200;
+
+    private readonly Counter<long> _published = meters.Create("Consent").CreateCounter<long>("consent.events.published");
+    private readonly TimeSpan _poll = TimeSpan.FromMilliseconds(configuration.GetValue("Relay:PollMilliseconds", 20));
+    private readonly TimeSpan _publishTimeout = TimeSpan.FromSeconds(configuration.GetValue("Relay:PublishTimeoutSeconds", 10));
+
+    private string Schema => store.Options.Events.DatabaseSchemaName;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!configuration.GetValue("Relay:Enabled", true)) return;
+        // Let the host finish starting (Marten creates its tables) before the first read.
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await LeadAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // PostgreSQL or RabbitMQ is away; nothing moved past what the broker confirmed, so start over later.
+                RelayPaused(logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using (var lockCommand = new NpgsqlCommand("select pg_try_advisory_lock(hashtext($1))", connection))
+        {
+            lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"consent-relay:{Schema}:{Consumer}" });
+            if (!(bool)(await lockCommand.ExecuteScalarAsync(ct))!)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                return;
+            }
+        }
+        var position = await LoadPositionAsync(connection, ct);
+        var pending = new List<(long Highest, IReadOnlySet<string> Holders)>();
+        var safe = position;
+        while (!ct.IsCancellationRequested)
+        {
+            var now = await log.ObserveAsync(connection, ct);
+            pending.Add(now);
+            // A read is safe once no transaction that held the sequence when it was made is still running.
+            foreach (var seen in pending.Where(p => !p.Holders.Overlaps(now.Holders)).ToList())
+            {
+                safe = Math.Max(safe, seen.Highest);
+                pending.Remove(seen);
+            }
+            if (safe <= position)
+            {
+                await Task.Delay(_poll, ct);
+                continue;
+            }
+            var batch = await log.ReadAsync(connection, position, safe, BatchSize, ct);
+            foreach (var e in batch.Events)
+            {
+                await PublishAsync(e, ct);
+            }
+            position = batch.Rows == BatchSize ? batch.Last : safe;
+            await SavePositionAsync(connection, position, ct);
+        }
+    }
+
+    private async Task PublishAsync(StoredEvent e, CancellationToken ct)
+    {
+        if (!IntegrationEvents.Publishes(e.Data)) return;
+        var events = await log.ReadStreamAsync(e.ClinicId, e.StreamId, e.Version, ct);
+        var after = events.Aggregate(ConsentRecord.None, (record, stored) => record.Apply(stored.Data));
+        GateAnswer answer;
+        await using (var session = store.QuerySession(e.ClinicId))
+        {
+            // This consent as it stood after the event; the patient's other consents for the procedure as they are now.
+            var others = await GateReader.ConsentsAsync(session, after.PatientId, after.ProcedureCode, ct);
+            var candidates = others.Where(o => o.Id != e.StreamId).Select(o => gate.Candidate(o.Id, o.Record.Runtime))
+                .Append(gate.Candidate(e.StreamId, after.Runtime));
+            answer = GateRules.Evaluate(candidates, e.Data.At);
+        }
+        foreach (var outgoing in IntegrationEvents.From(e, after, answer))
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(_publishTimeout);
+            await bus.Publish(outgoing.Message, outgoing.Message.GetType(),
+                Pipe.Execute<PublishContext>(context =>
+                {
+                    context.MessageId = outgoing.MessageId;
+                    context.Durable = true;
+                }), timeout.Token);
+            _published.Add(1);
+        }
+    }
+
+    private async Task<long> LoadPositionAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"select position from {Schema}.{GateTables.RelayPositions} where consumer = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Consumer });
+        return await command.ExecuteScalarAsync(ct) is long position ? position : 0;
+    }
+
+    private async Task SavePositionAsync(NpgsqlConnection connection, long position, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            $"insert into {Schema}.{GateTables.RelayPositions} (consumer, position) values ($1, $2) on conflict (consumer) do update set position = excluded.position, updated_at = now()",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Consumer });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event relay paused; it resumes from its stored position")]
+    private static partial void RelayPaused(ILogger logger, Exception exception);
+}

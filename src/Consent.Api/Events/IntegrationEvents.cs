@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using System.Text;
+using Consent.Api.Consents;
+using Consent.Api.Gate;
+using Consent.Workflows.Runtime;
+using Contracts = Consent.Contracts;
+
+namespace Consent.Api.Events;
+
+/// <summary>A message for the broker and the id it is published under.</summary>
+public sealed record Outgoing(Guid MessageId, object Message);
+
+/// <summary>
+/// Turns one stored consent event into the integration events it means, pure. The message id is the stored
+/// event's id (or, for the gate message, an id derived from it), so a message published again after a crash is
+/// recognisably the same message.
+/// </summary>
+public static class IntegrationEvents
+{
+    /// <summary>Whether <paramref name="e"/> leads to any message; most events (steps read, risks acknowledged) do not.</summary>
+    public static bool Publishes(ConsentEvent e) => GateRules.Changes(e);
+
+    /// <param name="after">The consent as it stood right after <paramref name="e"/>.</param>
+    /// <param name="gate">The gate's answer for the consent's patient and procedure right after <paramref name="e"/>.</param>
+    public static IReadOnlyList<Outgoing> From(StoredEvent e, ConsentRecord after, GateAnswer gate)
+    {
+        if (!Publishes(e.Data)) return [];
+        var id = e.Id.ToString();
+        var (consent, clinic, patient, procedure, at) = (after.Id, e.ClinicId, after.PatientId, after.ProcedureCode, e.Data.At);
+        var messages = new List<Outgoing>(2);
+        object? message = e.Data switch
+        {
+            ConsentGranted g => new Contracts.ConsentGranted(id, consent, clinic, patient, procedure, at,
+                after.Runtime.WorkflowId, after.Runtime.WorkflowVersion,
+                after.Runtime.Choices.ToDictionary(), after.Runtime.Provisions.ToDictionary(), g.ValidFrom, g.ValidUntil),
+            ConsentDeclined => new Contracts.ConsentDeclined(id, consent, clinic, patient, procedure, at),
+            ConsentWithdrawn w => new Contracts.ConsentWithdrawn(id, consent, clinic, patient, procedure, at, w.ReasonCode),
+            ConsentExpired => new Contracts.ConsentExpired(id, consent, clinic, patient, procedure, at),
+            ConsentSuperseded s => new Contracts.ReconsentRequired(id, consent, clinic, patient, procedure, at,
+                after.Runtime.WorkflowId, after.Runtime.WorkflowVersion, s.ToVersion, [.. s.ChangedSections]),
+            _ => null,
+        };
+        if (message is not null) messages.Add(new Outgoing(e.Id, message));
+        var gateId = GateMessageId(e.Id);
+        messages.Add(new Outgoing(gateId, new Contracts.SchedulingGateChanged(
+            gateId.ToString(), gate.ConsentId ?? consent, clinic, patient, procedure, at,
+            gate.Allowed, gate.Reason, gate.ValidFrom, gate.ValidUntil, e.Sequence)));
+        return messages;
+    }
+
+    /// <summary>The gate message's id: fixed for a stored event, and never equal to the event's own id.</summary>
+    public static Guid GateMessageId(Guid eventId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("scheduling-gate|" + eventId.ToString("N")));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+}

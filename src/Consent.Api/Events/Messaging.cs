@@ -1,0 +1,43 @@
+using MassTransit;
+
+namespace Consent.Api.Events;
+
+public static class Messaging
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ, publish only: one durable fanout exchange per message type named
+    /// <c>Consent.Contracts:&lt;Type&gt;</c>, persistent messages, publisher confirms on. The relay is the only publisher.
+    /// </summary>
+    public static IServiceCollection AddConsentMessaging(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddMassTransit(bus =>
+        {
+            bus.UsingRabbitMq((_, rabbit) =>
+            {
+                var uri = new Uri(configuration["Amqp:Uri"] ?? throw new InvalidOperationException("Amqp:Uri is not configured."));
+                var userInfo = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
+                var virtualHost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+                rabbit.Host(uri.Host, (ushort)uri.Port, virtualHost.Length == 0 ? "/" : virtualHost, "consent-service", host =>
+                {
+                    if (userInfo[0].Length > 0) host.Username(userInfo[0]);
+                    if (userInfo.Length > 1) host.Password(userInfo[1]);
+                    host.PublisherConfirmation = true;
+                    host.RequestedConnectionTimeout(TimeSpan.FromSeconds(5));
+                });
+            });
+        });
+        // The service accepts consents while the broker is away; the relay catches up when it returns.
+        services.Configure<MassTransitHostOptions>(options =>
+        {
+            options.WaitUntilStarted = false;
+            options.StopTimeout = TimeSpan.FromSeconds(10);
+        });
+        services.AddSingleton<EventLog>();
+        services.AddSingleton<Gate.GateReader>();
+        services.AddSingleton<Gate.GateAckReader>();
+        services.AddSingleton<Gate.GateAckMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Gate.GateAckMonitor>());
+        services.AddHostedService<EventRelay>();
+        return services;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics.Metrics;
+using Consent.Api.Consents;
+using Consent.Api.Events;
+using Consent.Workflows.Runtime;
+using Marten;
+using Npgsql;
+
+namespace Consent.Api.Gate;
+
+/// <summary>What each registered subscriber confirmed for a consent's patient and procedure.</summary>
+public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, EventLog log, GateReader gate, IConfiguration configuration)
+{
+    public async Task<ConsentAcks> ForConsentAsync(string clinic, ConsentSummary consent, CancellationToken ct)
+    {
+        IReadOnlyList<ConsentSummary> consents;
+        await using (var session = store.QuerySession(clinic))
+        {
+            consents = await GateReader.ConsentsAsync(session, consent.PatientId, consent.ProcedureCode, ct);
+        }
+        var gateSequence = await gate.SequenceAsync(clinic, consents, ct);
+        long? withdrawal = consent.Record.Runtime.Status == ConsentStatus.Withdrawn
+            ? await log.LastSequenceOfAsync(clinic, consent.Id, typeof(ConsentWithdrawn), ct)
+            : null;
+        var confirmed = await ConfirmedAsync(clinic, consent.PatientId, consent.ProcedureCode, ct);
+        var subscribers = GateApi.Subscribers(configuration).Order(StringComparer.Ordinal)
+            .Select(name => confirmed.TryGetValue(name, out var c)
+                ? new SubscriberConfirmation(name, c.Sequence, c.At, c.Sequence >= gateSequence)
+                : new SubscriberConfirmation(name, null, null, gateSequence == 0))
+            .ToList();
+        var withdrawalConfirmed = withdrawal is { } w && subscribers.All(s => s.Sequence >= w);
+        return new ConsentAcks(consent.Id, gateSequence, withdrawal, withdrawalConfirmed, subscribers);
+    }
+
+    private async Task<Dictionary<string, (long Sequence, DateTimeOffset At)>> ConfirmedAsync(string clinic, string patientId, string procedureCode, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            $"select subscriber, sequence, confirmed_at from {store.Options.DatabaseSchemaName}.{GateTables.GateAcks} where clinic = $1 and patient_id = $2 and procedure_code = $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = patientId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = procedureCode });
+        var result = new Dictionary<string, (long, DateTimeOffset)>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2));
+        return result;
+    }
+}
+
+/// <summary>
+/// Watches withdrawals: a registered subscriber that has not confirmed one within <c>Gate:AckTimeoutMinutes</c> may
+/// still be scheduling the procedure. That raises a warning in the logs (consent id and subscriber only) and the
+/// <c>consent.gate.unconfirmed_withdrawals</c> gauge.
+/// </summary>
+public sealed partial class GateAckMonitor(IDocumentStore store, GateAckReader acks, IConfiguration configuration, TimeProvider clock,
+    ILogger<GateAckMonitor> logger, IMeterFactory meters) : BackgroundService
+{
+    private readonly HashSet<(string Consent, string Subscriber)> _warned = [];
+    private int _unconfirmed;
+
+    /// <summary>The withdrawals still unconfirmed past the timeout, by consent id and subscriber.</summary>
+    public async Task<IReadOnlyList<(string ConsentId, string Subscriber)>> CheckAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var timeout = TimeSpan.FromMinutes(configuration.GetValue("Gate:AckTimeoutMinutes", 15.0));
+        var withdrawn = ConsentStatus.Withdrawn.ToContract();
+        var oldest = now - TimeSpan.FromDays(7);
+        var newest = now - timeout;
+        IReadOnlyList<ConsentSummary> candidates;
+        await using (var query = store.QuerySession())
+        {
+            candidates = await query.Query<ConsentSummary>()
+                .Where(s => s.AnyTenant() && s.Status == withdrawn && s.UpdatedAt >= oldest && s.UpdatedAt <= newest)
+                .Take(1000).ToListAsync(ct);
+        }
+        var late = new List<(string, string)>();
+        foreach (var consent in candidates)
+        {
+            var confirmation = await acks.ForConsentAsync(consent.Record.ClinicId, consent, ct);
+            if (confirmation.WithdrawalConfirmed) continue;
+            foreach (var subscriber in confirmation.Subscribers.Where(s => !(s.Sequence >= confirmation.WithdrawalSequence)))
+            {
+                late.Add((consent.Id, subscriber.Subscriber));
+                if (_warned.Add((consent.Id, subscriber.Subscriber))) WithdrawalUnconfirmed(logger, subscriber.Subscriber, consent.Id, timeout.TotalMinutes);
+            }
+        }
+        _unconfirmed = late.Count;
+        return late;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        meters.Create("Consent").CreateObservableGauge("consent.gate.unconfirmed_withdrawals", () => _unconfirmed);
+        if (GateApi.Subscribers(configuration).Count == 0 || !configuration.GetValue("Gate:MonitorEnabled", true)) return;
+        var interval = TimeSpan.FromSeconds(configuration.GetValue("Gate:AckCheckSeconds", 60));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CheckAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                CheckFailed(logger, ex.GetType().Name);
+            }
+            await Task.Delay(interval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscriber {Subscriber} has not confirmed the withdrawal of consent {ConsentId} within {Minutes} minutes")]
+    private static partial void WithdrawalUnconfirmed(ILogger logger, string subscriber, string consentId, double minutes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gate confirmation check failed ({Error})")]
+    private static partial void CheckFailed(ILogger logger, string error);
+}

@@ -1,0 +1,33 @@
+using Marten;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
+
+namespace Consent.Api.Gate;
+
+/// <summary>Plain tables beside Marten's, created and migrated with them at start-up.</summary>
+public static class GateTables
+{
+    public const string RelayPositions = "relay_positions";
+    public const string GateAcks = "gate_acks";
+
+    public static void AddTo(StoreOptions options)
+    {
+        var schema = options.DatabaseSchemaName;
+        // The relay's durable position per consumer of the event log.
+        var positions = new Table(new PostgresqlObjectName(schema, RelayPositions, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
+        positions.AddColumn<string>("consumer").AsPrimaryKey();
+        positions.AddColumn<long>("position").NotNull();
+        positions.AddColumn<DateTimeOffset>("updated_at").NotNull().DefaultValueByExpression("now()");
+        options.Storage.ExtendedSchemaObjects.Add(positions);
+
+        // The last gate sequence each downstream subscriber confirmed it applied, per clinic, patient and procedure.
+        var acks = new Table(new PostgresqlObjectName(schema, GateAcks, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
+        acks.AddColumn<string>("clinic").AsPrimaryKey();
+        acks.AddColumn<string>("subscriber").AsPrimaryKey();
+        acks.AddColumn<string>("patient_id").AsPrimaryKey();
+        acks.AddColumn<string>("procedure_code").AsPrimaryKey();
+        acks.AddColumn<long>("sequence").NotNull();
+        acks.AddColumn<DateTimeOffset>("confirmed_at").NotNull();
+        options.Storage.ExtendedSchemaObjects.Add(acks);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Consent.Api.Tests.Support;
+
+/// <summary>One message as a non-.NET subscriber sees it: the MassTransit JSON envelope, read with nothing but JSON.</summary>
+public sealed record ReceivedMessage(string Exchange, string MessageId, string MessageType, JsonElement Message, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// A subscriber written with plain RabbitMQ.Client, as an integrator on any platform would: it declares the
+/// documented fanout exchanges itself, binds its own queue to them and reads the JSON envelope.
+/// </summary>
+public sealed class AmqpListener : IAsyncDisposable
+{
+    public static readonly string[] EventTypes =
+        ["ConsentGranted", "ConsentDeclined", "ConsentWithdrawn", "ConsentExpired", "ReconsentRequired", "SchedulingGateChanged"];
+
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly ConcurrentQueue<ReceivedMessage> _received = new();
+
+    private AmqpListener(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public IReadOnlyList<ReceivedMessage> Received => [.. _received];
+
+    /// <param name="queue">A durable named queue survives the listener (and a broker restart); null makes a private one.</param>
+    public static async Task<AmqpListener> StartAsync(string amqpUri, string? queue = null)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(amqpUri), AutomaticRecoveryEnabled = true, NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500), ClientProvidedName = "plain-amqp-test" };
+        var connection = await factory.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        var name = queue ?? "";
+        var declared = await channel.QueueDeclareAsync(name, durable: queue is not null, exclusive: queue is null, autoDelete: queue is null);
+        foreach (var type in EventTypes)
+        {
+            var exchange = "Consent.Contracts:" + type;
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+            await channel.QueueBindAsync(declared.QueueName, exchange, "");
+        }
+        var listener = new AmqpListener(connection, channel);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            using var envelope = JsonDocument.Parse(delivery.Body);
+            var root = envelope.RootElement;
+            listener._received.Enqueue(new ReceivedMessage(
+                delivery.Exchange,
+                root.GetProperty("messageId").GetString()!,
+                root.GetProperty("messageType")[0].GetString()!,
+                root.GetProperty("message").Clone(),
+                DateTimeOffset.UtcNow));
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+        };
+        await channel.BasicConsumeAsync(declared.QueueName, autoAck: false, consumer);
+        return listener;
+    }
+
+    /// <summary>Waits until <paramref name="done"/> holds for the messages received so far.</summary>
+    public async Task<IReadOnlyList<ReceivedMessage>> WaitFor(Func<IReadOnlyList<ReceivedMessage>, bool> done, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (DateTime.UtcNow < until)
+        {
+            var now = Received;
+            if (done(now)) return now;
+            await Task.Delay(50);
+        }
+        var last = Received;
+        done(last).ShouldBeTrue("messages received: " + string.Join(", ", last.Select(m => m.MessageType + " " + m.Message.GetProperty("consentId").GetString())));
+        return last;
+    }
+
+    public IEnumerable<ReceivedMessage> For(string consentId) => Received.Where(m => m.Message.GetProperty("consentId").GetString() == consentId);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}

@@ -1,7 +1,7 @@
 # Shared settings for the local (no-Docker) infrastructure scripts. Sourced, never run.
 # A profile is one private set of PostgreSQL + RabbitMQ processes with its own ports and data under .data/.
 #   demo: the README's run command.    test: the README's test command.
-#   Any other name (tests use "resilience") takes its ports from CONSENT_PG_PORT / CONSENT_AMQP_PORT.
+#   Any other name (tests use "resilience" and "brokerdown") takes its ports from CONSENT_PG_PORT / CONSENT_AMQP_PORT.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

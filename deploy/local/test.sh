@@ -18,6 +18,7 @@ cleanup() {
   # Tests that stop and start their own broker and database use this profile; never leave it behind.
   CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/rabbitmq.sh" stop resilience >/dev/null 2>&1 || true
   CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/postgres.sh" stop resilience >/dev/null 2>&1 || true
+  CONSENT_PG_PORT=57532 CONSENT_AMQP_PORT=57772 "$here/rabbitmq.sh" stop brokerdown >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -27,6 +28,7 @@ for c in rabbitmq postgres; do
   "$here/$c.sh" reset test >/dev/null 2>&1 || true
   CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/$c.sh" reset resilience >/dev/null 2>&1 || true
 done
+CONSENT_PG_PORT=57532 CONSENT_AMQP_PORT=57772 "$here/rabbitmq.sh" reset brokerdown >/dev/null 2>&1 || true
 t0=$(now_ms)
 "$here/postgres.sh" start test
 "$here/rabbitmq.sh" start test

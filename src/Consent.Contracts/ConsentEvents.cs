@@ -60,3 +60,10 @@ public static class GateReasons
     public static readonly IReadOnlyList<string> All =
         [Granted, NoConsent, ConsentPending, Declined, CoolingOff, Expired, Withdrawn, ReaffirmationRequired, ReconsentRequired];
 }
+
+/// <summary>The AsyncAPI document describing these events, as shipped with this assembly.</summary>
+public static class AsyncApiDocument
+{
+    public static Stream Open() => typeof(AsyncApiDocument).Assembly.GetManifestResourceStream("asyncapi.yaml")
+        ?? throw new InvalidOperationException("asyncapi.yaml is not embedded.");
+}

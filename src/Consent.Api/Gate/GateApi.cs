@@ -36,6 +36,8 @@ public static class GateApi
             .WithSummary("A downstream subscriber confirms it applied a gate change.");
         app.MapGet("/api/consents/{id}/acks", Acks).WithTags("Scheduling gate").RequireAuthorization(Policies.CoordinatorOrClinician)
             .WithSummary("Which registered subscribers confirmed the latest gate change (and a withdrawal).");
+        app.MapGet("/asyncapi.yaml", () => Results.Stream(Consent.Contracts.AsyncApiDocument.Open(), "application/yaml"))
+            .WithTags("Scheduling gate").AllowAnonymous().WithSummary("The AsyncAPI document of the events on RabbitMQ.");
         return app;
     }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark: its own PostgreSQL, RabbitMQ and service (profile "bench"), N simulated tablets (1, 4, 16)
-# through the stem-cell consent over HTTP, and a raw Npgsql baseline in the same run. Usage: bench.sh [seconds-per-level]
+# through the stem-cell consent over HTTP, and a raw Npgsql baseline in the same run; event lag and gate speed beside
+# raw AMQP and SQL baselines. Usage: bench.sh [seconds-per-level] [sessions|events|all]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 here="$REPO_ROOT/deploy/local"
@@ -42,4 +43,4 @@ done
 
 dotnet "$REPO_ROOT/tests/Consent.Benchmarks/bin/Release/net10.0/Consent.Benchmarks.dll" \
   "http://127.0.0.1:$HTTP_PORT" "$CONSENT_ConnectionStrings__Postgres" "$CONSENT_Auth__LocalSigningKeyFile" "$service_pid" \
-  "$REPO_ROOT/workflows" "${1:-20}"
+  "$REPO_ROOT/workflows" "${1:-20}" "$CONSENT_Amqp__Uri" "${2:-all}"

@@ -13,7 +13,7 @@ using Npgsql;
 // Drives N simulated tablets through the stem-cell consent over real HTTP against the running service, and in
 // the same run measures a raw Npgsql baseline doing the equivalent writes (event insert + projection upsert per
 // step, one transaction) at the same concurrency. Usage (bench.sh passes these):
-//   Consent.Benchmarks BASE_URL POSTGRES KEY_FILE SERVICE_PID WORKFLOWS_DIR [seconds-per-level]
+//   Consent.Benchmarks BASE_URL POSTGRES KEY_FILE SERVICE_PID WORKFLOWS_DIR [seconds-per-level] [AMQP_URI] [sessions|events|all]
 var baseUrl = args[0];
 var postgres = args[1];
 var key = LocalTokens.ReadOrCreateKey(args[2]);
@@ -24,8 +24,17 @@ var signature = "data:image/png;base64," + Convert.ToBase64String([0x89, 0x50, 0
 var coordinator = LocalTokens.Create(key, "bench-coordinator", StaffRoles.Coordinator, "bench", TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
 var clinician = LocalTokens.Create(key, "bench-clinician", StaffRoles.Clinician, "bench", TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
 var routes = new[] { "iv", "lp", "both" };
+var amqp = args.Length > 6 ? args[6] : "";
+var suite = args.Length > 7 ? args[7] : "all";
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { BaseAddress = new Uri(baseUrl) };
+if (suite is "events" or "all")
+{
+    Console.WriteLine($"Consent events benchmark: {Environment.ProcessorCount} cores, {seconds} s per level");
+    await EventsBenchmark.RunAsync(http, postgres, amqp, key, seconds);
+    if (suite == "events") return 0;
+    Console.WriteLine();
+}
 await Baseline.Prepare(postgres);
 
 Console.WriteLine($"Consent benchmark: {Environment.ProcessorCount} cores, {seconds} s per level, stem-cell-ms v{definition.Version}");

@@ -84,7 +84,7 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(ct) is long sequence ? sequence : null;
     }
 
-    private string[] GateChangingTypeNames => field ??= [.. _types.Where(t => Gate.GateRules.ChangingTypes.Contains(t.Value)).Select(t => t.Key)];
+    public string[] GateChangingTypeNames => field ??= [.. _types.Where(t => Gate.GateRules.ChangingTypes.Contains(t.Value)).Select(t => t.Key)];
 
     private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand command, Action<long> onRow, CancellationToken ct)
     {

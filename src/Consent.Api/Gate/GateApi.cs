@@ -51,13 +51,9 @@ public static class GateApi
             return Problems.Field(StatusCodes.Status400BadRequest, "at", "at is an ISO-8601 time, e.g. 2026-12-01T09:30:00Z.");
         }
         var clinic = ConsentsApi.Clinic(http);
-        IReadOnlyList<ConsentSummary> consents;
-        await using (var session = store.QuerySession(clinic))
-        {
-            consents = await GateReader.ConsentsAsync(session, patientId!, procedureCode!, http.RequestAborted);
-        }
-        var answer = reader.Evaluate(consents, when);
-        var sequence = await reader.SequenceAsync(clinic, consents, http.RequestAborted);
+        var inputs = await reader.ReadAsync(clinic, patientId!, procedureCode!, http.RequestAborted);
+        var answer = GateRules.Evaluate(inputs.Candidates, when);
+        var sequence = inputs.Sequence;
         if (!http.User.IsInRole(StaffRoles.Integration))
         {
             await using var audit = store.LightweightSession(clinic);
@@ -81,12 +77,7 @@ public static class GateApi
         if (KeyProblem(request.PatientId, request.ProcedureCode) is { } problem) return problem;
         if (request.Sequence < 1) return Problems.Field(StatusCodes.Status400BadRequest, "sequence", "sequence is the SchedulingGateChanged sequence applied, from 1.");
         var clinic = ConsentsApi.Clinic(http);
-        IReadOnlyList<ConsentSummary> consents;
-        await using (var session = store.QuerySession(clinic))
-        {
-            consents = await GateReader.ConsentsAsync(session, request.PatientId, request.ProcedureCode, http.RequestAborted);
-        }
-        var current = await reader.SequenceAsync(clinic, consents, http.RequestAborted);
+        var current = (await reader.ReadAsync(clinic, request.PatientId, request.ProcedureCode, http.RequestAborted)).Sequence;
         if (request.Sequence > current)
         {
             return Problems.Field(StatusCodes.Status422UnprocessableEntity, "sequence",

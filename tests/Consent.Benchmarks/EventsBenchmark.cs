@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Consent.Api.Auth;
+using HdrHistogram;
+using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+/// <summary>
+/// Event lag and gate speed, each beside a baseline measured in the same run. Lag: consents are started and withdrawn
+/// over HTTP at a fixed rate (a start publishes one event, a withdrawal two); a plain RabbitMQ.Client consumer
+/// measures from the event's occurredAt (taken before the write commits, so the figure includes the write) to its
+/// arrival. Baseline: raw AMQP publishes with confirms at the same rate, measured from just before publishing.
+/// Gate: 16 callers asking GET /api/gate; baseline: a raw SQL primary-key lookup of the same row at 16 callers.
+/// </summary>
+internal static class EventsBenchmark
+{
+    public static async Task RunAsync(HttpClient http, string postgres, string amqp, Microsoft.IdentityModel.Tokens.SecurityKey key, int seconds)
+    {
+        var clinic = "bench-events";
+        var coordinator = LocalTokens.Create(key, "bench-coordinator", StaffRoles.Coordinator, clinic, TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
+        var integration = LocalTokens.Create(key, "bench-scheduler", StaffRoles.Integration, clinic, TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
+
+        // Warm-up, not reported: first connections, JIT and the relay's first reads.
+        await ServiceLag(http, amqp, coordinator, 100, 3);
+        await RawAmqpLag(amqp, 100, 2);
+        Console.WriteLine();
+        Console.WriteLine("events/s target | events/s received | lag p50 ms | lag p99 ms | baseline p50 ms | baseline p99 ms");
+        foreach (var rate in new[] { 100, 500 })
+        {
+            var service = await ServiceLag(http, amqp, coordinator, rate, seconds);
+            var baseline = await RawAmqpLag(amqp, rate, seconds);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{rate,15} | {service.Rate,17:0} | {Ms(service.Lag, 50),10:0.0} | {Ms(service.Lag, 99),10:0.0} | {Ms(baseline.Lag, 50),15:0.0} | {Ms(baseline.Lag, 99),15:0.0}"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("callers | gate queries/s | p50 ms | p99 ms | baseline queries/s | base p99 ms | ratio");
+        var patients = await SeedGate(http, coordinator, 50);
+        await Load(16, 2, async (i, n) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/gate?patientId={patients[(int)(n % patients.Count)]}&procedureCode=MSC");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", integration);
+            using var response = await http.SendAsync(request);
+        });
+        var gate = await Load(16, seconds, async (i, n) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/gate?patientId={patients[(int)((i * 7919 + n) % patients.Count)]}&procedureCode=MSC");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", integration);
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync();
+        });
+        await using var source = NpgsqlDataSource.Create(postgres);
+        var ids = await SummaryIds(source, clinic);
+        var raw = await Load(16, seconds, async (i, n) =>
+        {
+            await using var command = source.CreateCommand("select data from consent.mt_doc_consentsummary where tenant_id = $1 and id = $2");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ids[(int)((i * 7919 + n) % ids.Count)] });
+            await command.ExecuteScalarAsync();
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{16,7} | {gate.Rate,14:0} | {Ms(gate.Lag, 50),6:0.00} | {Ms(gate.Lag, 99),6:0.00} | {raw.Rate,18:0} | {Ms(raw.Lag, 99),11:0.00} | {gate.Rate / raw.Rate,5:0.00}"));
+    }
+
+    private sealed record Measured(double Rate, LongHistogram Lag);
+
+    private static double Ms(LongHistogram h, double percentile) => h.GetValueAtPercentile(percentile) / 1000.0;
+
+    private static LongHistogram Histogram() => new(TimeSpan.FromMinutes(2).Ticks / 10, 3);
+
+    private static async Task<Measured> ServiceLag(HttpClient http, string amqp, string coordinator, int eventsPerSecond, int seconds)
+    {
+        var lag = Histogram();
+        var received = 0;
+        var sent = new ConcurrentDictionary<string, byte>();
+        var gate = new object();
+        await using var consumer = await Subscribe(amqp, ["Consent.Contracts:SchedulingGateChanged", "Consent.Contracts:ConsentWithdrawn"], body =>
+        {
+            using var envelope = JsonDocument.Parse(body);
+            var message = envelope.RootElement.GetProperty("message");
+            if (!sent.ContainsKey(message.GetProperty("consentId").GetString()!)) return;
+            var occurred = DateTimeOffset.Parse(message.GetProperty("occurredAt").GetString()!, CultureInfo.InvariantCulture);
+            var micros = (DateTimeOffset.UtcNow - occurred).Ticks / 10;
+            lock (gate)
+            {
+                lag.RecordValue(Math.Max(micros, 0));
+                received++;
+            }
+        });
+        // A start publishes one event and a withdrawal two: alternate them at 2/3 of the event rate.
+        var operations = eventsPerSecond * 2 / 3.0;
+        var pending = new ConcurrentQueue<string>();
+        var clock = Stopwatch.StartNew();
+        var inFlight = new List<Task>();
+        long n = 0;
+        var patient = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            var due = TimeSpan.FromSeconds(n / operations);
+            if (clock.Elapsed < due) await Task.Delay(due - clock.Elapsed);
+            n++;
+            if (n % 2 == 1 || !pending.TryDequeue(out var id))
+            {
+                var p = Interlocked.Increment(ref patient);
+                inFlight.Add(Task.Run(async () =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/consents")
+                    {
+                        Content = JsonContent.Create(new { patientId = $"LAG-{eventsPerSecond}-{p}", procedureCode = "MSC", workflowId = "lumbar-puncture", locale = "en" }),
+                    };
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", coordinator);
+                    var created = await SendJson(http, request);
+                    var consentId = created.GetProperty("id").GetString()!;
+                    sent[consentId] = 0;
+                    pending.Enqueue(consentId);
+                }));
+            }
+            else
+            {
+                inFlight.Add(Task.Run(async () =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/consents/{id}/withdraw") { Content = JsonContent.Create(new { reason = "patient_request" }) };
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", coordinator);
+                    await SendJson(http, request);
+                }));
+            }
+        }
+        await Task.WhenAll(inFlight);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        await Task.Delay(3000);
+        return new Measured(received / elapsed, lag);
+    }
+
+    private static async Task<Measured> RawAmqpLag(string amqp, int eventsPerSecond, int seconds)
+    {
+        var lag = Histogram();
+        var received = 0;
+        var gate = new object();
+        const string exchange = "bench.baseline";
+        await using var consumer = await Subscribe(amqp, [exchange], body =>
+        {
+            var micros = (Stopwatch.GetTimestamp() - BitConverter.ToInt64(body.Span)) * 1_000_000 / Stopwatch.Frequency;
+            lock (gate)
+            {
+                lag.RecordValue(Math.Max(micros, 0));
+                received++;
+            }
+        });
+        var factory = new ConnectionFactory { Uri = new Uri(amqp) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var properties = new BasicProperties { Persistent = true };
+        var clock = Stopwatch.StartNew();
+        long n = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            var due = TimeSpan.FromSeconds(n / (double)eventsPerSecond);
+            if (clock.Elapsed < due) await Task.Delay(due - clock.Elapsed);
+            n++;
+            // Published one by one, each awaited until the broker confirms it, as the relay does.
+            await channel.BasicPublishAsync(exchange, "", mandatory: false, properties, BitConverter.GetBytes(Stopwatch.GetTimestamp()));
+        }
+        var elapsed = clock.Elapsed.TotalSeconds;
+        await Task.Delay(1000);
+        return new Measured(received / elapsed, lag);
+    }
+
+    private sealed class Subscription(IConnection connection, IChannel channel) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await channel.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    private static async Task<Subscription> Subscribe(string amqp, string[] exchanges, Action<ReadOnlyMemory<byte>> onMessage)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(amqp) };
+        var connection = await factory.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
+        foreach (var exchange in exchanges)
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+            await channel.QueueBindAsync(queue.QueueName, exchange, "");
+        }
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            onMessage(delivery.Body);
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
+        return new Subscription(connection, channel);
+    }
+
+    private static async Task<List<string>> SeedGate(HttpClient http, string coordinator, int count)
+    {
+        var patients = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/consents")
+            {
+                Content = JsonContent.Create(new { patientId = $"GATE-{i}", procedureCode = "MSC", workflowId = "lumbar-puncture", locale = "en" }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", coordinator);
+            await SendJson(http, request);
+            patients.Add($"GATE-{i}");
+        }
+        return patients;
+    }
+
+    private static async Task<List<string>> SummaryIds(NpgsqlDataSource source, string clinic)
+    {
+        await using var command = source.CreateCommand("select id from consent.mt_doc_consentsummary where tenant_id = $1 limit 1000");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    private static async Task<Measured> Load(int callers, int seconds, Func<int, long, Task> call)
+    {
+        var histograms = Enumerable.Range(0, callers).Select(_ => Histogram()).ToArray();
+        var clock = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(Enumerable.Range(0, callers).Select(i => Task.Run(async () =>
+        {
+            long n = 0;
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await call(i, n++);
+                histograms[i].RecordValue(Stopwatch.GetElapsedTime(started).Ticks / 10);
+            }
+            return n;
+        })));
+        var all = Histogram();
+        foreach (var h in histograms) all.Add(h);
+        return new Measured(counts.Sum() / clock.Elapsed.TotalSeconds, all);
+    }
+
+    private static async Task<JsonElement> SendJson(HttpClient http, HttpRequestMessage request)
+    {
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+}

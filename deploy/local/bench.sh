@@ -30,7 +30,7 @@ export CONSENT_Auth__LocalSigningKeyFile="$DATA_ROOT/bench/local-signing.key"
 export CONSENT_Workflows__Path="$REPO_ROOT/workflows"
 # The driver's coordinator creates consents for all tablets at once; per-caller limits would measure the limiter.
 export CONSENT_RateLimiting__PermitsPerSecond=1000000 CONSENT_RateLimiting__Burst=1000000
-export CONSENT_Serilog__MinimumLevel__Default=Warning
+export CONSENT_Serilog__MinimumLevel__Default="${BENCH_LOG_LEVEL:-Warning}"
 export ASPNETCORE_ENVIRONMENT=Production
 api_dir="$REPO_ROOT/src/Consent.Api"
 dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" --contentRoot "$api_dir" --urls "http://127.0.0.1:$HTTP_PORT" > "$DATA_ROOT/bench/service.log" 2>&1 &

@@ -35,19 +35,23 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
         return (reader.GetInt64(0), reader.GetFieldValue<string[]>(1).ToHashSet());
     }
 
-    /// <summary>Events after <paramref name="after"/> up to <paramref name="upTo"/>; <c>Last</c> is the last row read, of any type.</summary>
-    public async Task<(IReadOnlyList<StoredEvent> Events, long Last, int Rows)> ReadAsync(NpgsqlConnection connection, long after, long upTo, int limit, CancellationToken ct)
+    /// <summary>
+    /// The events of <paramref name="types"/> after <paramref name="after"/> up to <paramref name="upTo"/>, at most
+    /// <paramref name="limit"/>; <c>Complete</c> says whether everything up to <paramref name="upTo"/> was read.
+    /// </summary>
+    public async Task<(IReadOnlyList<StoredEvent> Events, bool Complete)> ReadAsync(
+        NpgsqlConnection connection, long after, long upTo, IReadOnlySet<Type> types, int limit, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data from {Schema}.mt_events where seq_id > $1 and seq_id <= $2 order by seq_id limit $3",
+            $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data from {Schema}.mt_events where seq_id > $1 and seq_id <= $2 and mt_dotnet_type = any($3) order by seq_id limit $4",
             connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _types.Where(t => types.Contains(t.Value)).Select(t => t.Key)] });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var last = after;
         var rows = 0;
-        var events = await ReadEventsAsync(command, sequence => { last = sequence; rows++; }, ct);
-        return (events, last, rows);
+        var events = await ReadEventsAsync(command, _ => rows++, ct);
+        return (events, rows < limit);
     }
 
     /// <summary>One consent's events up to <paramref name="version"/>, in stream order.</summary>

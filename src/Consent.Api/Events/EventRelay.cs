@@ -77,12 +77,13 @@ public sealed partial class EventRelay(
                 await Task.Delay(_poll, ct);
                 continue;
             }
-            var batch = await log.ReadAsync(connection, position, safe, BatchSize, ct);
+            // Only the event types that publish anything are read; the position still moves over all the others.
+            var batch = await log.ReadAsync(connection, position, safe, GateRules.ChangingTypes, BatchSize, ct);
             foreach (var e in batch.Events)
             {
                 await PublishAsync(e, ct);
             }
-            position = batch.Rows == BatchSize ? batch.Last : safe;
+            position = batch.Complete ? safe : batch.Events[^1].Sequence;
             await SavePositionAsync(connection, position, ct);
         }
     }
@@ -90,12 +91,17 @@ public sealed partial class EventRelay(
     private async Task PublishAsync(StoredEvent e, CancellationToken ct)
     {
         if (!IntegrationEvents.Publishes(e.Data)) return;
-        var events = await log.ReadStreamAsync(e.ClinicId, e.StreamId, e.Version, ct);
-        var after = events.Aggregate(ConsentRecord.None, (record, stored) => record.Apply(stored.Data));
         GateAnswer answer;
+        ConsentRecord after;
         await using (var session = store.QuerySession(e.ClinicId))
         {
-            // This consent as it stood after the event; the patient's other consents for the procedure as they are now.
+            // This consent as it stood right after the event: its projection row when nothing came after it (the usual
+            // case), else folded from its stream up to the event.
+            var row = await session.LoadAsync<ConsentSummary>(e.StreamId, ct);
+            after = row?.Record.Version == e.Version
+                ? row.Record
+                : (await log.ReadStreamAsync(e.ClinicId, e.StreamId, e.Version, ct)).Aggregate(ConsentRecord.None, (record, stored) => record.Apply(stored.Data));
+            // The patient's other consents for the procedure, as they are now.
             var others = await GateReader.ConsentsAsync(session, after.PatientId, after.ProcedureCode, ct);
             var candidates = others.Where(o => o.Id != e.StreamId).Select(o => gate.Candidate(o.Id, o.Record.Runtime))
                 .Append(gate.Candidate(e.StreamId, after.Runtime));

@@ -31,12 +31,7 @@ public sealed record ConsentRecord
     public bool Exists => Version > 0;
 
     /// <summary>When the clock next has something to do for this consent: end of cooling-off, expiry, or a reminder.</summary>
-    public DateTimeOffset? NextDueAt => Runtime.Status switch
-    {
-        ConsentStatus.Granted => Runtime.CoolingOffOver ? Runtime.ValidUntil : Runtime.ValidFrom,
-        _ when Runtime.Status.IsFinal() || Runtime.ReminderSent || ReminderAfter <= TimeSpan.Zero => null,
-        _ => Runtime.LastActivityAt + ReminderAfter,
-    };
+    public DateTimeOffset? NextDueAt => ConsentRuntime.NextTimer(Runtime, ReminderAfter);
 
     public ConsentRecord Apply(ConsentEvent e) => (e switch
     {

@@ -40,10 +40,13 @@ public static partial class ConsentRuntime
     /// When a <see cref="Tick"/> next has something to do: the end of cooling-off, expiry, or the idle reminder. Timers
     /// are data, so a scheduler needs only this instant, and a tick before it changes nothing.
     /// </summary>
-    public static DateTimeOffset? NextTimer(WorkflowSettings settings, ConsentState state) => state.Status switch
+    public static DateTimeOffset? NextTimer(WorkflowSettings settings, ConsentState state) => NextTimer(state, settings.ReminderAfter);
+
+    /// <summary>The same instant from the reminder time alone, for a caller that holds the pinned version's setting but not the definition.</summary>
+    public static DateTimeOffset? NextTimer(ConsentState state, TimeSpan reminderAfter) => state.Status switch
     {
         ConsentStatus.Granted => state.CoolingOffOver ? state.ValidUntil : state.ValidFrom,
-        _ when state.Status.IsFinal() || state.ReminderSent || settings.ReminderAfter <= TimeSpan.Zero => null,
-        _ => state.LastActivityAt + settings.ReminderAfter,
+        _ when state.Status.IsFinal() || state.ReminderSent || reminderAfter <= TimeSpan.Zero => null,
+        _ => state.LastActivityAt + reminderAfter,
     };
 }

@@ -28,7 +28,7 @@ public sealed class EventDeliveryResilienceTests : IAsyncLifetime
     });
 
     private static string[] Types(AmqpListener listener, string consentId) =>
-        [.. listener.For(consentId).DistinctBy(m => m.MessageId).Select(m => m.MessageType.Split(':')[^1])];
+        [.. listener.Once(consentId).Select(m => m.MessageType.Split(':')[^1])];
 
     private static readonly string[] Granted = ["SchedulingGateChanged", "ConsentGranted", "SchedulingGateChanged"];
     private static readonly string[] GrantedThenWithdrawn = ["SchedulingGateChanged", "ConsentGranted", "SchedulingGateChanged", "ConsentWithdrawn", "SchedulingGateChanged"];
@@ -64,7 +64,7 @@ public sealed class EventDeliveryResilienceTests : IAsyncLifetime
         // Each consent's gate changes arrive in the order they happened, with growing sequences.
         foreach (var id in during.Prepend(before))
         {
-            var sequences = listener.For(id).DistinctBy(m => m.MessageId).Where(m => m.Message.TryGetProperty("sequence", out _))
+            var sequences = listener.Once(id).Where(m => m.Message.TryGetProperty("sequence", out _))
                 .Select(m => m.Message.GetProperty("sequence").GetInt64()).ToList();
             sequences.ShouldBe(sequences.Order().ToList());
         }

@@ -57,20 +57,20 @@ public sealed class IntegrationEventTests : IAsyncLifetime
         await ConsentDriver.Walk(declining, declined, "lumbar-puncture", consent: false);
         (await driver.Coordinator.PostAsync($"/api/consents/{granted}/withdraw", ConsentDriver.Json(new { reason = "changed_mind" }))).EnsureSuccessStatusCode();
 
-        await _listener.WaitFor(_ => _listener.For(granted).Count() >= 5 && _listener.For(declined).Count() >= 3);
-        var story = _listener.For(granted).Select(m => m.MessageType.Split(':')[^1] + ":" + (m.Message.TryGetProperty("reason", out var r) ? r.GetString() : "")).ToList();
+        await _listener.WaitFor(_ => _listener.Once(granted).Count() >= 5 && _listener.Once(declined).Count() >= 3);
+        var story = _listener.Once(granted).Select(m => m.MessageType.Split(':')[^1] + ":" + (m.Message.TryGetProperty("reason", out var r) ? r.GetString() : "")).ToList();
         story.ShouldBe(["SchedulingGateChanged:consent_pending", "ConsentGranted:", "SchedulingGateChanged:granted", "ConsentWithdrawn:", "SchedulingGateChanged:withdrawn"]);
-        _listener.For(declined).Select(m => m.MessageType.Split(':')[^1]).ShouldBe(["SchedulingGateChanged", "ConsentDeclined", "SchedulingGateChanged"]);
-        foreach (var message in _listener.For(granted).Concat(_listener.For(declined))) ShouldMatchContract(message);
+        _listener.Once(declined).Select(m => m.MessageType.Split(':')[^1]).ShouldBe(["SchedulingGateChanged", "ConsentDeclined", "SchedulingGateChanged"]);
+        foreach (var message in _listener.Once(granted).Concat(_listener.Once(declined))) ShouldMatchContract(message);
 
-        var grant = _listener.For(granted).Single(m => m.MessageType.EndsWith(":ConsentGranted", StringComparison.Ordinal)).Message;
+        var grant = _listener.Once(granted).Single(m => m.MessageType.EndsWith(":ConsentGranted", StringComparison.Ordinal)).Message;
         grant.GetProperty("patientId").GetString().ShouldBe("P-GRANT");
         grant.GetProperty("clinicId").GetString().ShouldBe(driver.Clinic);
         grant.GetProperty("workflowId").GetString().ShouldBe("lumbar-puncture");
         grant.GetProperty("provisions").EnumerateObject().ShouldNotBeEmpty();
-        _listener.For(granted).Single(m => m.MessageType.EndsWith(":ConsentWithdrawn", StringComparison.Ordinal)).Message
+        _listener.Once(granted).Single(m => m.MessageType.EndsWith(":ConsentWithdrawn", StringComparison.Ordinal)).Message
             .GetProperty("reasonCode").GetString().ShouldBe("changed_mind");
-        var sequences = _listener.For(granted).Where(m => m.MessageType.EndsWith(":SchedulingGateChanged", StringComparison.Ordinal))
+        var sequences = _listener.Once(granted).Where(m => m.MessageType.EndsWith(":SchedulingGateChanged", StringComparison.Ordinal))
             .Select(m => m.Message.GetProperty("sequence").GetInt64()).ToList();
         sequences.ShouldBe(sequences.Order().Distinct().ToList(), "gate sequences increase per patient and procedure");
     }
@@ -93,21 +93,21 @@ public sealed class IntegrationEventTests : IAsyncLifetime
             (superseded, var other, _) = await driver.Start("lumbar-puncture", patientId: "P-RECONSENT");
             await ConsentDriver.Walk(other, superseded, "lumbar-puncture");
             await ActivatorUtilities.CreateInstance<ConsentTimers>(first.Services).RunDueAsync(CancellationToken.None);
-            await _listener.WaitFor(_ => _listener.For(expiring).Any(m => m.MessageType.EndsWith(":ConsentExpired", StringComparison.Ordinal)));
+            await _listener.WaitFor(_ => _listener.Once(expiring).Any(m => m.MessageType.EndsWith(":ConsentExpired", StringComparison.Ordinal)));
         }
         var v2 = Consents.ReconsentTests.WorkflowsWith((1, y => y), (2, y => y.Replace("Your back may be sore", "Your back may be very sore for weeks", StringComparison.Ordinal)));
         await using var second = new ApiFactory(new Dictionary<string, string?> { ["Store:Schema"] = schema, ["Workflows:Path"] = v2 },
             services => services.AddSingleton<TimeProvider>(clock));
         (await new ConsentDriver(second, clinic).Coordinator.GetFromJsonAsync<JsonElement>($"/api/consents/{superseded}")).GetProperty("status").GetString().ShouldBe("superseded");
 
-        await _listener.WaitFor(_ => _listener.For(superseded).Any(m => m.MessageType.EndsWith(":ReconsentRequired", StringComparison.Ordinal)));
-        var reconsent = _listener.For(superseded).Single(m => m.MessageType.EndsWith(":ReconsentRequired", StringComparison.Ordinal)).Message;
+        await _listener.WaitFor(_ => _listener.Once(superseded).Any(m => m.MessageType.EndsWith(":ReconsentRequired", StringComparison.Ordinal)));
+        var reconsent = _listener.Once(superseded).Single(m => m.MessageType.EndsWith(":ReconsentRequired", StringComparison.Ordinal)).Message;
         reconsent.GetProperty("fromVersion").GetInt32().ShouldBe(1);
         reconsent.GetProperty("toVersion").GetInt32().ShouldBe(2);
         reconsent.GetProperty("changedSections").EnumerateArray().ShouldNotBeEmpty();
-        await _listener.WaitFor(_ => _listener.For(superseded).Any(m => m.Message.TryGetProperty("reason", out var r) && r.GetString() == "reconsent_required"));
-        foreach (var message in _listener.For(expiring).Concat(_listener.For(superseded))) ShouldMatchContract(message);
-        _listener.For(expiring).Last().Message.GetProperty("reason").GetString().ShouldBe("expired");
+        await _listener.WaitFor(_ => _listener.Once(superseded).Any(m => m.Message.TryGetProperty("reason", out var r) && r.GetString() == "reconsent_required"));
+        foreach (var message in _listener.Once(expiring).Concat(_listener.Once(superseded))) ShouldMatchContract(message);
+        _listener.Once(expiring).Last().Message.GetProperty("reason").GetString().ShouldBe("expired");
     }
 
     [Fact]

@@ -76,7 +76,14 @@ public sealed class AmqpListener : IAsyncDisposable
         return last;
     }
 
+    /// <summary>Every delivery about one consent, duplicates included.</summary>
     public IEnumerable<ReceivedMessage> For(string consentId) => Received.Where(m => m.Message.GetProperty("consentId").GetString() == consentId);
+
+    /// <summary>
+    /// One consent's messages after deduplication by messageId, as the contract asks of every subscriber (another
+    /// service instance taking over the relay may publish a message again).
+    /// </summary>
+    public IEnumerable<ReceivedMessage> Once(string consentId) => For(consentId).DistinctBy(m => m.MessageId);
 
     public async ValueTask DisposeAsync()
     {

@@ -5,7 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 here="$REPO_ROOT/deploy/local"
-export CONSENT_PG_PORT=58432 CONSENT_AMQP_PORT=58672
+export CONSENT_PG_PORT=28432 CONSENT_AMQP_PORT=28872
 HTTP_PORT=5190
 "$here/install.sh" postgres rabbitmq
 

@@ -10,11 +10,13 @@ DATA_ROOT="${CONSENT_DATA_ROOT:-$REPO_ROOT/.data}"
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Ports sit well above the system defaults (5432, 5672, 4369) so a system PostgreSQL or RabbitMQ never clashes.
+# Ports sit well above the system defaults (5432, 5672, 4369) so a system PostgreSQL or RabbitMQ never clashes, and
+# below Linux's ephemeral range (32768-60999): a broker restarted under load could otherwise find its port taken by
+# some client connection's local end (seen once: RabbitMQ could_not_start_listener on a port in that range).
 profile_ports() {
   case "$1" in
-    demo) PG_PORT=55432; AMQP_PORT=55672 ;;
-    test) PG_PORT=56432; AMQP_PORT=56672 ;;
+    demo) PG_PORT=25432; AMQP_PORT=25872 ;;
+    test) PG_PORT=26432; AMQP_PORT=26872 ;;
     *)    PG_PORT="${CONSENT_PG_PORT:?set CONSENT_PG_PORT for profile $1}"
           AMQP_PORT="${CONSENT_AMQP_PORT:?set CONSENT_AMQP_PORT for profile $1}" ;;
   esac

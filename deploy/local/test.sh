@@ -16,9 +16,9 @@ cleanup() {
   "$here/rabbitmq.sh" stop test || true
   "$here/postgres.sh" stop test || true
   # Tests that stop and start their own broker and database use this profile; never leave it behind.
-  CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/rabbitmq.sh" stop resilience >/dev/null 2>&1 || true
-  CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/postgres.sh" stop resilience >/dev/null 2>&1 || true
-  CONSENT_PG_PORT=57532 CONSENT_AMQP_PORT=57772 "$here/rabbitmq.sh" stop brokerdown >/dev/null 2>&1 || true
+  CONSENT_PG_PORT=27432 CONSENT_AMQP_PORT=27872 "$here/rabbitmq.sh" stop resilience >/dev/null 2>&1 || true
+  CONSENT_PG_PORT=27432 CONSENT_AMQP_PORT=27872 "$here/postgres.sh" stop resilience >/dev/null 2>&1 || true
+  CONSENT_PG_PORT=27532 CONSENT_AMQP_PORT=27972 "$here/rabbitmq.sh" stop brokerdown >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -26,9 +26,9 @@ trap 'exit 130' INT TERM
 # Every run starts from empty stores, so no test depends on what an earlier run left behind.
 for c in rabbitmq postgres; do
   "$here/$c.sh" reset test >/dev/null 2>&1 || true
-  CONSENT_PG_PORT=57432 CONSENT_AMQP_PORT=57672 "$here/$c.sh" reset resilience >/dev/null 2>&1 || true
+  CONSENT_PG_PORT=27432 CONSENT_AMQP_PORT=27872 "$here/$c.sh" reset resilience >/dev/null 2>&1 || true
 done
-CONSENT_PG_PORT=57532 CONSENT_AMQP_PORT=57772 "$here/rabbitmq.sh" reset brokerdown >/dev/null 2>&1 || true
+CONSENT_PG_PORT=27532 CONSENT_AMQP_PORT=27972 "$here/rabbitmq.sh" reset brokerdown >/dev/null 2>&1 || true
 t0=$(now_ms)
 "$here/postgres.sh" start test
 "$here/rabbitmq.sh" start test

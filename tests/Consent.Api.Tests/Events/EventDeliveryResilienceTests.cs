@@ -10,8 +10,8 @@ namespace Consent.Api.Tests.Events;
 public sealed class EventDeliveryResilienceTests : IAsyncLifetime
 {
     private const string Profile = "brokerdown";
-    private const string Amqp = "amqp://consent:consent-local@127.0.0.1:57772/consent";
-    private static readonly Dictionary<string, string> Ports = new() { ["CONSENT_PG_PORT"] = "57532", ["CONSENT_AMQP_PORT"] = "57772" };
+    private const string Amqp = "amqp://consent:consent-local@127.0.0.1:27972/consent";
+    private static readonly Dictionary<string, string> Ports = new() { ["CONSENT_PG_PORT"] = "27532", ["CONSENT_AMQP_PORT"] = "27972" };
     private readonly string _schema = "delivery_" + Guid.NewGuid().ToString("N")[..8];
 
     public Task InitializeAsync() => Broker("start");

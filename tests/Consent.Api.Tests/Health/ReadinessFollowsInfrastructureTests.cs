@@ -11,7 +11,7 @@ namespace Consent.Api.Tests.Health;
 public sealed class ReadinessFollowsInfrastructureTests : IAsyncLifetime
 {
     private const string Profile = "resilience";
-    private static readonly Dictionary<string, string> Ports = new() { ["CONSENT_PG_PORT"] = "57432", ["CONSENT_AMQP_PORT"] = "57672" };
+    private static readonly Dictionary<string, string> Ports = new() { ["CONSENT_PG_PORT"] = "27432", ["CONSENT_AMQP_PORT"] = "27872" };
     private ApiFactory? _factory;
 
     public async Task InitializeAsync()
@@ -19,8 +19,8 @@ public sealed class ReadinessFollowsInfrastructureTests : IAsyncLifetime
         await Task.WhenAll(Script("postgres.sh", "start"), Script("rabbitmq.sh", "start"));
         _factory = new ApiFactory(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=57432;Database=consent;Username=consent;Password=consent-local",
-            ["Amqp:Uri"] = "amqp://consent:consent-local@127.0.0.1:57672/consent",
+            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=27432;Database=consent;Username=consent;Password=consent-local",
+            ["Amqp:Uri"] = "amqp://consent:consent-local@127.0.0.1:27872/consent",
         });
     }
 

@@ -34,6 +34,8 @@ public class ApiFactory : WebApplicationFactory<Program>
             // Readiness tests stop the database and broker on purpose; their failure reports are expected noise.
             ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Fatal",
             ["Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware"] = "Fatal",
+            // Tests that stop a broker on purpose would fill the output with MassTransit reconnect warnings.
+            ["Serilog:MinimumLevel:Override:MassTransit"] = "Error",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) _settings[key] = value;
     }

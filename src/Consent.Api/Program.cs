@@ -12,6 +12,7 @@ builder.Services.AddConsentAuth();
 builder.Services.AddConsentHealth();
 builder.Services.AddWorkflowCatalog();
 builder.Services.AddConsents();
+builder.Services.AddConsentDataProtection();
 builder.Services.AddConsentMessaging(builder.Configuration);
 
 var app = builder.Build();

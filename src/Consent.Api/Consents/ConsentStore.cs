@@ -44,6 +44,8 @@ public static class ConsentStore
             // A tablet token is looked up before its clinic is known; it carries the clinic itself.
             options.Schema.For<TabletSession>().SingleTenanted();
             Gate.GateTables.AddTo(options);
+            // Keys that sign cookies and anti-forgery tokens belong to the service, not to a clinic.
+            options.Schema.For<Hosting.DataProtectionKey>().SingleTenanted();
             return options;
         }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
         return services;

@@ -43,6 +43,13 @@ public static class HostingSetup
             o.MessageTemplate = "HTTP {RequestMethod} {RouteTemplate} responded {StatusCode} in {Elapsed:0.0} ms";
             o.EnrichDiagnosticContext = (diagnostics, http) =>
                 diagnostics.Set("RouteTemplate", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
+            // Serilog adds RequestPath by default; leave it out (a path can carry ids a log has no need for).
+            o.GetMessageTemplateProperties = (http, _, elapsed, status) =>
+            [
+                new Serilog.Events.LogEventProperty("RequestMethod", new Serilog.Events.ScalarValue(http.Request.Method)),
+                new Serilog.Events.LogEventProperty("StatusCode", new Serilog.Events.ScalarValue(status)),
+                new Serilog.Events.LogEventProperty("Elapsed", new Serilog.Events.ScalarValue(elapsed)),
+            ];
         });
         app.UseAuthentication();
         app.UseRateLimiter();

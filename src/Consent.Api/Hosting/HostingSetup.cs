@@ -16,6 +16,7 @@ public static class HostingSetup
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
             .Enrich.FromLogContext()
+            .Enrich.With<WithoutRequestPath>()
             .WriteTo.Console(new RenderedCompactJsonFormatter()));
 
         builder.Services.AddProblemDetails();
@@ -57,5 +58,12 @@ public static class HostingSetup
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Consent API")).AllowAnonymous();
         return app;
+    }
+
+    /// <summary>ASP.NET's request scope adds the raw path to every event; a path can carry ids a log has no need for.</summary>
+    private sealed class WithoutRequestPath : Serilog.Core.ILogEventEnricher
+    {
+        public void Enrich(Serilog.Events.LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory propertyFactory) =>
+            logEvent.RemovePropertyIfPresent("RequestPath");
     }
 }

@@ -15,8 +15,12 @@ public static class HostingSetup
 
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
+            .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.With<WithoutRequestPath>()
+            // Marten logs each command with its parameters at Debug, and parameters are patient data: never written,
+            // whatever level a configuration asks for.
+            .Filter.ByExcluding(e => e.Properties.ContainsKey("PARAMETERS"))
             .WriteTo.Console(new RenderedCompactJsonFormatter()));
 
         builder.Services.AddProblemDetails();

@@ -46,6 +46,8 @@ public static class HostingSetup
         app.UseSerilogRequestLogging(o =>
         {
             o.MessageTemplate = "HTTP {RequestMethod} {RouteTemplate} responded {StatusCode} in {Elapsed:0.0} ms";
+            // This host's own pipeline, not the process-wide static logger (several hosts share a test process).
+            o.Logger = app.Services.GetService<Serilog.ILogger>();
             o.EnrichDiagnosticContext = (diagnostics, http) =>
                 diagnostics.Set("RouteTemplate", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
             // Serilog adds RequestPath by default; leave it out (a path can carry ids a log has no need for).

@@ -33,6 +33,8 @@ public sealed class LogPrivacyTests
             ["Serilog:MinimumLevel:Default"] = "Debug",
             ["Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware"] = "Information",
         }, services => services.AddSingleton<ILogEventSink>(sink));
+        // Request logs go to this host's own logger, not the process-wide one another test host may have replaced.
+        factory.Services.GetService<Serilog.ILogger>().ShouldNotBeNull();
         var driver = new ConsentDriver(factory);
         var (id, tablet, _) = await driver.Start("lumbar-puncture", patientId: "MRN-PRIVATE-4711");
         await ConsentDriver.Walk(tablet, id, "lumbar-puncture", stopAt: "decision");

@@ -17,7 +17,13 @@ public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long V
 /// </summary>
 public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
 {
-    private readonly Dictionary<string, Type> _types = ConsentStore.EventTypes.ToDictionary(t => $"{t.FullName}, {t.Assembly.GetName().Name}");
+    private readonly Dictionary<string, Type> _types = ConsentStore.EventTypes.ToDictionary(StoredTypeName);
+
+    /// <summary>The stored names of the events that change the gate, which are also the only ones that publish.</summary>
+    public string[] GateChangingTypeNames { get; } = [.. Gate.GateRules.ChangingTypes.Select(StoredTypeName)];
+
+    /// <summary>How Marten names a .NET event type in the <c>mt_dotnet_type</c> column.</summary>
+    private static string StoredTypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     private string Schema => store.Options.Events.DatabaseSchemaName;
 
@@ -36,22 +42,21 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The events of <paramref name="types"/> after <paramref name="after"/> up to <paramref name="upTo"/>, at most
+    /// The events that change the gate after <paramref name="after"/> up to <paramref name="upTo"/>, at most
     /// <paramref name="limit"/>; <c>Complete</c> says whether everything up to <paramref name="upTo"/> was read.
     /// </summary>
-    public async Task<(IReadOnlyList<StoredEvent> Events, bool Complete)> ReadAsync(
-        NpgsqlConnection connection, long after, long upTo, IReadOnlySet<Type> types, int limit, CancellationToken ct)
+    public async Task<(IReadOnlyList<StoredEvent> Events, bool Complete)> ReadGateChangesAsync(
+        NpgsqlConnection connection, long after, long upTo, int limit, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
             $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data from {Schema}.mt_events where seq_id > $1 and seq_id <= $2 and mt_dotnet_type = any($3) order by seq_id limit $4",
             connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _types.Where(t => types.Contains(t.Value)).Select(t => t.Key)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = GateChangingTypeNames });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var rows = 0;
-        var events = await ReadEventsAsync(command, _ => rows++, ct);
-        return (events, rows < limit);
+        var events = await ReadEventsAsync(command, ct);
+        return (events, events.Count < limit);
     }
 
     /// <summary>One consent's events up to <paramref name="version"/>, in stream order.</summary>
@@ -62,19 +67,7 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
-        return await ReadEventsAsync(command, _ => { }, ct);
-    }
-
-    /// <summary>The gate's sequence for a patient and procedure: the global position of the last event that changed it.</summary>
-    public async Task<long> GateSequenceAsync(string clinic, IReadOnlyCollection<string> consentIds, CancellationToken ct)
-    {
-        if (consentIds.Count == 0) return 0;
-        await using var command = dataSource.CreateCommand(
-            $"select coalesce(max(seq_id), 0) from {Schema}.mt_events where tenant_id = $1 and stream_id = any($2) and mt_dotnet_type = any($3)");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. consentIds] });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = GateChangingTypeNames });
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        return await ReadEventsAsync(command, ct);
     }
 
     /// <summary>The global position of the last event of <paramref name="type"/> in one consent's stream, if any.</summary>
@@ -84,20 +77,17 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
             $"select max(seq_id) from {Schema}.mt_events where tenant_id = $1 and stream_id = $2 and mt_dotnet_type = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{type.FullName}, {type.Assembly.GetName().Name}" });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = StoredTypeName(type) });
         return await command.ExecuteScalarAsync(ct) is long sequence ? sequence : null;
     }
 
-    public string[] GateChangingTypeNames => field ??= [.. _types.Where(t => Gate.GateRules.ChangingTypes.Contains(t.Value)).Select(t => t.Key)];
-
-    private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand command, Action<long> onRow, CancellationToken ct)
+    private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)
     {
         var serializer = store.Options.Serializer();
         var events = new List<StoredEvent>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            onRow(reader.GetInt64(0));
             var typeName = reader.IsDBNull(5) ? "" : reader.GetString(5);
             // Rows of types this service does not know (none today) are passed over rather than stopping the relay.
             if (!_types.TryGetValue(typeName, out var type)) continue;

@@ -78,7 +78,7 @@ public sealed partial class EventRelay(
                 continue;
             }
             // Only the event types that publish anything are read; the position still moves over all the others.
-            var batch = await log.ReadAsync(connection, position, safe, GateRules.ChangingTypes, BatchSize, ct);
+            var batch = await log.ReadGateChangesAsync(connection, position, safe, BatchSize, ct);
             foreach (var e in batch.Events)
             {
                 await PublishAsync(e, ct);
@@ -90,7 +90,6 @@ public sealed partial class EventRelay(
 
     private async Task PublishAsync(StoredEvent e, CancellationToken ct)
     {
-        if (!IntegrationEvents.Publishes(e.Data)) return;
         GateAnswer answer;
         ConsentRecord after;
         await using (var session = store.QuerySession(e.ClinicId))

@@ -17,14 +17,12 @@ public sealed record Outgoing(Guid MessageId, object Message);
 /// </summary>
 public static class IntegrationEvents
 {
-    /// <summary>Whether <paramref name="e"/> leads to any message; most events (steps read, risks acknowledged) do not.</summary>
-    public static bool Publishes(ConsentEvent e) => GateRules.Changes(e);
-
     /// <param name="after">The consent as it stood right after <paramref name="e"/>.</param>
     /// <param name="gate">The gate's answer for the consent's patient and procedure right after <paramref name="e"/>.</param>
     public static IReadOnlyList<Outgoing> From(StoredEvent e, ConsentRecord after, GateAnswer gate)
     {
-        if (!Publishes(e.Data)) return [];
+        // Only the events that change the gate publish anything; most (steps read, risks acknowledged) do not.
+        if (!GateRules.Changes(e.Data)) return [];
         var id = e.Id.ToString();
         var (consent, clinic, patient, procedure, at) = (after.Id, e.ClinicId, after.PatientId, after.ProcedureCode, e.Data.At);
         var messages = new List<Outgoing>(2);

@@ -12,12 +12,7 @@ public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, Eve
 {
     public async Task<ConsentAcks> ForConsentAsync(string clinic, ConsentSummary consent, CancellationToken ct)
     {
-        IReadOnlyList<ConsentSummary> consents;
-        await using (var session = store.QuerySession(clinic))
-        {
-            consents = await GateReader.ConsentsAsync(session, consent.PatientId, consent.ProcedureCode, ct);
-        }
-        var gateSequence = await gate.SequenceAsync(clinic, consents, ct);
+        var gateSequence = (await gate.ReadAsync(clinic, consent.PatientId, consent.ProcedureCode, ct)).Sequence;
         long? withdrawal = consent.Record.Runtime.Status == ConsentStatus.Withdrawn
             ? await log.LastSequenceOfAsync(clinic, consent.Id, typeof(ConsentWithdrawn), ct)
             : null;

@@ -18,9 +18,6 @@ public sealed class GateReader(IDocumentStore store, NpgsqlDataSource db, Publis
     public GateCandidate Candidate(string consentId, ConsentState state) =>
         new(consentId, state, workflows.Catalog.Find(state.WorkflowId, state.WorkflowVersion)?.Settings.Reaffirmation?.Window);
 
-    public Task<long> SequenceAsync(string clinic, IEnumerable<ConsentSummary> consents, CancellationToken ct) =>
-        log.GateSequenceAsync(clinic, [.. consents.Select(c => c.Id)], ct);
-
     /// <summary>
     /// The gate's hot path, one round trip: only the few fields the rules read from each consent row (not the whole
     /// stored record), and the sequence of the last change that touched any of them.

@@ -60,8 +60,7 @@ public static partial class ConsentsApi
         var body = await JsonBody.ReadAsync<CreateConsentRequest>(http.Request, JsonBody.SmallBody);
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
-        if (!ExternalId().IsMatch(request.PatientId)) return Problems.Field(StatusCodes.Status400BadRequest, "patientId", "A patient id is 1 to 64 letters, digits, '.', '-' or '_'.");
-        if (!ExternalId().IsMatch(request.ProcedureCode) || request.ProcedureCode.Length > 32) return Problems.Field(StatusCodes.Status400BadRequest, "procedureCode", "A procedure code is 1 to 32 letters, digits, '.', '-' or '_'.");
+        if (PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } invalid) return invalid;
         if (workflows.Catalog.Find(request.WorkflowId) is not { } definition) return Problems.Field(StatusCodes.Status422UnprocessableEntity, "workflowId", $"No published workflow '{request.WorkflowId}'.");
 
         var now = clock.GetUtcNow();
@@ -237,6 +236,14 @@ public static partial class ConsentsApi
         await session.SaveChangesAsync(http.RequestAborted);
     }
 
+    /// <summary>The one check of the ids other clinic systems send: a consent's patient and procedure, and the gate's question.</summary>
+    internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? PatientAndProcedureProblem(string? patientId, string? procedureCode) =>
+        patientId is null || !ExternalId().IsMatch(patientId)
+            ? Problems.Field(StatusCodes.Status400BadRequest, "patientId", "A patient id is 1 to 64 letters, digits, '.', '-' or '_'.")
+            : procedureCode is null || procedureCode.Length > 32 || !ExternalId().IsMatch(procedureCode)
+                ? Problems.Field(StatusCodes.Status400BadRequest, "procedureCode", "A procedure code is 1 to 32 letters, digits, '.', '-' or '_'.")
+                : null;
+
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    internal static partial Regex ExternalId();
+    private static partial Regex ExternalId();
 }

@@ -44,7 +44,7 @@ public static class GateApi
     private static async Task<IResult> Get(HttpContext http, IDocumentStore store, GateReader reader, TimeProvider clock,
         string? patientId, string? procedureCode, string? at)
     {
-        if (KeyProblem(patientId, procedureCode) is { } problem) return problem;
+        if (ConsentsApi.PatientAndProcedureProblem(patientId, procedureCode) is { } problem) return problem;
         var when = clock.GetUtcNow();
         if (at is not null && !DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out when))
         {
@@ -74,7 +74,7 @@ public static class GateApi
             return Problems.Field(StatusCodes.Status422UnprocessableEntity, "subscriber",
                 "Not a registered subscriber: ask the clinic to add it to Gate:Subscribers.");
         }
-        if (KeyProblem(request.PatientId, request.ProcedureCode) is { } problem) return problem;
+        if (ConsentsApi.PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } problem) return problem;
         if (request.Sequence < 1) return Problems.Field(StatusCodes.Status400BadRequest, "sequence", "sequence is the SchedulingGateChanged sequence applied, from 1.");
         var clinic = ConsentsApi.Clinic(http);
         var current = (await reader.ReadAsync(clinic, request.PatientId, request.ProcedureCode, http.RequestAborted)).Sequence;
@@ -124,11 +124,4 @@ public static class GateApi
 
     public static IReadOnlySet<string> Subscribers(IConfiguration configuration) =>
         configuration.GetSection("Gate:Subscribers").Get<string[]>()?.ToHashSet(StringComparer.Ordinal) ?? [];
-
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? KeyProblem(string? patientId, string? procedureCode) =>
-        patientId is null || !ConsentsApi.ExternalId().IsMatch(patientId)
-            ? Problems.Field(StatusCodes.Status400BadRequest, "patientId", "patientId is 1 to 64 letters, digits, '.', '-' or '_'.")
-            : procedureCode is null || procedureCode.Length > 32 || !ConsentsApi.ExternalId().IsMatch(procedureCode)
-                ? Problems.Field(StatusCodes.Status400BadRequest, "procedureCode", "procedureCode is 1 to 32 letters, digits, '.', '-' or '_'.")
-                : null;
 }

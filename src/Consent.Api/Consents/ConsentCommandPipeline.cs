@@ -6,7 +6,6 @@ using Consent.Api.Workflows;
 using Consent.Workflows.Definitions;
 using Consent.Workflows.Runtime;
 using JasperFx;
-using JasperFx.Events;
 using Marten;
 
 namespace Consent.Api.Consents;
@@ -61,7 +60,7 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException)
+        catch (Exception ex) when (ConsentStreams.IsLostRace(ex) || ex is DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException)
         {
             WriteConflict(log, ex.GetType().Name, ex.Message);
             return await LostRace(http, id, idempotencyId, requestHash);

@@ -1,7 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Consent.Api.Consents.Integrity;
+using Consent.Api.Tablet;
 using Consent.Workflows.Runtime;
+using JasperFx;
+using JasperFx.Events;
 using Marten;
 
 namespace Consent.Api.Consents;
@@ -88,5 +91,32 @@ public static class ConsentStreams
             record = record.Apply(events[i]) with { LastHash = hash };
         }
         return record;
+    }
+
+    /// <summary>Another writer appended to the stream first: the loser's transaction stored nothing.</summary>
+    public static bool IsLostRace(Exception ex) => ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException;
+
+    /// <summary>
+    /// The service's own change to one consent (a timer firing, a newly published version): decide on the stored
+    /// state and append in one transaction, revoking the tablet link when the consent ends. False when there was
+    /// nothing to do or someone changed the consent first; the caller's next round sees the new state.
+    /// </summary>
+    public static async Task<bool> ApplySystemDecisionAsync(
+        IDocumentStore store, string clinic, string id, Actor actor, DateTimeOffset now, Func<ConsentRecord, Decision?> decide, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession(clinic);
+        var record = await LoadAsync(session, id, ct);
+        if (record is null || decide(record) is not { Accepted: true, Events.IsDefaultOrEmpty: false } decision) return false;
+        var after = Append(session, record, actor, decision.Events, id);
+        await TabletLinks.RevokeWhenFinishedAsync(session, after, now, ct);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (Exception ex) when (IsLostRace(ex))
+        {
+            return false;
+        }
     }
 }

@@ -1,8 +1,5 @@
-using Consent.Api.Tablet;
 using Consent.Api.Workflows;
 using Consent.Workflows.Runtime;
-using JasperFx;
-using JasperFx.Events;
 using Marten;
 
 namespace Consent.Api.Consents;
@@ -35,26 +32,12 @@ public sealed partial class ConsentTimers(IDocumentStore store, PublishedWorkflo
         return changed;
     }
 
-    private async Task<bool> FireAsync(string clinic, string id, DateTimeOffset now, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession(clinic);
-        var record = await ConsentStreams.LoadAsync(session, id, ct);
-        if (record is null || workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition) return false;
-        var decision = ConsentRuntime.Decide(definition, record.Runtime, new Tick(), now);
-        if (decision.Events.IsDefaultOrEmpty) return false;
-        var after = ConsentStreams.Append(session, record, System, decision.Events, id);
-        await TabletLinks.RevokeWhenFinishedAsync(session, after, now, ct);
-        try
-        {
-            await session.SaveChangesAsync(ct);
-            return true;
-        }
-        catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
-        {
-            // Another instance, or a person, changed this consent first; the next round sees the new state.
-            return false;
-        }
-    }
+    // Another instance, or a person, may change the consent first; then this round does nothing and the next sees it.
+    private Task<bool> FireAsync(string clinic, string id, DateTimeOffset now, CancellationToken ct) =>
+        ConsentStreams.ApplySystemDecisionAsync(store, clinic, id, System, now, record =>
+            workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is { } definition
+                ? ConsentRuntime.Decide(definition, record.Runtime, new Tick(), now)
+                : null, ct);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -2,8 +2,6 @@ using Consent.Api.Workflows;
 using Consent.Workflows.Definitions;
 using Consent.Workflows.Diffing;
 using Consent.Workflows.Runtime;
-using JasperFx;
-using JasperFx.Events;
 using Marten;
 
 namespace Consent.Api.Consents;
@@ -44,22 +42,14 @@ public sealed class Reconsent(IDocumentStore store, PublishedWorkflows workflows
                 .ToListAsync(ct);
         }
         var count = 0;
+        var now = clock.GetUtcNow();
         foreach (var summary in affected)
         {
-            await using var session = store.LightweightSession(summary.Record.ClinicId);
-            var record = await ConsentStreams.LoadAsync(session, summary.Id, ct);
-            if (record is null) continue;
-            var decision = ConsentRuntime.Decide(older, record.Runtime, new Supersede(latest.Version, diff.MaterialSections), clock.GetUtcNow());
-            if (!decision.Accepted || decision.Events.IsDefaultOrEmpty) continue;
-            ConsentStreams.Append(session, record, System, decision.Events, summary.Id);
-            try
+            // Another instance may have superseded it, or it changed (e.g. was withdrawn) at the same moment.
+            if (await ConsentStreams.ApplySystemDecisionAsync(store, summary.Record.ClinicId, summary.Id, System, now,
+                record => ConsentRuntime.Decide(older, record.Runtime, new Supersede(latest.Version, diff.MaterialSections), now), ct))
             {
-                await session.SaveChangesAsync(ct);
                 count++;
-            }
-            catch (Exception ex) when (ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
-            {
-                // Another instance superseded it, or it changed (e.g. was withdrawn) at the same moment.
             }
         }
         return count;

@@ -248,7 +248,8 @@ internal static class EventsBenchmark
         return new Measured(counts.Sum() / clock.Elapsed.TotalSeconds, all);
     }
 
-    private static async Task<JsonElement> SendJson(HttpClient http, HttpRequestMessage request)
+    /// <summary>Sends a request and reads its JSON answer; anything but success stops the benchmark with the answer.</summary>
+    public static async Task<JsonElement> SendJson(HttpClient http, HttpRequestMessage request)
     {
         using var response = await http.SendAsync(request);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Consent.Api.Auth;
@@ -104,13 +103,7 @@ async Task<(long Steps, long Consents)> Tablet(int index, LongHistogram latency,
     return (steps, consents);
 }
 
-async Task<JsonElement> Send(HttpRequestMessage request)
-{
-    using var response = await http.SendAsync(request);
-    var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {body}");
-    return body;
-}
+Task<JsonElement> Send(HttpRequestMessage request) => EventsBenchmark.SendJson(http, request);
 
 object Answer(StepDefinition step, string route) => step.Type switch
 {

@@ -15,6 +15,9 @@ public sealed record ResumeAfterDiscussion(string? Note) : ConsentCommand;
 
 public sealed record GoToDecision : ConsentCommand;
 
+/// <summary>The patient switches the language the consent is shown in.</summary>
+public sealed record ChangeLocale(string? Locale) : ConsentCommand;
+
 public sealed record Countersign(string? ClinicianName, bool? Attestation) : ConsentCommand;
 
 public sealed record Reaffirm(bool? Confirmed) : ConsentCommand;

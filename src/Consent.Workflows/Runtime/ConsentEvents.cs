@@ -50,6 +50,12 @@ public sealed record ConsentCountersigned(string ClinicianName, DateTimeOffset A
 
 public sealed record ConsentGranted(DateTimeOffset ValidFrom, DateTimeOffset ValidUntil, DateTimeOffset At) : ConsentEvent(At);
 
+/// <summary>
+/// The patient switched language: what is shown (and the statement later signed) follows <see cref="Locale"/> from
+/// here on, and the record shows which language each part was read in.
+/// </summary>
+public sealed record LocaleChanged(string FromLocale, string Locale, DateTimeOffset At) : ConsentEvent(At);
+
 public sealed record QuestionRaised(string Text, string? StepId, DateTimeOffset At) : ConsentEvent(At);
 
 public sealed record DiscussionResumed(string Note, DateTimeOffset At) : ConsentEvent(At);

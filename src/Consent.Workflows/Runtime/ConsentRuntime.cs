@@ -50,6 +50,7 @@ public static partial class ConsentRuntime
             RaiseQuestion q => RaiseQuestion(state, q, now),
             ResumeAfterDiscussion r => Resume(state, r, now),
             GoToDecision => JumpToDecision(definition, state, now),
+            ChangeLocale l => SwitchLocale(definition, state, l, now),
             Countersign c => Countersign(definition, state, c, now),
             Reaffirm r => Reaffirm(definition, state, r, now),
             Withdraw w => Withdraw(state, w, now),
@@ -256,6 +257,16 @@ public static partial class ConsentRuntime
         return state.CurrentStepId == decision.Id
             ? Decision.Accept()
             : Decision.Accept(new DecisionRequested(state.ReturnToStepId ?? state.CurrentStepId, decision.Id, now));
+    }
+
+    private static Decision SwitchLocale(WorkflowDefinition definition, ConsentState state, ChangeLocale change, DateTimeOffset now)
+    {
+        if (state.Status.IsFinal() || state.Status == ConsentStatus.Granted) return NotNow(state, "the language can be changed only before the consent is complete");
+        if (change.Locale is not { } locale || !definition.Locales.Contains(locale))
+        {
+            return Invalid("locale", $"Choose one of this workflow's languages: {string.Join(", ", definition.Locales)}.");
+        }
+        return locale == state.Locale ? Decision.Accept() : Decision.Accept(new LocaleChanged(state.Locale, locale, now));
     }
 
     private static Decision Countersign(WorkflowDefinition definition, ConsentState state, Countersign c, DateTimeOffset now)

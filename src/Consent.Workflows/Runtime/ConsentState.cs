@@ -82,6 +82,7 @@ public sealed record ConsentState
         CountersignRequested => this with { Status = ConsentStatus.AwaitingCountersign, CurrentStepId = null },
         ConsentCountersigned c => this with { Countersigner = c.ClinicianName },
         ConsentGranted g => this with { Status = ConsentStatus.Granted, CurrentStepId = null, GrantedAt = g.At, ValidFrom = g.ValidFrom, ValidUntil = g.ValidUntil },
+        LocaleChanged l => this with { Locale = l.Locale },
         QuestionRaised => Pause(),
         DiscussionResumed => this with
         {

@@ -115,6 +115,23 @@ public sealed class ConsentRuntimeTests
     }
 
     [Fact]
+    public void A_language_switch_is_recorded_and_the_statement_signed_is_the_one_in_the_language_shown()
+    {
+        var walk = new Walker(TestWorkflows.Countersigned).Until("signature", RouteA);
+        walk.Send(new ChangeLocale("fr")).Rejection!.Field.ShouldBe("locale");
+        walk.Send(new ChangeLocale(null)).Rejection!.Field.ShouldBe("locale");
+        walk.Send(new ChangeLocale("en")).Events.ShouldBeEmpty("already shown in English");
+
+        walk.Send(new ChangeLocale("es")).Events.ShouldBe([new LocaleChanged("en", "es", walk.Now)]);
+        walk.State.CurrentStepId.ShouldBe("signature", "switching language moves nowhere");
+        walk.AnswerCurrent();
+
+        walk.Events.OfType<ConsentSigned>().Single().Statement.ShouldBe("Firmo signature.");
+        walk.Send(new Countersign("Dr. Rivera", true));
+        walk.Send(new ChangeLocale("en")).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus, "nothing is left to read once granted");
+    }
+
+    [Fact]
     public void Going_to_the_decision_from_a_reopened_explanation_and_agreeing_returns_to_the_quiz()
     {
         var walk = new Walker(TestWorkflows.Branching).Until("quiz", RouteA);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the project needs, only those missing. Usage: install.sh [postgres] [rabbitmq] [chromium]
+# Installs the Debian packages the project needs, only those missing. Usage: install.sh [postgres] [rabbitmq] [chromium] [node]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=(postgres rabbitmq)
@@ -10,6 +10,7 @@ for w in "${want[@]}"; do
     postgres) ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib) ;;
     rabbitmq) [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server) ;;
     curl) missing+=(curl) ;;
+    node) command -v npm >/dev/null || missing+=(nodejs npm) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ; dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core) ;;
     *) die "unknown component: $w" ;;
   esac

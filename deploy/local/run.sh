@@ -5,7 +5,7 @@ cd "$REPO_ROOT"
 
 HTTP_PORT="${CONSENT_HTTP_PORT:-5180}"
 here="$REPO_ROOT/deploy/local"
-"$here/install.sh" postgres rabbitmq
+"$here/install.sh" postgres rabbitmq node
 
 started=()
 service_pid=""

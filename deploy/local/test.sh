@@ -9,7 +9,9 @@ if [ $# -gt 0 ]; then projects=("$@"); else
   mapfile -t projects < <(ls tests/*/*.csproj | grep -v Benchmarks)
 fi
 
-"$here/install.sh" postgres rabbitmq
+"$here/install.sh" postgres rabbitmq chromium node
+# signature_pad for the tablet pages, axe-core for the browser tests: pinned npm packages, never hand-copied.
+"$here/assets.sh" all
 
 cleanup() {
   trap - INT TERM EXIT

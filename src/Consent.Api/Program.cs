@@ -4,6 +4,7 @@ using Consent.Api.Events;
 using Consent.Api.Gate;
 using Consent.Api.Health;
 using Consent.Api.Hosting;
+using Consent.Api.Tablet;
 using Consent.Api.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ builder.Services.AddWorkflowCatalog();
 builder.Services.AddConsents();
 builder.Services.AddConsentDataProtection();
 builder.Services.AddConsentMessaging(builder.Configuration);
+builder.Services.AddTabletUi();
 
 var app = builder.Build();
 app.UseConsentHosting();
@@ -22,6 +24,7 @@ app.MapIdentityApi();
 app.MapWorkflowsApi();
 app.MapConsentsApi();
 app.MapGateApi();
+app.UseTabletUi();
 
 app.Run();
 

@@ -34,28 +34,58 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
             if (await session.LoadAsync<IdempotentResponse>(idempotencyId, ct) is { } earlier) return Replay(earlier, requestHash);
         }
 
+        var attempt = await DecideAndAppendAsync(session, http, id, IfMatchIsStale, decide, alsoStore, (after, definition) =>
+        {
+            var body = JsonSerializer.Serialize(ConsentView.From(after, definition), JsonSerializerOptions.Web);
+            if (idempotencyId is not null)
+            {
+                session.Insert(new IdempotentResponse { Id = idempotencyId, RequestSha256 = requestHash, StatusCode = 200, Body = body, ETag = $"\"{after.Version}\"", At = clock.GetUtcNow() });
+            }
+            return body;
+        });
+        if (attempt.LostRace) return await LostRace(http, id, idempotencyId, requestHash);
+        if (attempt.Refusal is { } refusal) return refusal;
+        http.Response.Headers.ETag = $"\"{attempt.After!.Version}\"";
+        return Results.Text(attempt.Body, "application/json", statusCode: 200);
+    }
+
+    /// <summary>
+    /// The tablet's own pages: the same checks, decision and transaction as the JSON API, answering with the stored
+    /// record or the reason nothing was stored. A form carries the version it was rendered from, so a second tap or
+    /// a form re-posted from the browser's history changes nothing.
+    /// </summary>
+    public async Task<PageOutcome> ExecuteForPageAsync(
+        HttpContext http, string id, long renderedVersion, Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide,
+        Action<IDocumentSession, ConsentRecord>? alsoStore = null)
+    {
+        var clinic = http.User.FindFirst(StaffRoles.ClinicClaim)!.Value;
+        await using var session = store.IdentitySession(clinic);
+        var attempt = await DecideAndAppendAsync(session, http, id, (_, record) => record.Version != renderedVersion, decide, alsoStore, (_, _) => "");
+        return new PageOutcome(attempt.After, attempt.Rejection, attempt.Refusal is not null || attempt.LostRace);
+    }
+
+    private async Task<Attempt> DecideAndAppendAsync(
+        IDocumentSession session, HttpContext http, string id, Func<HttpContext, ConsentRecord, bool> stale,
+        Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide, Action<IDocumentSession, ConsentRecord>? alsoStore,
+        Func<ConsentRecord, WorkflowDefinition, string> beforeSave)
+    {
+        var ct = http.RequestAborted;
         var record = await ConsentStreams.LoadAsync(session, id, ct);
-        if (OutOfScope(http, id, record) is { } refusal) return refusal;
+        if (OutOfScope(http, id, record) is { } refusal) return new Attempt(refusal);
         ArgumentNullException.ThrowIfNull(record); // OutOfScope has refused a missing consent already
-        if (IfMatchIsStale(http, record)) return Problems.Field(StatusCodes.Status412PreconditionFailed, "If-Match", $"The consent is at version {record.Version}; read it again.");
+        if (stale(http, record)) return new Attempt(Problems.Field(StatusCodes.Status412PreconditionFailed, "If-Match", $"The consent is at version {record.Version}; read it again."));
         if (workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
         {
-            return Problems.Field(StatusCodes.Status409Conflict, "workflow", $"Workflow {record.Runtime.WorkflowId} v{record.Runtime.WorkflowVersion} is no longer published here.");
+            return new Attempt(Problems.Field(StatusCodes.Status409Conflict, "workflow", $"Workflow {record.Runtime.WorkflowId} v{record.Runtime.WorkflowVersion} is no longer published here."));
         }
 
         var decision = decide(record, definition, clock.GetUtcNow());
-        if (decision.Rejection is { } rejection) return Reject(rejection);
+        if (decision.Rejection is { } rejection) return new Attempt(Reject(rejection)) { Rejection = rejection };
 
         var after = ConsentStreams.Append(session, record, Actor.From(http), decision.Events, id);
         alsoStore?.Invoke(session, after);
         await TabletLinks.RevokeWhenFinishedAsync(session, after, clock.GetUtcNow(), ct);
-        var view = ConsentView.From(after, definition);
-        var body = JsonSerializer.Serialize(view, JsonSerializerOptions.Web);
-        var etag = $"\"{after.Version}\"";
-        if (idempotencyId is not null)
-        {
-            session.Insert(new IdempotentResponse { Id = idempotencyId, RequestSha256 = requestHash, StatusCode = 200, Body = body, ETag = etag, At = clock.GetUtcNow() });
-        }
+        var body = beforeSave(after, definition);
         try
         {
             await session.SaveChangesAsync(ct);
@@ -63,10 +93,17 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
         catch (Exception ex) when (ConsentStreams.IsLostRace(ex) || ex is DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException)
         {
             WriteConflict(log, ex.GetType().Name, ex.Message);
-            return await LostRace(http, id, idempotencyId, requestHash);
+            return new Attempt(null) { LostRace = true };
         }
-        http.Response.Headers.ETag = etag;
-        return Results.Text(body, "application/json", statusCode: 200);
+        return new Attempt(null) { After = after, Body = body };
+    }
+
+    private sealed record Attempt(IResult? Refusal)
+    {
+        public Rejection? Rejection { get; init; }
+        public ConsentRecord? After { get; init; }
+        public string Body { get; init; } = "";
+        public bool LostRace { get; init; }
     }
 
     /// <summary>
@@ -145,3 +182,6 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
     [LoggerMessage(Level = LogLevel.Warning, Message = "Write conflict on a consent: {Kind}: {Detail}")]
     private static partial void WriteConflict(ILogger logger, string kind, string detail);
 }
+
+/// <summary>What a tablet page's action did: the record after it, or the runtime's rejection, or nothing (stale or out of scope).</summary>
+public sealed record PageOutcome(ConsentRecord? After, Rejection? Rejection, bool Refused);

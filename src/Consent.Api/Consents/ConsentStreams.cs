@@ -26,7 +26,8 @@ public sealed record Actor(string Subject, string Role, string Device, string Ip
 
     public static Actor From(HttpContext http)
     {
-        var device = http.Request.Headers["X-Device-Id"].ToString();
+        // A tablet page's session names its device itself; API callers may declare theirs.
+        var device = http.User.FindFirst(Tablet.TabletAuthenticationHandler.DeviceClaim)?.Value ?? http.Request.Headers["X-Device-Id"].ToString();
         if (device.Length is 0 or > 64 || !device.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) device = "unknown";
         // A hash, not the address: enough to tell devices apart in an investigation, useless to re-identify a person.
         var ip = http.Connection.RemoteIpAddress?.ToString() ?? "";

@@ -156,14 +156,17 @@ public static partial class ConsentsApi
             return stray is not null
                 ? Decision.Reject(RejectionCode.InvalidInput, stray, $"'{stray}' does not belong to a {type.ToString().ToLowerInvariant()} step: {ConsentRuntime.ExpectedInput(type)}.")
                 : ConsentRuntime.Decide(definition, record.Runtime, new SubmitStep(stepId, input!), now);
-        }, (session, after) =>
+        }, (session, after) => KeepSignatureImage(session, id, stepId, body.Value!.SignatureImage, after));
+    }
+
+    /// <summary>A signature's drawn image is stored beside the events (which hold its hash) in the same transaction.</summary>
+    internal static void KeepSignatureImage(IDocumentSession session, string id, string stepId, string? image, ConsentRecord after)
+    {
+        if (image is not null && after.Runtime.Signatures.LastOrDefault() is { } signed && signed.StepId == stepId
+            && ConsentRuntime.SignatureImage(image) is { } png)
         {
-            if (body.Value!.SignatureImage is { } image && after.Runtime.Signatures.LastOrDefault() is { } signed && signed.StepId == stepId
-                && ConsentRuntime.SignatureImage(image) is { } png)
-            {
-                session.Store(new SignatureImage { Id = signed.SignatureSha256, ConsentId = id, PngBase64 = Convert.ToBase64String(png) });
-            }
-        });
+            session.Store(new SignatureImage { Id = signed.SignatureSha256, ConsentId = id, PngBase64 = Convert.ToBase64String(png) });
+        }
     }
 
     private static async Task<IResult> Run<T>(HttpContext http, string id, ConsentCommandPipeline pipeline, int limit, Func<T, ConsentCommand> command) where T : class

@@ -22,47 +22,60 @@ public sealed class TabletAuthenticationHandler(
     public const string ConsentClaim = "consent";
     /// <summary>The SHA-256 of the tablet token, checked against the consent's current link on every request.</summary>
     public const string LinkClaim = "tablet_link";
+    /// <summary>The browser session a tablet page runs in; recorded on its events as the device.</summary>
+    public const string DeviceClaim = "device";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (TokenOf(Request) is not { } token) return AuthenticateResult.NoResult();
+        var opened = await OpenAsync(store, cache, clock, token, Consents.Actor.From(Context).DeviceKey, Context.RequestAborted);
+        return opened.Tablet is { } tablet
+            ? AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(PrincipalOf(tablet, SchemeName)), SchemeName))
+            : AuthenticateResult.Fail(opened.Failure!);
+    }
+
+    /// <summary>
+    /// The one check of a tablet token, for the JSON API and for the tablet's pages: known, not expired, not revoked,
+    /// and used from the device that first opened it. A link copied to another device (or read off a tablet left in the
+    /// waiting room) opens nothing; staff can issue a new one.
+    /// </summary>
+    public static async Task<(TabletSession? Tablet, string? Failure)> OpenAsync(
+        IDocumentStore store, TabletSessionCache cache, TimeProvider clock, string token, string device, CancellationToken ct)
+    {
         var hash = TabletSession.HashOf(token);
         var now = clock.GetUtcNow();
         var tablet = cache.Get(hash, now);
         await using var session = store.LightweightSession();
         if (tablet is null)
         {
-            tablet = await session.LoadAsync<TabletSession>(hash, Context.RequestAborted);
+            tablet = await session.LoadAsync<TabletSession>(hash, ct);
             if (tablet is not null) cache.Put(tablet, now);
         }
-        if (tablet is null || !tablet.IsUsable(now))
-        {
-            return AuthenticateResult.Fail("The tablet link is unknown, expired or revoked.");
-        }
-        // Single use per device session: the first device to open the link keeps it. A link copied to another
-        // device (or read off a tablet left in the waiting room) opens nothing; staff can issue a new one.
-        var device = Consents.Actor.From(Context).DeviceKey;
+        if (tablet is null || !tablet.IsUsable(now)) return (null, "The tablet link is unknown, expired or revoked.");
         if (tablet.BoundDevice is null)
         {
             tablet.BoundDevice = device;
             session.Store(tablet);
-            await session.SaveChangesAsync(Context.RequestAborted);
+            await session.SaveChangesAsync(ct);
             cache.Put(tablet, now);
         }
         else if (tablet.BoundDevice != device)
         {
-            return AuthenticateResult.Fail("The tablet link is in use on another device.");
+            return (null, "The tablet link is in use on another device.");
         }
-        var identity = new ClaimsIdentity(
+        return (tablet, null);
+    }
+
+    /// <summary>A tablet principal: role "tablet", its clinic, the one consent it may open, and the link it came from.</summary>
+    public static ClaimsIdentity PrincipalOf(TabletSession tablet, string scheme, string? device = null) => new(
         [
             new Claim(StaffRoles.SubjectClaim, "tablet:" + tablet.Id[..12]),
             new Claim(StaffRoles.RoleClaim, StaffRoles.Tablet),
             new Claim(StaffRoles.ClinicClaim, tablet.ClinicId),
             new Claim(ConsentClaim, tablet.ConsentId),
             new Claim(LinkClaim, tablet.Id),
-        ], SchemeName, StaffRoles.SubjectClaim, StaffRoles.RoleClaim);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
-    }
+            .. device is null ? Array.Empty<Claim>() : [new Claim(DeviceClaim, device)],
+        ], scheme, StaffRoles.SubjectClaim, StaffRoles.RoleClaim);
 
     internal static string? TokenOf(HttpRequest request)
     {

@@ -1,0 +1,220 @@
+using Consent.Api.Auth;
+using Consent.Api.Consents;
+using Consent.Api.Workflows;
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Runtime;
+using Marten;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace Consent.Api.Tablet.Pages;
+
+/// <summary>
+/// One screen per step of the patient's own consent, and the screens around the steps (waiting for someone,
+/// signed, withdrawing). Every answer goes through the same command pipeline as the JSON API; a form carries the
+/// version it was drawn from, so a double tap or a re-posted form changes nothing.
+/// </summary>
+[Authorize(AuthenticationSchemes = TabletUi.CookieScheme, Policy = Policies.Tablet)]
+public sealed class ConsentModel(
+    IDocumentStore store, PublishedWorkflows workflows, ConsentCommandPipeline pipeline, IOptions<TabletUiSettings> settings) : PageModel
+{
+    public ConsentRecord Record { get; private set; } = ConsentRecord.None;
+    public WorkflowDefinition Definition { get; private set; } = null!;
+    public TabletUiSettings Settings => settings.Value;
+    public ConsentState State => Record.Runtime;
+    public string Locale => State.Locale;
+    /// <summary>The step shown: the current one, or an earlier one being reread.</summary>
+    public StepDefinition? Step { get; private set; }
+    public bool Reviewing { get; private set; }
+    /// <summary><c>ask</c> or <c>withdraw</c> when the patient opened one of those screens.</summary>
+    public string? Mode { get; private set; }
+    public string? Feedback { get; private set; }
+    public string? ErrorField { get; private set; }
+    public IReadOnlyList<StepDefinition> Reread { get; private set; } = [];
+    public (int Done, int Total) Progress { get; private set; }
+
+    public string T(string key) => TabletText.For(Locale, key);
+
+    public string Text(LocalizedText text) => text.For(Locale, Definition.DefaultLocale);
+
+    private string ConsentId => User.FindFirst(TabletAuthenticationHandler.ConsentClaim)!.Value;
+
+    public async Task<IActionResult> OnGetAsync(string? review, string? mode, string? feedback)
+    {
+        if (await LoadAsync() is { } elsewhere) return elsewhere;
+        Mode = mode is "ask" or "withdraw" ? mode : null;
+        Feedback = feedback == "correct" ? feedback : null;
+        if (review is not null && Reread.FirstOrDefault(s => s.Id == review) is { } earlier)
+        {
+            Step = earlier;
+            Reviewing = true;
+        }
+        return Page();
+    }
+
+    /// <summary>Polled while the patient waits for staff, so the screen moves on by itself when they are done.</summary>
+    public async Task<IActionResult> OnGetVersionAsync()
+    {
+        await using var session = store.QuerySession(User.FindFirst(StaffRoles.ClinicClaim)!.Value);
+        var summary = await session.LoadAsync<ConsentSummary>(ConsentId, HttpContext.RequestAborted);
+        return new JsonResult(new { version = summary?.Record.Version ?? 0 });
+    }
+
+    public Task<IActionResult> OnPostStepAsync(string? stepId, long version) => ActAsync(version, (record, definition, now) =>
+    {
+        var step = stepId is null ? null : definition.FindStep(stepId);
+        if (step is null) return Decision.Reject(RejectionCode.StepNotCurrent, "stepId", "Not the current step.", record.Runtime.CurrentStepId);
+        return ConsentRuntime.Decide(definition, record.Runtime, new SubmitStep(step.Id, InputFor(step.Type)), now);
+    }, stepId);
+
+    public Task<IActionResult> OnPostQuestionAsync(long version, string? text) => ActAsync(version, (record, definition, now) =>
+        ConsentRuntime.Decide(definition, record.Runtime, new RaiseQuestion(string.IsNullOrWhiteSpace(text) ? TabletText.For(record.Runtime.Locale, "ask.default") : text), now));
+
+    public Task<IActionResult> OnPostStopAsync(long version) => ActAsync(version, (record, definition, now) =>
+        ConsentRuntime.Decide(definition, record.Runtime, new GoToDecision(), now));
+
+    public Task<IActionResult> OnPostLocaleAsync(long version, string? locale) => ActAsync(version, (record, definition, now) =>
+        ConsentRuntime.Decide(definition, record.Runtime, new ChangeLocale(locale), now));
+
+    public Task<IActionResult> OnPostWithdrawAsync(long version, string? reason) => ActAsync(version, (record, definition, now) =>
+        reason is null || !TabletText.WithdrawalReasons.Contains(reason)
+            ? Decision.Reject(RejectionCode.InvalidInput, "reason", "Choose a reason.")
+            : ConsentRuntime.Decide(definition, record.Runtime, new Withdraw(reason), now));
+
+    public async Task<IActionResult> OnPostFinishAsync(string? lang)
+    {
+        await HttpContext.SignOutAsync(TabletUi.CookieScheme);
+        return Redirect("/tablet/ended?why=finished&lang=" + (lang is not null && TabletText.LanguageNames.ContainsKey(lang) ? lang : TabletText.Fallback));
+    }
+
+    /// <summary>A finished consent's screen left untouched: the session ends, so the next person sees nothing of it.</summary>
+    public Task<IActionResult> OnPostIdleEndAsync(string? lang) => OnPostFinishAsync(lang);
+
+    private async Task<IActionResult> ActAsync(long version, Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide, string? stepId = null)
+    {
+        var signature = Request.HasFormContentType ? Request.Form["signatureImage"].ToString() : "";
+        var outcome = await pipeline.ExecuteForPageAsync(HttpContext, ConsentId, version, decide,
+            stepId is null ? null : (session, after) => ConsentsApi.KeepSignatureImage(session, ConsentId, stepId, signature, after));
+        if (outcome.Rejection is { Code: RejectionCode.InvalidInput } invalid)
+        {
+            // The same screen again, saying what to fix; nothing was stored.
+            if (await LoadAsync() is { } elsewhere) return elsewhere;
+            ErrorField = invalid.Field;
+            Mode = invalid.Field switch { "text" => "ask", "reason" => "withdraw", _ => null };
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Page();
+        }
+        var quizPassed = stepId is not null && outcome.After is { } after && Definition_IsQuiz(after, stepId) && after.Runtime.Completed.Contains(stepId);
+        // Stale forms, double taps and refusals all end on the consent as it is now.
+        return Redirect(quizPassed ? "/tablet/consent?feedback=correct" : "/tablet/consent");
+    }
+
+    private bool Definition_IsQuiz(ConsentRecord after, string stepId) =>
+        workflows.Catalog.Find(after.Runtime.WorkflowId, after.Runtime.WorkflowVersion)?.FindStep(stepId)?.Type == StepType.Quiz;
+
+    /// <summary>The runtime's input for a step of this type, read from the form the step's screen posts.</summary>
+    private StepInput InputFor(StepType type)
+    {
+        string? Field(string name) => Request.Form.TryGetValue(name, out var v) && v.Count > 0 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
+        bool? YesNo(string name) => Field(name) switch { "yes" => true, "no" => false, _ => null };
+        return type switch
+        {
+            StepType.Explain => new ExplainInput(true),
+            StepType.Risk => new RiskInput(true, Field("initials") ?? ""),
+            StepType.Quiz => new QuizInput(Field("answer")),
+            StepType.Choice => new ChoiceInput(Field("option")),
+            StepType.Provision => new ProvisionInput(YesNo("accept")),
+            StepType.Decision => new DecisionInput(YesNo("consent")),
+            _ => new SignatureInput(Field("signerName"), Field("signerRole"), Field("signatureImage"), Field("intent") == "yes" ? true : null),
+        };
+    }
+
+    /// <summary>Loads the consent this session may show; anything else ends the session on a screen saying why.</summary>
+    private async Task<IActionResult?> LoadAsync()
+    {
+        await using var session = store.QuerySession(User.FindFirst(StaffRoles.ClinicClaim)!.Value);
+        var summary = await session.LoadAsync<ConsentSummary>(ConsentId, HttpContext.RequestAborted);
+        var record = summary?.Record;
+        if (record is null || record.TabletTokenSha256 != User.FindFirst(TabletAuthenticationHandler.LinkClaim)?.Value
+            || workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
+        {
+            await HttpContext.SignOutAsync(TabletUi.CookieScheme);
+            return Redirect("/tablet/ended");
+        }
+        if (record.Runtime.Status.IsFinal())
+        {
+            // Nothing of the consent is shown once it has ended; the link is already revoked.
+            await HttpContext.SignOutAsync(TabletUi.CookieScheme);
+            var why = record.Runtime.Status is ConsentStatus.Declined or ConsentStatus.Withdrawn ? record.Runtime.Status.ToContract() : "ended";
+            return Redirect($"/tablet/ended?why={why}&lang={record.Runtime.Locale}");
+        }
+        Record = record;
+        Definition = definition;
+        // A step is answered only while the consent is open for answers; waiting for someone keeps its place.
+        Step = State.Status is ConsentStatus.Pending or ConsentStatus.InProgress && State.CurrentStepId is { } id ? definition.FindStep(id) : null;
+        Progress = Navigation.Progress(definition, State);
+        var path = Navigation.Path(definition, State.Choices);
+        Reread = [.. path.Where(s => State.Completed.Contains(s.Id) && s.Id != State.CurrentStepId)];
+        return null;
+    }
+
+    /// <summary>The earlier step "Back" goes to from the step shown, if any.</summary>
+    public StepDefinition? BackTarget()
+    {
+        if (Step is null) return (Reread.Count > 0 ? Reread[^1] : null);
+        if (!Reviewing)
+        {
+            // Back from the current step: the last step read before it on the patient's path.
+            var path = Navigation.Path(Definition, State.Choices);
+            var at = path.ToList().FindIndex(s => s.Id == Step.Id);
+            return at < 0 ? (Reread.Count > 0 ? Reread[^1] : null) : path.Take(at).LastOrDefault(s => State.Completed.Contains(s.Id));
+        }
+        var index = Reread.ToList().FindIndex(s => s.Id == Step.Id);
+        return index > 0 ? Reread[index - 1] : null;
+    }
+
+    /// <summary>While rereading: the next earlier step, or null when the next one is where the patient is.</summary>
+    public StepDefinition? ForwardTarget()
+    {
+        if (!Reviewing || Step is null) return null;
+        var index = Reread.ToList().FindIndex(s => s.Id == Step.Id);
+        var next = index >= 0 && index + 1 < Reread.Count ? Reread[index + 1] : null;
+        // Never read forward past where the patient is.
+        var path = Navigation.Path(Definition, State.Choices).ToList();
+        var current = State.CurrentStepId is { } c ? path.FindIndex(s => s.Id == c) : path.Count;
+        return next is not null && path.FindIndex(s => s.Id == next.Id) < current ? next : null;
+    }
+
+    /// <summary>After a wrong quiz answer the runtime re-opens the quiz's explanation; the screen says so kindly.</summary>
+    public bool ReopenedAfterWrongAnswer =>
+        !Reviewing && Step is not null && State.ReturnToStepId is { } quizId && Definition.FindStep(quizId) is { Type: StepType.Quiz } quiz
+        && quiz.Explanation == Step.Id && State.WrongAnswers.GetValueOrDefault(quizId) > 0;
+
+    /// <summary>"Risk 2 of 5" among the risks on this patient's path.</summary>
+    public (int Number, int Of) RiskPosition()
+    {
+        var risks = Navigation.Path(Definition, State.Choices).Where(s => s.Type == StepType.Risk).ToList();
+        return (risks.FindIndex(s => s.Id == Step?.Id) + 1, risks.Count);
+    }
+
+    /// <summary>What the patient answered on an earlier step, in words, for the reread screen.</summary>
+    public string? AnswerGiven(StepDefinition step) => step.Type switch
+    {
+        StepType.Risk => State.RiskInitials.GetValueOrDefault(step.Id),
+        StepType.Choice => step.Options.FirstOrDefault(o => o.Id == State.Choices.GetValueOrDefault(step.Id)) is { } o ? Text(o.Label) : null,
+        StepType.Provision => State.Provisions.TryGetValue(step.Id, out var yes) ? T(yes ? "answer.yes" : "answer.no") : null,
+        StepType.Quiz => step.Options.FirstOrDefault(o => o.Id == step.CorrectOption) is { } right ? Text(right.Label) : null,
+        StepType.Decision => State.Consented is { } c ? T(c ? "answer.yes" : "answer.no") : null,
+        _ => null,
+    };
+
+    public string Date(DateTimeOffset? at) => at is { } value
+        ? TimeZoneInfo.ConvertTime(value, Settings.Zone()).ToString("D", System.Globalization.CultureInfo.GetCultureInfo(Locale))
+        : "";
+
+    public bool CanSwitchLanguage => State.Status is ConsentStatus.Pending or ConsentStatus.InProgress or ConsentStatus.NeedsDiscussion or ConsentStatus.AwaitingCountersign
+        && Definition.Locales.Length > 1;
+}

@@ -1,0 +1,52 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Marten;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Consent.Api.Tablet.Pages;
+
+/// <summary>
+/// The <c>tabletUrl</c>'s page. Its script takes the token from the URL fragment (never sent to a server), removes it
+/// from the address bar and history, and posts it once; the answer is a session cookie that dies with the browser
+/// session, bound to this browser so that the same link opens nothing anywhere else.
+/// </summary>
+public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, TimeProvider clock) : PageModel
+{
+    public bool Failed { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        var existing = await HttpContext.AuthenticateAsync(TabletUi.CookieScheme);
+        return existing.Succeeded ? Redirect("/tablet/consent") : Page();
+    }
+
+    public async Task<IActionResult> OnPostOpenAsync(string? token)
+    {
+        if (token is null || !token.StartsWith(TabletSession.TokenPrefix, StringComparison.Ordinal) || token.Length > 200)
+        {
+            return Refuse();
+        }
+        var device = "web-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var (tablet, _) = await TabletAuthenticationHandler.OpenAsync(store, cache, clock, token, device, HttpContext.RequestAborted);
+        if (tablet is null) return Refuse();
+
+        var principal = new ClaimsPrincipal(TabletAuthenticationHandler.PrincipalOf(tablet, TabletUi.CookieScheme, device));
+        await HttpContext.SignInAsync(TabletUi.CookieScheme, principal, new AuthenticationProperties
+        {
+            IsPersistent = false,
+            AllowRefresh = false,
+            ExpiresUtc = tablet.ExpiresAt,
+            IssuedUtc = clock.GetUtcNow(),
+        });
+        return Redirect("/tablet/consent");
+    }
+
+    private PageResult Refuse()
+    {
+        Failed = true;
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        return Page();
+    }
+}

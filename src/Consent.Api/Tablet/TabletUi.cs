@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace Consent.Api.Tablet;
+
+/// <summary>Settings under <c>Tablet</c>.</summary>
+public sealed class TabletUiSettings
+{
+    /// <summary>Seconds without a touch before the screen hides behind the resume screen.</summary>
+    public int IdleSeconds { get; set; } = 120;
+    /// <summary>How long before hiding the screen warns that it will, so a slow reader can keep it open with one tap.</summary>
+    public int IdleWarningSeconds { get; set; } = 30;
+    /// <summary>The clinic's time zone (IANA id) for the dates a patient reads.</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    public TimeZoneInfo Zone() => TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+}
+
+/// <summary>
+/// The patient tablet: server-rendered pages under <c>/tablet</c>. The tablet token arrives in the URL fragment, is
+/// exchanged once for an HttpOnly, SameSite=Strict session cookie and never appears in a URL the server sees.
+/// </summary>
+public static class TabletUi
+{
+    public const string CookieScheme = "TabletCookie";
+    public const string CookieName = "consent-tablet";
+
+    public static IServiceCollection AddTabletUi(this IServiceCollection services)
+    {
+        services.AddOptions<TabletUiSettings>().BindConfiguration("Tablet")
+            .Validate(s => s.IdleSeconds >= 5 && s.IdleWarningSeconds >= 1 && s.IdleWarningSeconds < s.IdleSeconds, "Tablet:IdleSeconds must be at least 5 and longer than Tablet:IdleWarningSeconds.")
+            .ValidateOnStart();
+        // Pages live beside the rest of their feature (Tablet/Pages); every page names its own absolute route.
+        services.AddRazorPages(o => o.RootDirectory = "/");
+        services.AddAuthentication().AddCookie(CookieScheme, o =>
+        {
+            o.Cookie.Name = CookieName;
+            o.Cookie.Path = "/tablet";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.SlidingExpiration = false;
+            // No sign-in form for a tablet: without a session the entry page explains what to do.
+            o.Events = new CookieAuthenticationEvents
+            {
+                OnRedirectToLogin = c => Redirect(c.Response, "/tablet/ended"),
+                OnRedirectToAccessDenied = c => Redirect(c.Response, "/tablet/ended"),
+            };
+        });
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "consent-antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__antiforgery";
+        });
+        return services;
+    }
+
+    public static WebApplication UseTabletUi(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/tablet"), tablet => tablet.Use((http, next) =>
+        {
+            http.Response.OnStarting(() =>
+            {
+                var headers = http.Response.Headers;
+                headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                    + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
+                // A page shows a patient's consent: never kept by the browser, so Back after the session ends shows nothing.
+                if (http.Response.ContentType?.StartsWith("text/html", StringComparison.Ordinal) != false || http.Response.ContentType.Contains("json"))
+                {
+                    headers.CacheControl = "no-store";
+                    headers.Pragma = "no-cache";
+                }
+                return Task.CompletedTask;
+            });
+            return next(http);
+        }));
+        app.UseStaticFiles();
+        app.MapRazorPages();
+        return app;
+    }
+
+    private static Task Redirect(HttpResponse response, string to)
+    {
+        response.Redirect(to);
+        return Task.CompletedTask;
+    }
+}

@@ -58,6 +58,12 @@ log "service ready in $(elapsed_since "$t0") ms from the start of this command"
 dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" demo-file --out "$DATA_ROOT/demo.json" \
   --base-url "$base_url" --amqp "$CONSENT_Amqp__Uri" --postgres "$CONSENT_ConnectionStrings__Postgres"
 
+# One demo consent, so the tablet can be tried at once: the link a coordinator would hand to the tablet.
+coordinator_token="$(grep -o '"coordinator": *"[^"]*"' "$DATA_ROOT/demo.json" | head -1 | sed 's/.*: *"\(.*\)"/\1/')"
+tablet_url="$(curl -s -X POST "$base_url/api/consents" -H "Authorization: Bearer $coordinator_token" -H 'Content-Type: application/json' \
+  -d '{"patientId":"DEMO-0001","procedureCode":"MSC-IV","workflowId":"stem-cell-ms","locale":"en"}' \
+  | grep -o '"tabletUrl":"[^"]*"' | sed 's/"tabletUrl":"\(.*\)"/\1/')" || true
+
 cat >&2 <<MSG
 
   Consent is running (demo clinic "demo").
@@ -66,6 +72,8 @@ cat >&2 <<MSG
     PostgreSQL     $CONSENT_ConnectionStrings__Postgres
     RabbitMQ       $CONSENT_Amqp__Uri
     Demo file      $DATA_ROOT/demo.json   (URLs and one token per role)
+    Patient tablet ${tablet_url:-"(could not start a demo consent)"}
+                   (a new stem-cell consent for demo patient DEMO-0001; the link opens on one browser only)
 
   Tokens:
 $(sed -n '/"tokens"/,/}/p' "$DATA_ROOT/demo.json" | sed '1d;$d;s/^ */    /')

@@ -135,15 +135,12 @@ public sealed class ConsentModel(
     /// <summary>Loads the consent this session may show; anything else ends the session on a screen saying why.</summary>
     private async Task<IActionResult?> LoadAsync()
     {
-        await using var session = store.QuerySession(User.FindFirst(StaffRoles.ClinicClaim)!.Value);
-        var summary = await session.LoadAsync<ConsentSummary>(ConsentId, HttpContext.RequestAborted);
-        var record = summary?.Record;
-        if (record is null || record.TabletTokenSha256 != User.FindFirst(TabletAuthenticationHandler.LinkClaim)?.Value
-            || workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
+        if (await TabletConsent.LoadOwnAsync(store, workflows, User, HttpContext.RequestAborted) is not { } own)
         {
             await HttpContext.SignOutAsync(TabletUi.CookieScheme);
             return Redirect("/tablet/ended");
         }
+        var (record, definition) = own;
         if (record.Runtime.Status.IsFinal())
         {
             // Nothing of the consent is shown once it has ended; the link is already revoked.
@@ -200,16 +197,8 @@ public sealed class ConsentModel(
         return (risks.FindIndex(s => s.Id == Step?.Id) + 1, risks.Count);
     }
 
-    /// <summary>What the patient answered on an earlier step, in words, for the reread screen.</summary>
-    public string? AnswerGiven(StepDefinition step) => step.Type switch
-    {
-        StepType.Risk => State.RiskInitials.GetValueOrDefault(step.Id),
-        StepType.Choice => step.Options.FirstOrDefault(o => o.Id == State.Choices.GetValueOrDefault(step.Id)) is { } o ? Text(o.Label) : null,
-        StepType.Provision => State.Provisions.TryGetValue(step.Id, out var yes) ? T(yes ? "answer.yes" : "answer.no") : null,
-        StepType.Quiz => step.Options.FirstOrDefault(o => o.Id == step.CorrectOption) is { } right ? Text(right.Label) : null,
-        StepType.Decision => State.Consented is { } c ? T(c ? "answer.yes" : "answer.no") : null,
-        _ => null,
-    };
+    /// <summary>What the patient answered on an earlier step, for the reread screen.</summary>
+    public string? AnswerGiven(StepDefinition step) => TabletAnswers.Describe(step, State, Definition.DefaultLocale);
 
     public string Date(DateTimeOffset? at) => at is { } value
         ? TimeZoneInfo.ConvertTime(value, Settings.Zone()).ToString("D", System.Globalization.CultureInfo.GetCultureInfo(Locale))

@@ -45,15 +45,12 @@ public sealed class CopyModel(IDocumentStore store, PublishedWorkflows workflows
 
     private async Task<ConsentRecord?> LoadAsync()
     {
-        await using var session = store.QuerySession(User.FindFirst(StaffRoles.ClinicClaim)!.Value);
-        var summary = await session.LoadAsync<ConsentSummary>(User.FindFirst(TabletAuthenticationHandler.ConsentClaim)!.Value, HttpContext.RequestAborted);
-        var record = summary?.Record;
-        if (record is null || record.TabletTokenSha256 != User.FindFirst(TabletAuthenticationHandler.LinkClaim)?.Value
-            || record.Runtime.Status is not (ConsentStatus.AwaitingCountersign or ConsentStatus.Granted)
-            || workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
+        if (await TabletConsent.LoadOwnAsync(store, workflows, User, HttpContext.RequestAborted) is not { } own
+            || own.Record.Runtime.Status is not (ConsentStatus.AwaitingCountersign or ConsentStatus.Granted))
         {
             return null;
         }
+        var (record, definition) = own;
         Record = record;
         Definition = definition;
         Steps = [.. Navigation.Path(definition, record.Runtime.Choices).Where(s => record.Runtime.Completed.Contains(s.Id))];
@@ -69,17 +66,5 @@ public sealed class CopyModel(IDocumentStore store, PublishedWorkflows workflows
     public string When(DateTimeOffset at) =>
         TimeZoneInfo.ConvertTime(at, Settings.Zone()).ToString("f", System.Globalization.CultureInfo.GetCultureInfo(Locale));
 
-    public string? Answer(StepDefinition step)
-    {
-        var state = Record.Runtime;
-        return step.Type switch
-        {
-            StepType.Risk => state.RiskInitials.GetValueOrDefault(step.Id),
-            StepType.Choice => step.Options.FirstOrDefault(o => o.Id == state.Choices.GetValueOrDefault(step.Id)) is { } o ? Text(o.Label) : null,
-            StepType.Provision => state.Provisions.TryGetValue(step.Id, out var yes) ? T(yes ? "answer.yes" : "answer.no") : null,
-            StepType.Quiz => step.Options.FirstOrDefault(o => o.Id == step.CorrectOption) is { } right ? Text(right.Label) : null,
-            StepType.Decision => state.Consented is { } c ? T(c ? "answer.yes" : "answer.no") : null,
-            _ => null,
-        };
-    }
+    public string? Answer(StepDefinition step) => TabletAnswers.Describe(step, Record.Runtime, Definition.DefaultLocale);
 }

@@ -1,0 +1,42 @@
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Runtime;
+
+namespace Consent.Api.Tablet;
+
+public static class TabletAnswers
+{
+    /// <summary>What the patient answered on a step, in words of the consent's language; null where a step has no answer to show.</summary>
+    public static string? Describe(StepDefinition step, ConsentState state, string fallbackLocale)
+    {
+        string Text(LocalizedText text) => text.For(state.Locale, fallbackLocale);
+        string YesNo(bool yes) => TabletText.For(state.Locale, yes ? "answer.yes" : "answer.no");
+        return step.Type switch
+        {
+            StepType.Risk => state.RiskInitials.GetValueOrDefault(step.Id),
+            StepType.Choice => step.Options.FirstOrDefault(o => o.Id == state.Choices.GetValueOrDefault(step.Id)) is { } o ? Text(o.Label) : null,
+            StepType.Provision => state.Provisions.TryGetValue(step.Id, out var yes) ? YesNo(yes) : null,
+            // A quiz is complete only once answered rightly.
+            StepType.Quiz => step.Options.FirstOrDefault(o => o.Id == step.CorrectOption) is { } right ? Text(right.Label) : null,
+            StepType.Decision => state.Consented is { } consented ? YesNo(consented) : null,
+            _ => null,
+        };
+    }
+}
+
+public static class TabletConsent
+{
+    /// <summary>
+    /// The consent a tablet session may show, with its pinned workflow: the session's own consent, and only while the
+    /// session's link is still the consent's current one (a re-issued link ends every older session).
+    /// </summary>
+    public static async Task<(Consents.ConsentRecord Record, WorkflowDefinition Definition)?> LoadOwnAsync(
+        Marten.IDocumentStore store, Workflows.PublishedWorkflows workflows, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    {
+        await using var session = store.QuerySession(user.FindFirst(Auth.StaffRoles.ClinicClaim)!.Value);
+        var summary = await session.LoadAsync<Consents.ConsentSummary>(user.FindFirst(TabletAuthenticationHandler.ConsentClaim)!.Value, ct);
+        return summary?.Record is { } record && record.TabletTokenSha256 == user.FindFirst(TabletAuthenticationHandler.LinkClaim)?.Value
+            && workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is { } definition
+            ? (record, definition)
+            : null;
+    }
+}

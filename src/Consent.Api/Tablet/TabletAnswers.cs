@@ -22,21 +22,3 @@ public static class TabletAnswers
         };
     }
 }
-
-public static class TabletConsent
-{
-    /// <summary>
-    /// The consent a tablet session may show, with its pinned workflow: the session's own consent, and only while the
-    /// session's link is still the consent's current one (a re-issued link ends every older session).
-    /// </summary>
-    public static async Task<(Consents.ConsentRecord Record, WorkflowDefinition Definition)?> LoadOwnAsync(
-        Marten.IDocumentStore store, Workflows.PublishedWorkflows workflows, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
-    {
-        await using var session = store.QuerySession(user.FindFirst(Auth.StaffRoles.ClinicClaim)!.Value);
-        var summary = await session.LoadAsync<Consents.ConsentSummary>(user.FindFirst(TabletAuthenticationHandler.ConsentClaim)!.Value, ct);
-        return summary?.Record is { } record && record.TabletTokenSha256 == user.FindFirst(TabletAuthenticationHandler.LinkClaim)?.Value
-            && workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is { } definition
-            ? (record, definition)
-            : null;
-    }
-}

@@ -99,6 +99,16 @@ public class TabletBrowser : IAsyncLifetime
         return (body.GetProperty("id").GetString()!, body.GetProperty("tabletUrl").GetString()!, clinic);
     }
 
+    /// <summary>A coordinator starts a consent and a fresh tablet opens its link, as the waiting room would see it.</summary>
+    public async Task<OpenedTablet> OpenAsync(string workflowId = "stem-cell-ms", string locale = "en", object? representative = null, bool portrait = false)
+    {
+        var (id, url, clinic) = await StartConsentAsync(workflowId, locale, representative);
+        var page = await NewTabletAsync(portrait);
+        await page.GotoAsync(url);
+        await page.WaitForURLAsync("**/tablet/consent");
+        return new OpenedTablet(id, clinic, url, page, new TabletWalker(page, workflowId));
+    }
+
     public async Task<JsonElement> ConsentAsync(string id, string clinic)
     {
         using var coordinator = ClientAs(StaffRoles.Coordinator, clinic);
@@ -112,6 +122,8 @@ public class TabletBrowser : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+public sealed record OpenedTablet(string Id, string Clinic, string Url, IPage Page, TabletWalker Walker);
 
 /// <summary>Checks run on every screen: axe-core from npm, tablet-sized touch targets, screenshots in both orientations.</summary>
 public static class Screens

@@ -10,10 +10,7 @@ public sealed class TabletIdleTests(ShortIdleTablet browser) : IClassFixture<Sho
     [Fact]
     public async Task An_untouched_tablet_warns_then_hides_the_consent_behind_a_resume_screen_that_returns_to_the_same_step()
     {
-        var (_, url, _) = await browser.StartConsentAsync();
-        var page = await browser.NewTabletAsync();
-        var walker = new TabletWalker(page, "stem-cell-ms");
-        await page.GotoAsync(url);
+        var (_, _, _, page, walker) = await browser.OpenAsync();
         await walker.AnswerAsync((await walker.CurrentAsync())!);
         var step = (await walker.CurrentAsync())!;
 
@@ -34,9 +31,7 @@ public sealed class TabletIdleTests(ShortIdleTablet browser) : IClassFixture<Sho
     [Fact]
     public async Task A_tap_on_the_warning_keeps_the_screen_open()
     {
-        var (_, url, _) = await browser.StartConsentAsync();
-        var page = await browser.NewTabletAsync();
-        await page.GotoAsync(url);
+        var page = (await browser.OpenAsync()).Page;
         await page.GetByRole(AriaRole.Alertdialog).WaitForAsync(new() { Timeout = 10_000 });
         await page.GetByRole(AriaRole.Button, new() { Name = "Keep reading" }).TapAsync();
         (await page.GetByRole(AriaRole.Alertdialog).IsHiddenAsync()).ShouldBeTrue();
@@ -46,10 +41,8 @@ public sealed class TabletIdleTests(ShortIdleTablet browser) : IClassFixture<Sho
     [Fact]
     public async Task A_finished_consent_left_untouched_ends_the_session_so_the_next_person_sees_nothing_of_it()
     {
-        var (_, url, _) = await browser.StartConsentAsync("lumbar-puncture");
-        var page = await browser.NewTabletAsync();
-        await page.GotoAsync(url);
-        await new TabletWalker(page, "lumbar-puncture").WalkAsync();
+        var (_, _, _, page, walker) = await browser.OpenAsync("lumbar-puncture");
+        await walker.WalkAsync();
         (await page.Locator("h1").TextContentAsync()).ShouldBe("Thank you. Your consent is complete.");
 
         await page.WaitForURLAsync("**/tablet/ended**", new() { Timeout = 15_000 });

@@ -10,10 +10,7 @@ public sealed class TabletReadingTests(TabletBrowser browser) : IClassFixture<Ta
     [Fact]
     public async Task Larger_text_and_high_contrast_apply_at_once_stay_for_the_session_and_pass_axe()
     {
-        var (_, url, _) = await browser.StartConsentAsync();
-        var page = await browser.NewTabletAsync();
-        await page.GotoAsync(url);
-        var walker = new TabletWalker(page, "stem-cell-ms");
+        var (_, _, _, page, walker) = await browser.OpenAsync();
         var before = await FontSizeAsync(page);
 
         await walker.Button("Larger text").TapAsync();
@@ -55,10 +52,7 @@ public sealed class TabletReadingTests(TabletBrowser browser) : IClassFixture<Ta
     [Fact]
     public async Task Initials_that_are_not_letters_are_refused_with_a_clear_message_and_nothing_is_stored()
     {
-        var (id, url, clinic) = await browser.StartConsentAsync("lumbar-puncture");
-        var page = await browser.NewTabletAsync();
-        var walker = new TabletWalker(page, "lumbar-puncture");
-        await page.GotoAsync(url);
+        var (id, clinic, _, page, walker) = await browser.OpenAsync("lumbar-puncture");
         await walker.WalkAsync(stopAt: "risk-headache");
         var version = (await browser.ConsentAsync(id, clinic)).GetProperty("version").GetInt64();
 
@@ -75,10 +69,7 @@ public sealed class TabletReadingTests(TabletBrowser browser) : IClassFixture<Ta
     [Fact]
     public async Task A_form_post_without_the_pages_antiforgery_token_or_session_changes_nothing()
     {
-        var (id, url, clinic) = await browser.StartConsentAsync();
-        var page = await browser.NewTabletAsync();
-        await page.GotoAsync(url);
-        await page.WaitForURLAsync("**/tablet/consent");
+        var (id, clinic, _, page, _) = await browser.OpenAsync();
         var version = (await browser.ConsentAsync(id, clinic)).GetProperty("version").GetInt64();
 
         // Same browser session (its cookie rides along), but a form another site could have forged.

@@ -20,6 +20,7 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
         var walker = new TabletWalker(page, "stem-cell-ms");
         await page.GotoAsync(url);
         await page.WaitForURLAsync("**/tablet/consent");
+        page.Url.ShouldNotContain("#", Case.Sensitive, "the token left the address bar");
 
         var screen = 0;
         Task Check(string name) => Screens.CheckAsync(page, "stem-cell-walk", $"{++screen:00}-{name}");
@@ -116,10 +117,7 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
     [Fact]
     public async Task I_do_not_want_to_go_on_leads_to_the_decision_and_no_ends_the_consent_as_declined()
     {
-        var (id, url, clinic) = await browser.StartConsentAsync();
-        var page = await browser.NewTabletAsync(portrait: true);
-        var walker = new TabletWalker(page, "stem-cell-ms");
-        await page.GotoAsync(url);
+        var (id, clinic, _, page, walker) = await browser.OpenAsync(portrait: true);
         await walker.AnswerAsync((await walker.CurrentAsync())!);
 
         await walker.TapAndWaitAsync(walker.Button("I do not want to go on"));
@@ -137,10 +135,7 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
     [Fact]
     public async Task A_patient_who_changes_their_mind_after_signing_withdraws_on_the_tablet_with_a_reason_code()
     {
-        var (id, url, clinic) = await browser.StartConsentAsync("lumbar-puncture");
-        var page = await browser.NewTabletAsync();
-        var walker = new TabletWalker(page, "lumbar-puncture");
-        await page.GotoAsync(url);
+        var (id, clinic, _, page, walker) = await browser.OpenAsync("lumbar-puncture");
         await walker.WalkAsync();
         (await page.Locator("h1").TextContentAsync()).ShouldBe("Thank you. Your consent is complete.");
 
@@ -161,10 +156,7 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
     [Fact]
     public async Task The_language_switch_shows_the_consent_in_spanish_and_records_the_change()
     {
-        var (id, url, clinic) = await browser.StartConsentAsync();
-        var page = await browser.NewTabletAsync();
-        var walker = new TabletWalker(page, "stem-cell-ms");
-        await page.GotoAsync(url);
+        var (id, clinic, _, page, walker) = await browser.OpenAsync();
 
         await walker.TapAndWaitAsync(walker.Button("Español"));
         (await page.GetAttributeAsync("html", "lang")).ShouldBe("es");
@@ -181,10 +173,7 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
     [Fact]
     public async Task A_representative_signs_in_their_own_name_and_relationship_and_a_keyboard_alone_can_sign()
     {
-        var (id, url, clinic) = await browser.StartConsentAsync("lumbar-puncture", representative: new { name = "Maria Lopez", relationship = "daughter" });
-        var page = await browser.NewTabletAsync();
-        var walker = new TabletWalker(page, "lumbar-puncture");
-        await page.GotoAsync(url);
+        var (id, clinic, _, page, walker) = await browser.OpenAsync("lumbar-puncture", representative: new { name = "Maria Lopez", relationship = "daughter" });
         await walker.WalkAsync(stopAt: "signature");
 
         await page.GetByLabel("I am Maria Lopez, the patient's daughter, signing as their legal representative").CheckAsync();
@@ -209,10 +198,7 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
     [Fact]
     public async Task A_tablet_link_opens_on_one_browser_only_and_its_session_cookie_is_out_of_reach_of_scripts()
     {
-        var (_, url, _) = await browser.StartConsentAsync();
-        var first = await browser.NewTabletAsync();
-        await first.GotoAsync(url);
-        await first.WaitForURLAsync("**/tablet/consent");
+        var (_, _, url, first, _) = await browser.OpenAsync();
         first.Url.ShouldNotContain("#");
         var cookie = (await first.Context.CookiesAsync()).Single(c => c.Name == "consent-tablet");
         cookie.HttpOnly.ShouldBeTrue();

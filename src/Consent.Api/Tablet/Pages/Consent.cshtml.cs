@@ -17,15 +17,10 @@ namespace Consent.Api.Tablet.Pages;
 /// signed, withdrawing). Every answer goes through the same command pipeline as the JSON API; a form carries the
 /// version it was drawn from, so a double tap or a re-posted form changes nothing.
 /// </summary>
-[Authorize(AuthenticationSchemes = TabletUi.CookieScheme, Policy = Policies.Tablet)]
 public sealed class ConsentModel(
-    IDocumentStore store, PublishedWorkflows workflows, ConsentCommandPipeline pipeline, IOptions<TabletUiSettings> settings) : PageModel
+    IDocumentStore store, PublishedWorkflows workflows, ConsentCommandPipeline pipeline, IOptions<TabletUiSettings> settings) : TabletPage(store, workflows, settings)
 {
-    public ConsentRecord Record { get; private set; } = ConsentRecord.None;
-    public WorkflowDefinition Definition { get; private set; } = null!;
-    public TabletUiSettings Settings => settings.Value;
     public ConsentState State => Record.Runtime;
-    public string Locale => State.Locale;
     /// <summary>The step shown: the current one, or an earlier one being reread.</summary>
     public StepDefinition? Step { get; private set; }
     public bool Reviewing { get; private set; }
@@ -35,10 +30,6 @@ public sealed class ConsentModel(
     public string? ErrorField { get; private set; }
     public IReadOnlyList<StepDefinition> Reread { get; private set; } = [];
     public (int Done, int Total) Progress { get; private set; }
-
-    public string T(string key) => TabletText.For(Locale, key);
-
-    public string Text(LocalizedText text) => text.For(Locale, Definition.DefaultLocale);
 
     private string ConsentId => User.FindFirst(TabletAuthenticationHandler.ConsentClaim)!.Value;
 
@@ -58,7 +49,7 @@ public sealed class ConsentModel(
     /// <summary>Polled while the patient waits for staff, so the screen moves on by itself when they are done.</summary>
     public async Task<IActionResult> OnGetVersionAsync()
     {
-        await using var session = store.QuerySession(User.FindFirst(StaffRoles.ClinicClaim)!.Value);
+        await using var session = Store.QuerySession(User.FindFirst(StaffRoles.ClinicClaim)!.Value);
         var summary = await session.LoadAsync<ConsentSummary>(ConsentId, HttpContext.RequestAborted);
         return new JsonResult(new { version = summary?.Record.Version ?? 0 });
     }
@@ -107,13 +98,11 @@ public sealed class ConsentModel(
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return Page();
         }
-        var quizPassed = stepId is not null && outcome.After is { } after && Definition_IsQuiz(after, stepId) && after.Runtime.Completed.Contains(stepId);
+        var quizPassed = stepId is not null && outcome.After is { } after && after.Runtime.Completed.Contains(stepId)
+            && Workflows.Catalog.Find(after.Runtime.WorkflowId, after.Runtime.WorkflowVersion)?.FindStep(stepId)?.Type == StepType.Quiz;
         // Stale forms, double taps and refusals all end on the consent as it is now.
         return Redirect(quizPassed ? "/tablet/consent?feedback=correct" : "/tablet/consent");
     }
-
-    private bool Definition_IsQuiz(ConsentRecord after, string stepId) =>
-        workflows.Catalog.Find(after.Runtime.WorkflowId, after.Runtime.WorkflowVersion)?.FindStep(stepId)?.Type == StepType.Quiz;
 
     /// <summary>The runtime's input for a step of this type, read from the form the step's screen posts.</summary>
     private StepInput InputFor(StepType type)
@@ -135,12 +124,12 @@ public sealed class ConsentModel(
     /// <summary>Loads the consent this session may show; anything else ends the session on a screen saying why.</summary>
     private async Task<IActionResult?> LoadAsync()
     {
-        if (await TabletConsent.LoadOwnAsync(store, workflows, User, HttpContext.RequestAborted) is not { } own)
+        if (!await LoadOwnAsync())
         {
             await HttpContext.SignOutAsync(TabletUi.CookieScheme);
             return Redirect("/tablet/ended");
         }
-        var (record, definition) = own;
+        var (record, definition) = (Record, Definition);
         if (record.Runtime.Status.IsFinal())
         {
             // Nothing of the consent is shown once it has ended; the link is already revoked.
@@ -148,8 +137,6 @@ public sealed class ConsentModel(
             var why = record.Runtime.Status is ConsentStatus.Declined or ConsentStatus.Withdrawn ? record.Runtime.Status.ToContract() : "ended";
             return Redirect($"/tablet/ended?why={why}&lang={record.Runtime.Locale}");
         }
-        Record = record;
-        Definition = definition;
         // A step is answered only while the consent is open for answers; waiting for someone keeps its place.
         Step = State.Status is ConsentStatus.Pending or ConsentStatus.InProgress && State.CurrentStepId is { } id ? definition.FindStep(id) : null;
         Progress = Navigation.Progress(definition, State);
@@ -196,13 +183,6 @@ public sealed class ConsentModel(
         var risks = Navigation.Path(Definition, State.Choices).Where(s => s.Type == StepType.Risk).ToList();
         return (risks.FindIndex(s => s.Id == Step?.Id) + 1, risks.Count);
     }
-
-    /// <summary>What the patient answered on an earlier step, for the reread screen.</summary>
-    public string? AnswerGiven(StepDefinition step) => TabletAnswers.Describe(step, State, Definition.DefaultLocale);
-
-    public string Date(DateTimeOffset? at) => at is { } value
-        ? TimeZoneInfo.ConvertTime(value, Settings.Zone()).ToString("D", System.Globalization.CultureInfo.GetCultureInfo(Locale))
-        : "";
 
     public bool CanSwitchLanguage => State.Status is ConsentStatus.Pending or ConsentStatus.InProgress or ConsentStatus.NeedsDiscussion or ConsentStatus.AwaitingCountersign
         && Definition.Locales.Length > 1;

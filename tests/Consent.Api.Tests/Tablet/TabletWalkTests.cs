@@ -16,7 +16,11 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
         var (id, url, clinic) = await browser.StartConsentAsync();
         var page = await browser.NewTabletAsync();
         var seen = new List<string>();
+        var errors = new List<string>();
         page.Request += (_, request) => seen.Add(request.Url);
+        // A Content-Security-Policy violation, a failed script or a failed request shows here.
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+        page.PageError += (_, error) => errors.Add(error);
         var walker = new TabletWalker(page, "stem-cell-ms");
         await page.GotoAsync(url);
         await page.WaitForURLAsync("**/tablet/consent");
@@ -94,6 +98,7 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
         granted.GetProperty("status").GetString().ShouldBe("granted");
         seen.ShouldNotContain(u => u.Contains("MRN-77123") || u.Contains("tab_"), "no patient data and no token in any URL the browser sent");
         (wrongAnswered && askedQuestion && wentBack).ShouldBeTrue();
+        errors.ShouldBeEmpty();
     }
 
     private async Task RaiseAndResumeQuestionAsync(TabletWalker walker, string id, string clinic, Func<string, Task> check)
@@ -193,6 +198,25 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
         var signed = history.EnumerateArray().Single(e => e.GetProperty("type").GetString() == "consent_signed").GetProperty("data");
         signed.GetProperty("signerRole").GetString().ShouldBe("representative");
         signed.GetProperty("relationship").GetString().ShouldBe("daughter");
+    }
+
+    [Fact]
+    public async Task A_tablet_handed_on_unfinished_opens_the_next_patients_link_and_not_the_last_patients_consent()
+    {
+        var first = await browser.OpenAsync("lumbar-puncture");
+        await first.Walker.AnswerAsync((await first.Walker.CurrentAsync())!);
+        var firstVersion = (await browser.ConsentAsync(first.Id, first.Clinic)).GetProperty("version").GetInt64();
+
+        var (nextId, nextUrl, nextClinic) = await browser.StartConsentAsync("stem-cell-ms");
+        await first.Page.GotoAsync(nextUrl);
+        await first.Page.WaitForURLAsync("**/tablet/consent");
+        var walker = new TabletWalker(first.Page, "stem-cell-ms");
+        (await walker.CurrentAsync())!.Id.ShouldBe("key-information");
+        (await first.Page.Locator("progress").GetAttributeAsync("max")).ShouldNotBe("15", "the stem-cell consent's path, not the lumbar puncture's");
+        await walker.AnswerAsync((await walker.CurrentAsync())!);
+
+        (await browser.ConsentAsync(nextId, nextClinic)).GetProperty("progress").GetProperty("done").GetInt32().ShouldBe(1);
+        (await browser.ConsentAsync(first.Id, first.Clinic)).GetProperty("version").GetInt64().ShouldBe(firstVersion);
     }
 
     [Fact]

@@ -16,10 +16,10 @@ public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, Ti
 {
     public bool Failed { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync()
+    // Always the page, even for a browser that has a session: only its script can see whether the address holds a new
+    // link (the next patient's, on a tablet nobody finished), and a new link always wins over the old session.
+    public void OnGet()
     {
-        var existing = await HttpContext.AuthenticateAsync(TabletUi.CookieScheme);
-        return existing.Succeeded ? Redirect("/tablet/consent") : Page();
     }
 
     public async Task<IActionResult> OnPostOpenAsync(string? token)
@@ -32,6 +32,7 @@ public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, Ti
         var (tablet, _) = await TabletAuthenticationHandler.OpenAsync(store, cache, clock, token, device, HttpContext.RequestAborted);
         if (tablet is null) return Refuse();
 
+        await HttpContext.SignOutAsync(TabletUi.CookieScheme);
         var principal = new ClaimsPrincipal(TabletAuthenticationHandler.PrincipalOf(tablet, TabletUi.CookieScheme, device));
         await HttpContext.SignInAsync(TabletUi.CookieScheme, principal, new AuthenticationProperties
         {

@@ -15,8 +15,13 @@
   if (openForm) {
     var token = location.hash.length > 1 ? decodeURIComponent(location.hash.substring(1)) : '';
     history.replaceState(null, '', location.pathname);
-    document.getElementById('open-token').value = token;
-    openForm.submit();
+    if (token) {
+      document.getElementById('open-token').value = token;
+      openForm.submit();
+    } else {
+      // No link in the address: back to this browser's own session, if it has one.
+      location.replace('/tablet/consent');
+    }
   }
 
   // A session that ended leaves nothing behind for the next person, not even reading preferences.

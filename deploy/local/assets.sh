@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser libraries from npm, at the versions pinned in each package-lock.json, never hand-written copies:
-#   api:   signature_pad -> src/Consent.Api/wwwroot/lib/signature_pad/ (served to the tablet; git-ignored)
+#   api:   signature_pad -> src/Consent.Api/wwwroot/lib/signature_pad/ (the tablet's signature; git-ignored)
+#          @microsoft/signalr -> src/Consent.Api/wwwroot/lib/signalr/ (the dashboard's live updates; git-ignored)
 #   tests: axe-core      -> tests/Consent.Api.Tests/node_modules/ (injected into pages by the browser tests)
 # Usage: assets.sh [api|tests|all]   (default all). Run by the build when the copy is missing, and by test.sh.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,7 +21,9 @@ if [ "$what" = api ] || [ "$what" = all ]; then
   mkdir -p "$out"
   cp "$api/node_modules/signature_pad/dist/signature_pad.umd.min.js" "$out/"
   cp "$api/node_modules/signature_pad/LICENSE" "$out/LICENSE" 2>/dev/null || true
-  log "signature_pad $(node -p "require('$api/node_modules/signature_pad/package.json').version") copied to wwwroot/lib"
+  mkdir -p "$api/wwwroot/lib/signalr"
+  cp "$api/node_modules/@microsoft/signalr/dist/browser/signalr.min.js" "$api/wwwroot/lib/signalr/"
+  log "signature_pad $(node -p "require('$api/node_modules/signature_pad/package.json').version") and @microsoft/signalr $(node -p "require('$api/node_modules/@microsoft/signalr/package.json').version") copied to wwwroot/lib"
 fi
 
 if [ "$what" = tests ] || [ "$what" = all ]; then

@@ -41,6 +41,18 @@ export CONSENT_Auth__Mode=Local
 export CONSENT_Auth__LocalSigningKeyFile="$DATA_ROOT/local-signing.key"
 export CONSENT_Workflows__Path="$REPO_ROOT/workflows"
 export CONSENT_Demo__Enabled=true
+# The demo clinic's web sign-in: one coordinator and one clinician, passwords made once and kept in .data/ (git-ignored).
+staff_file="$DATA_ROOT/demo-staff.env"
+if [ ! -f "$staff_file" ]; then
+  (umask 077; printf 'COORDINATOR_PASSWORD=%s\nCLINICIAN_PASSWORD=%s\n' \
+    "$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20)" "$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20)" > "$staff_file")
+fi
+# shellcheck disable=SC1090
+source "$staff_file"
+export CONSENT_Staff__Local__0__Username=coordinator CONSENT_Staff__Local__0__Password="$COORDINATOR_PASSWORD" \
+  CONSENT_Staff__Local__0__Role=coordinator CONSENT_Staff__Local__0__Clinic=demo CONSENT_Staff__Local__0__DisplayName="Demo Coordinator"
+export CONSENT_Staff__Local__1__Username=clinician CONSENT_Staff__Local__1__Password="$CLINICIAN_PASSWORD" \
+  CONSENT_Staff__Local__1__Role=clinician CONSENT_Staff__Local__1__Clinic=demo CONSENT_Staff__Local__1__DisplayName="Demo Clinician"
 
 base_url="http://127.0.0.1:$HTTP_PORT"
 api_dir="$REPO_ROOT/src/Consent.Api"
@@ -56,7 +68,8 @@ done
 log "service ready in $(elapsed_since "$t0") ms from the start of this command"
 
 dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" demo-file --out "$DATA_ROOT/demo.json" \
-  --base-url "$base_url" --amqp "$CONSENT_Amqp__Uri" --postgres "$CONSENT_ConnectionStrings__Postgres"
+  --base-url "$base_url" --amqp "$CONSENT_Amqp__Uri" --postgres "$CONSENT_ConnectionStrings__Postgres" \
+  --staff-coordinator "coordinator:$COORDINATOR_PASSWORD" --staff-clinician "clinician:$CLINICIAN_PASSWORD"
 
 # One demo consent, so the tablet can be tried at once: the link a coordinator would hand to the tablet.
 coordinator_token="$(grep -o '"coordinator": *"[^"]*"' "$DATA_ROOT/demo.json" | head -1 | sed 's/.*: *"\(.*\)"/\1/')"
@@ -72,6 +85,7 @@ cat >&2 <<MSG
     PostgreSQL     $CONSENT_ConnectionStrings__Postgres
     RabbitMQ       $CONSENT_Amqp__Uri
     Demo file      $DATA_ROOT/demo.json   (URLs and one token per role)
+    Dashboard      $base_url/dashboard   (sign in as coordinator or clinician; passwords in $staff_file)
     Patient tablet ${tablet_url:-"(could not start a demo consent)"}
                    (a new stem-cell consent for demo patient DEMO-0001; the link opens on one browser only)
 

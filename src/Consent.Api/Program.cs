@@ -1,5 +1,6 @@
 using Consent.Api.Auth;
 using Consent.Api.Consents;
+using Consent.Api.Dashboard;
 using Consent.Api.Events;
 using Consent.Api.Gate;
 using Consent.Api.Health;
@@ -16,6 +17,7 @@ builder.Services.AddConsents();
 builder.Services.AddConsentDataProtection();
 builder.Services.AddConsentMessaging(builder.Configuration);
 builder.Services.AddTabletUi();
+builder.Services.AddDashboard(builder.Configuration);
 
 var app = builder.Build();
 app.UseConsentHosting();
@@ -24,6 +26,7 @@ app.MapIdentityApi();
 app.MapWorkflowsApi();
 app.MapConsentsApi();
 app.MapGateApi();
+app.UseDashboard();
 app.UseTabletUi();
 
 app.Run();

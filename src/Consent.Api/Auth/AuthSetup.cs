@@ -18,6 +18,9 @@ public sealed class AuthSettings
     /// <summary>Claim names as the authority issues them; ours by default.</summary>
     public string RoleClaim { get; set; } = StaffRoles.RoleClaim;
     public string ClinicClaim { get; set; } = StaffRoles.ClinicClaim;
+    /// <summary>The dashboard's client at the OIDC authority (code flow with PKCE); without it only local staff sign-in exists.</summary>
+    public string? DashboardClientId { get; set; }
+    public string? DashboardClientSecret { get; set; }
 
     public bool IsOidc => string.Equals(Mode, "Oidc", StringComparison.OrdinalIgnoreCase);
 

@@ -10,6 +10,9 @@ public sealed record ConsentOpened(string ConsentId, string ClinicId, string Pat
 
 public sealed record TabletLinkIssued(string TokenSha256, DateTimeOffset ExpiresAt, DateTimeOffset At) : ConsentEvent(At);
 
+/// <summary>Staff withdrew the tablet link (a tablet lost, or a patient who will finish another day); none is current now.</summary>
+public sealed record TabletLinkRevoked(DateTimeOffset At) : ConsentEvent(At);
+
 /// <summary>One consent as the service sees it: the runtime's state plus who it is for and its tablet link.</summary>
 public sealed record ConsentRecord
 {
@@ -37,6 +40,7 @@ public sealed record ConsentRecord
     {
         ConsentOpened o => this with { Id = o.ConsentId, ClinicId = o.ClinicId, PatientId = o.PatientId, ProcedureCode = o.ProcedureCode, ReminderAfter = o.ReminderAfter },
         TabletLinkIssued t => this with { TabletTokenSha256 = t.TokenSha256, TabletExpiresAt = t.ExpiresAt },
+        TabletLinkRevoked => this with { TabletTokenSha256 = null, TabletExpiresAt = null },
         _ => this with { Runtime = Runtime.Evolve(e) },
     }) with { Version = Version + 1, UpdatedAt = e.At };
 }

@@ -43,6 +43,9 @@ public static class ConsentStore
             options.Schema.For<AccessRecord>().Index(a => a.ConsentId);
             // A tablet token is looked up before its clinic is known; it carries the clinic itself.
             options.Schema.For<TabletSession>().SingleTenanted();
+            options.Schema.For<TabletShortCode>().SingleTenanted();
+            // A staff account is looked up by username at sign-in, before its clinic is known.
+            options.Schema.For<Dashboard.StaffAccount>().SingleTenanted();
             Gate.GateTables.AddTo(options);
             // Keys that sign cookies and anti-forgery tokens belong to the service, not to a clinic.
             options.Schema.For<Hosting.DataProtectionKey>().SingleTenanted();
@@ -55,6 +58,6 @@ public static class ConsentStore
     public static readonly Type[] EventTypes =
     [
         .. typeof(ConsentEvent).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(ConsentEvent)) && !t.IsAbstract),
-        typeof(ConsentOpened), typeof(TabletLinkIssued),
+        typeof(ConsentOpened), typeof(TabletLinkIssued), typeof(TabletLinkRevoked),
     ];
 }

@@ -63,27 +63,9 @@ public static partial class ConsentsApi
         if (PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } invalid) return invalid;
         if (workflows.Catalog.Find(request.WorkflowId) is not { } definition) return Problems.Field(StatusCodes.Status422UnprocessableEntity, "workflowId", $"No published workflow '{request.WorkflowId}'.");
 
-        var now = clock.GetUtcNow();
-        var representative = request.Representative is { } r ? new Representative(r.Name.Trim(), r.Relationship.Trim()) : null;
-        var start = ConsentRuntime.Start(definition, new StartConsent(request.Locale, representative), now);
-        if (start.Rejection is { } rejection) return ConsentCommandPipeline.Reject(rejection);
-
-        var id = "cns_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
-        var token = TabletSession.NewToken();
-        var tablet = new TabletSession
-        {
-            Id = TabletSession.HashOf(token), ConsentId = id, ClinicId = Clinic(http), ExpiresAt = now + definition.Settings.TabletTokenLifetime,
-        };
-        ConsentEvent[] events =
-        [
-            new ConsentOpened(id, Clinic(http), request.PatientId, request.ProcedureCode, definition.Settings.ReminderAfter, now),
-            .. start.Events,
-            new TabletLinkIssued(tablet.Id, tablet.ExpiresAt, now),
-        ];
-        await using var session = store.LightweightSession(Clinic(http));
-        var record = ConsentStreams.Append(session, ConsentRecord.None, Actor.From(http), events, id);
-        session.Store(tablet);
-        await session.SaveChangesAsync(http.RequestAborted);
+        var started = await StartAsync(store, Clinic(http), Actor.From(http), definition, request, clock.GetUtcNow(), http.RequestAborted);
+        if (started.Rejection is { } rejection) return ConsentCommandPipeline.Reject(rejection);
+        var (record, token, id) = (started.Record!, started.TabletToken!, started.Record!.Id);
 
         var view = JsonSerializer.SerializeToNode(ConsentView.From(record, definition), JsonSerializerOptions.Web)!.AsObject();
         view["tabletToken"] = token;
@@ -91,6 +73,40 @@ public static partial class ConsentsApi
         view["tabletUrl"] = $"{http.Request.Scheme}://{http.Request.Host}/tablet#{token}";
         http.Response.Headers.ETag = $"\"{record.Version}\"";
         return new CreatedWithLocation($"/api/consents/{id}", view.ToJsonString());
+    }
+
+    /// <summary>What starting a consent made: the stored record and its tablet token (shown once, never stored), or why not.</summary>
+    internal sealed record Started(ConsentRecord? Record, string? TabletToken, Rejection? Rejection);
+
+    /// <summary>Starts a consent for a patient in one transaction with its first tablet link: for the API and the dashboard.</summary>
+    internal static async Task<Started> StartAsync(
+        IDocumentStore store, string clinic, Actor actor, Consent.Workflows.Definitions.WorkflowDefinition definition, CreateConsentRequest request, DateTimeOffset now, CancellationToken ct)
+    {
+        var representative = request.Representative is { } r ? new Representative(r.Name.Trim(), r.Relationship.Trim()) : null;
+        var start = ConsentRuntime.Start(definition, new StartConsent(request.Locale, representative), now);
+        if (start.Rejection is { } rejection) return new Started(null, null, rejection);
+
+        var id = "cns_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        var (token, tablet, issued) = NewTabletLink(id, clinic, definition.Settings.TabletTokenLifetime, now);
+        ConsentEvent[] events =
+        [
+            new ConsentOpened(id, clinic, request.PatientId, request.ProcedureCode, definition.Settings.ReminderAfter, now),
+            .. start.Events,
+            issued,
+        ];
+        await using var session = store.LightweightSession(clinic);
+        var record = ConsentStreams.Append(session, ConsentRecord.None, actor, events, id);
+        session.Store(tablet);
+        await session.SaveChangesAsync(ct);
+        return new Started(record, token, null);
+    }
+
+    /// <summary>A fresh tablet link for a consent: the token (handed out once), its stored session, and the event that records it.</summary>
+    internal static (string Token, TabletSession Session, TabletLinkIssued Issued) NewTabletLink(string consentId, string clinic, TimeSpan lifetime, DateTimeOffset now)
+    {
+        var token = TabletSession.NewToken();
+        var tablet = new TabletSession { Id = TabletSession.HashOf(token), ConsentId = consentId, ClinicId = clinic, ExpiresAt = now + lifetime };
+        return (token, tablet, new TabletLinkIssued(tablet.Id, tablet.ExpiresAt, now));
     }
 
     private sealed class CreatedWithLocation(string location, string body) : IResult

@@ -39,10 +39,14 @@ public sealed class TabletAuthenticationHandler(
     /// and used from the device that first opened it. A link copied to another device (or read off a tablet left in the
     /// waiting room) opens nothing; staff can issue a new one.
     /// </summary>
-    public static async Task<(TabletSession? Tablet, string? Failure)> OpenAsync(
-        IDocumentStore store, TabletSessionCache cache, TimeProvider clock, string token, string device, CancellationToken ct)
+    public static Task<(TabletSession? Tablet, string? Failure)> OpenAsync(
+        IDocumentStore store, TabletSessionCache cache, TimeProvider clock, string token, string device, CancellationToken ct) =>
+        OpenByHashAsync(store, cache, clock, TabletSession.HashOf(token), device, ct);
+
+    /// <summary>The same check for a link found by its hash (a short code typed on the tablet leads to it).</summary>
+    public static async Task<(TabletSession? Tablet, string? Failure)> OpenByHashAsync(
+        IDocumentStore store, TabletSessionCache cache, TimeProvider clock, string hash, string device, CancellationToken ct)
     {
-        var hash = TabletSession.HashOf(token);
         var now = clock.GetUtcNow();
         var tablet = cache.Get(hash, now);
         await using var session = store.LightweightSession();

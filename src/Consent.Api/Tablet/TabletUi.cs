@@ -1,3 +1,4 @@
+using Consent.Api.Hosting;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace Consent.Api.Tablet;
@@ -58,27 +59,7 @@ public static class TabletUi
 
     public static WebApplication UseTabletUi(this WebApplication app)
     {
-        app.UseWhen(http => http.Request.Path.StartsWithSegments("/tablet"), tablet => tablet.Use((http, next) =>
-        {
-            http.Response.OnStarting(() =>
-            {
-                var headers = http.Response.Headers;
-                headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                    + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-                headers.XContentTypeOptions = "nosniff";
-                headers.XFrameOptions = "DENY";
-                headers["Referrer-Policy"] = "no-referrer";
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
-                // A page shows a patient's consent: never kept by the browser, so Back after the session ends shows nothing.
-                if (http.Response.ContentType?.StartsWith("text/html", StringComparison.Ordinal) != false || http.Response.ContentType.Contains("json"))
-                {
-                    headers.CacheControl = "no-store";
-                    headers.Pragma = "no-cache";
-                }
-                return Task.CompletedTask;
-            });
-            return next(http);
-        }));
+        app.UseStrictPageHeaders("/tablet");
         app.UseStaticFiles();
         app.MapRazorPages();
         return app;

@@ -23,9 +23,11 @@ internal static class DemoFileCommand
         {
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CONSENT_Auth__LocalSigningKeyFile") ?? LocalTokens.DefaultKeyFile,
         };
+        var coordinator = new Option<string?>("--staff-coordinator") { Description = "the demo coordinator's web sign-in, username:password" };
+        var clinician = new Option<string?>("--staff-clinician") { Description = "the demo clinician's web sign-in, username:password" };
         var command = new Command("demo-file", "Write the demo connection file with a local token per role")
         {
-            output, baseUrl, amqp, postgres, clinic, keyFile,
+            output, baseUrl, amqp, postgres, clinic, keyFile, coordinator, clinician,
         };
         command.SetAction(parse =>
         {
@@ -43,6 +45,11 @@ internal static class DemoFileCommand
                 postgres = parse.GetValue(postgres),
                 tokens,
                 dashboardUrl = $"{url}/dashboard",
+                staff = new Dictionary<string, object?>
+                {
+                    ["coordinator"] = SignIn(parse.GetValue(coordinator)),
+                    ["clinician"] = SignIn(parse.GetValue(clinician)),
+                },
                 apiReferenceUrl = $"{url}/docs",
             };
             var path = parse.GetValue(output)!;
@@ -52,4 +59,7 @@ internal static class DemoFileCommand
         });
         return command;
     }
+
+    private static object? SignIn(string? pair) =>
+        pair?.Split(':', 2) is [var username, var password] ? new { username, password } : null;
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Consent.Api.Auth;
 using Consent.Api.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Consent.Api.Tests.Tablet;
@@ -64,6 +65,34 @@ public class TabletBrowser : IAsyncLifetime
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
         if (Api is not null) await Api.DisposeAsync();
+    }
+
+    /// <summary>A staff member's desktop browser (1366x768), signed in to the dashboard with a fresh local account.</summary>
+    public async Task<IPage> SignedInStaffAsync(string role, string clinic)
+    {
+        var (username, password) = await CreateStaffAccountAsync(role, clinic);
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 }, Locale = "en-US" });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        await page.GotoAsync(new Uri(BaseUrl, "/dashboard").ToString());
+        await page.GetByLabel("Username").FillAsync(username);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/dashboard");
+        return page;
+    }
+
+    /// <summary>A local staff account stored as the service stores them (hashed password), for one test.</summary>
+    public async Task<(string Username, string Password)> CreateStaffAccountAsync(string role, string clinic)
+    {
+        var username = $"{role}-{Guid.NewGuid():N}"[..24];
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var account = new Consent.Api.Dashboard.StaffAccount { Id = username, Username = username, ClinicId = clinic, Role = role, DisplayName = $"Test {role}" };
+        account.PasswordHash = new Microsoft.AspNetCore.Identity.PasswordHasher<Consent.Api.Dashboard.StaffAccount>().HashPassword(account, password);
+        await using var session = Api.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession();
+        session.Store(account);
+        await session.SaveChangesAsync();
+        return (username, password);
     }
 
     /// <summary>A tablet-sized browser that has never seen this service: its own cookies, storage and history.</summary>
@@ -148,8 +177,9 @@ public static class Screens
     {
         var small = await page.EvaluateAsync<string[]>(@"() => Array.from(document.querySelectorAll('button, a[href], input, select, textarea, label.option'))
             .filter(e => e.offsetParent !== null && !e.closest('[hidden]'))
-            .filter(e => !(e.matches('input[type=radio], input[type=checkbox]') && e.closest('label.option')))
             .filter(e => !e.classList.contains('skip-link') && e.type !== 'hidden')
+            // A check box or radio inside its label is tapped through the whole label.
+            .map(e => e.matches('input[type=radio], input[type=checkbox]') && e.closest('label') ? e.closest('label') : e)
             .map(e => ({ e, r: e.getBoundingClientRect() }))
             .filter(x => x.r.width < 44 || x.r.height < 44)
             .map(x => x.e.outerHTML.substring(0, 80) + ' ' + Math.round(x.r.width) + 'x' + Math.round(x.r.height))");
@@ -168,6 +198,21 @@ public static class Screens
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
         }
         await page.SetViewportSizeAsync(original.Width, original.Height);
+    }
+
+    /// <summary>A staff screen at 1366x768, saved under artifacts/screenshots/dashboard.</summary>
+    public static async Task CaptureDesktopAsync(IPage page, string folder, string screen)
+    {
+        var path = Path.Combine(TestInfrastructure.RepoRoot, "artifacts", "screenshots", "dashboard", folder, screen + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+    }
+
+    public static async Task CheckDesktopAsync(IPage page, string folder, string screen)
+    {
+        await AssertAccessibleAsync(page, screen);
+        await AssertTouchTargetsAsync(page, screen);
+        await CaptureDesktopAsync(page, folder, screen);
     }
 
     /// <summary>All three, for one screen.</summary>

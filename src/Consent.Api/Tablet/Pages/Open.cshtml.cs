@@ -15,12 +15,11 @@ namespace Consent.Api.Tablet.Pages;
 public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, TimeProvider clock) : PageModel
 {
     public bool Failed { get; private set; }
+    public bool HasSession { get; private set; }
 
     // Always the page, even for a browser that has a session: only its script can see whether the address holds a new
     // link (the next patient's, on a tablet nobody finished), and a new link always wins over the old session.
-    public void OnGet()
-    {
-    }
+    public async Task OnGetAsync() => HasSession = (await HttpContext.AuthenticateAsync(TabletUi.CookieScheme)).Succeeded;
 
     public async Task<IActionResult> OnPostOpenAsync(string? token)
     {
@@ -28,8 +27,25 @@ public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, Ti
         {
             return Refuse();
         }
+        return await SignInAsync(TabletSession.HashOf(token));
+    }
+
+    /// <summary>A short code typed on the tablet: once, within its 15 minutes.</summary>
+    public async Task<IActionResult> OnPostCodeAsync(string? code)
+    {
+        if (TabletShortCode.Normalize(code) is not { } normalized) return Refuse();
+        await using var session = store.LightweightSession();
+        var stored = await session.LoadAsync<TabletShortCode>(TabletSession.HashOf(normalized), HttpContext.RequestAborted);
+        if (stored is null || stored.ExpiresAt <= clock.GetUtcNow()) return Refuse();
+        session.Delete(stored);
+        await session.SaveChangesAsync(HttpContext.RequestAborted);
+        return await SignInAsync(stored.TabletSessionId);
+    }
+
+    private async Task<IActionResult> SignInAsync(string linkHash)
+    {
         var device = "web-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        var (tablet, _) = await TabletAuthenticationHandler.OpenAsync(store, cache, clock, token, device, HttpContext.RequestAborted);
+        var (tablet, _) = await TabletAuthenticationHandler.OpenByHashAsync(store, cache, clock, linkHash, device, HttpContext.RequestAborted);
         if (tablet is null) return Refuse();
 
         await HttpContext.SignOutAsync(TabletUi.CookieScheme);

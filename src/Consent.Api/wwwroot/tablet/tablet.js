@@ -15,11 +15,14 @@
   if (openForm) {
     var token = location.hash.length > 1 ? decodeURIComponent(location.hash.substring(1)) : '';
     history.replaceState(null, '', location.pathname);
+    var entry = document.getElementById('code-entry');
     if (token) {
+      entry.hidden = true;
+      document.getElementById('opening').hidden = false;
       document.getElementById('open-token').value = token;
       openForm.submit();
-    } else {
-      // No link in the address: back to this browser's own session, if it has one.
+    } else if (entry.dataset.hasSession === 'true') {
+      // No link in the address: back to this browser's own session.
       location.replace('/tablet/consent');
     }
   }

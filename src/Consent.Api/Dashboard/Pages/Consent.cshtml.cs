@@ -1,0 +1,234 @@
+using System.Globalization;
+using Consent.Api.Auth;
+using Consent.Api.Consents;
+using Consent.Api.Gate;
+using Consent.Api.Tablet;
+using Consent.Api.Workflows;
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Runtime;
+using Marten;
+using Marten.Patching;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Consent.Api.Dashboard.Pages;
+
+/// <summary>
+/// One consent for the care team: where the patient is, every event, answers, the gate and the subscribers'
+/// confirmations, and the actions the user's role allows. Actions go through the same command pipeline as the API.
+/// </summary>
+[Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
+public sealed class ConsentModel(
+    IDocumentStore store, PublishedWorkflows workflows, ConsentCommandPipeline pipeline, GateReader gate, GateAckReader acks,
+    TabletSessionCache tabletCache, TimeProvider clock) : PageModel
+{
+    public static readonly IReadOnlyList<string> StaffWithdrawalReasons = ["patient_request", "changed_mind", "clinical_reason", "other_treatment", "not_eligible"];
+
+    public ConsentSummary Consent { get; private set; } = null!;
+    public WorkflowDefinition? Definition { get; private set; }
+    public IReadOnlyList<JasperFx.Events.IEvent> Events { get; private set; } = [];
+    public GateAnswer GateNow { get; private set; } = GateAnswer.NoConsent;
+    public GateAnswer? GateAt { get; private set; }
+    public DateTimeOffset? At { get; private set; }
+    public ConsentAcks? Acks { get; private set; }
+    public TabletLinkView? Link { get; private set; }
+    public string? Message { get; private set; }
+    public (string Field, string Message)? Problem { get; private set; }
+    public ConsentState State => Consent.Record.Runtime;
+    public bool IsClinician => User.IsInRole(StaffRoles.Clinician);
+    public bool IsCoordinator => User.IsInRole(StaffRoles.Coordinator);
+
+    private string Clinic => User.FindFirst(StaffRoles.ClinicClaim)!.Value;
+
+    public async Task<IActionResult> OnGetAsync(string id, string? at, string? done)
+    {
+        if (at is { Length: > 0 })
+        {
+            if (!DateTime.TryParseExact(at, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var when))
+            {
+                Problem = ("at", "A time is written 2026-12-01T09:30 (UTC).");
+            }
+            else
+            {
+                At = new DateTimeOffset(when, TimeSpan.Zero);
+            }
+        }
+        Message = done switch
+        {
+            "resumed" => "The discussion is recorded; the tablet goes on.",
+            "countersigned" => "Countersigned.",
+            "withdrawn" => "The consent is withdrawn; subscribers are told.",
+            "revoked" => "The tablet link is revoked.",
+            _ => null,
+        };
+        return await LoadAsync(id) ? Page() : NotFound();
+    }
+
+    public Task<IActionResult> OnPostResumeAsync(string id, long version, string? note) =>
+        ActAsync(id, version, "resumed", (record, definition, now) => ConsentRuntime.Decide(definition, record.Runtime, new ResumeAfterDiscussion(note ?? ""), now));
+
+    public Task<IActionResult> OnPostCountersignAsync(string id, long version, string? name, string? attestation) =>
+        !IsClinician ? Task.FromResult<IActionResult>(Forbid())
+        : ActAsync(id, version, "countersigned", (record, definition, now) =>
+            ConsentRuntime.Decide(definition, record.Runtime, new Countersign(name, attestation == "yes" ? true : null), now));
+
+    public Task<IActionResult> OnPostWithdrawAsync(string id, long version, string? reason) =>
+        ActAsync(id, version, "withdrawn", (record, definition, now) => reason is null || !StaffWithdrawalReasons.Contains(reason)
+            ? Decision.Reject(RejectionCode.InvalidInput, "reason", "Choose a reason from the list.")
+            : ConsentRuntime.Decide(definition, record.Runtime, new Withdraw(reason), now));
+
+    public Task<IActionResult> OnPostRevokeAsync(string id, long version)
+    {
+        if (!IsCoordinator) return Task.FromResult<IActionResult>(Forbid());
+        string? old = null;
+        return ActAsync(id, version, "revoked", (record, _, now) =>
+        {
+            old = record.TabletTokenSha256;
+            return old is null
+                ? Decision.Reject(RejectionCode.NotAllowedInStatus, "tablet", "No tablet link is current.")
+                : Decision.Accept(new TabletLinkRevoked(now));
+        }, (session, _) => RevokeStored(session, old));
+    }
+
+    /// <summary>A new tablet link (the old one stops at once), shown here once.</summary>
+    public async Task<IActionResult> OnPostReissueAsync(string id, long version)
+    {
+        if (!IsCoordinator) return Forbid();
+        var now = clock.GetUtcNow();
+        string? token = null, old = null;
+        TabletSession? issued = null;
+        var outcome = await pipeline.ExecuteForPageAsync(HttpContext, id, version, (record, definition, at) =>
+        {
+            if (record.Runtime.Status.IsFinal()) return Decision.Reject(RejectionCode.NotAllowedInStatus, "status", "The consent has ended; start a new one instead.");
+            var (t, tablet, link) = ConsentsApi.NewTabletLink(id, Clinic, definition.Settings.TabletTokenLifetime, at);
+            (token, issued, old) = (t, tablet, record.TabletTokenSha256);
+            return Decision.Accept(link);
+        }, (session, after) =>
+        {
+            session.Store(issued!);
+            RevokeStored(session, old);
+        });
+        if (outcome.After is null) return await AfterRefusalAsync(id, outcome);
+        var (code, stored) = TabletShortCode.New(issued!.Id, now);
+        await using (var session = store.LightweightSession())
+        {
+            session.Store(stored);
+            await session.SaveChangesAsync(HttpContext.RequestAborted);
+        }
+        Link = TabletLinkView.For(Request, token!, code, issued.ExpiresAt);
+        Message = "A new tablet link is issued; the old one no longer opens anything.";
+        await LoadAsync(id);
+        return Page();
+    }
+
+    /// <summary>Re-consent: a consent that ended (superseded, expired, withdrawn, declined) is started again on the workflow's latest version.</summary>
+    public async Task<IActionResult> OnPostResendAsync(string id)
+    {
+        if (!IsCoordinator) return Forbid();
+        if (!await LoadAsync(id)) return NotFound();
+        if (!State.Status.IsFinal() || workflows.Catalog.Find(State.WorkflowId) is not { } latest)
+        {
+            Problem = ("status", "Only a consent that has ended can be sent again.");
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return Page();
+        }
+        var request = new CreateConsentRequest
+        {
+            PatientId = Consent.PatientId, ProcedureCode = Consent.ProcedureCode, WorkflowId = latest.Id, Locale = State.Locale,
+            Representative = State.Representative is { } r ? new RepresentativeRequest { Name = r.Name, Relationship = r.Relationship } : null,
+        };
+        var now = clock.GetUtcNow();
+        var started = await ConsentsApi.StartAsync(store, Clinic, Actor.From(HttpContext), latest, request, now, HttpContext.RequestAborted);
+        if (started.Record is null) return BadRequest();
+        var (code, stored) = TabletShortCode.New(TabletSession.HashOf(started.TabletToken!), now);
+        await using (var session = store.LightweightSession())
+        {
+            session.Store(stored);
+            await session.SaveChangesAsync(HttpContext.RequestAborted);
+        }
+        Link = TabletLinkView.For(Request, started.TabletToken!, code, started.Record.TabletExpiresAt!.Value);
+        await LoadAsync(started.Record.Id);
+        Message = $"A new consent is started on version {latest.Version} for the same patient and procedure.";
+        return Page();
+    }
+
+    private async Task<IActionResult> ActAsync(string id, long version, string done,
+        Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide, Action<Marten.IDocumentSession, ConsentRecord>? alsoStore = null)
+    {
+        var outcome = await pipeline.ExecuteForPageAsync(HttpContext, id, version, decide, alsoStore);
+        return outcome.After is null ? await AfterRefusalAsync(id, outcome) : Redirect($"/dashboard/consents/{id}?done={done}");
+    }
+
+    private async Task<IActionResult> AfterRefusalAsync(string id, PageOutcome outcome)
+    {
+        if (!await LoadAsync(id)) return NotFound();
+        Problem = outcome.Rejection is { } r ? (r.Field, r.Message) : ("version", "The consent changed while you were looking at it; here it is as it is now.");
+        Response.StatusCode = outcome.Rejection?.Code == RejectionCode.InvalidInput ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status409Conflict;
+        return Page();
+    }
+
+    // The link stored for this consent stops at once, for the API and the tablet pages alike.
+    private void RevokeStored(Marten.IDocumentSession session, string? hash)
+    {
+        if (hash is null) return;
+        session.Patch<TabletSession>(hash).Set(t => t.RevokedAt, clock.GetUtcNow());
+        tabletCache.Forget(hash);
+    }
+
+    private async Task<bool> LoadAsync(string id)
+    {
+        await using var session = store.LightweightSession(Clinic);
+        if (await session.LoadAsync<ConsentSummary>(id, HttpContext.RequestAborted) is not { } summary) return false;
+        Consent = summary;
+        Definition = workflows.Catalog.Find(summary.WorkflowId, summary.WorkflowVersion);
+        Events = await session.Events.FetchStreamAsync(id, token: HttpContext.RequestAborted);
+        var inputs = await gate.ReadAsync(Clinic, summary.PatientId, summary.ProcedureCode, HttpContext.RequestAborted);
+        GateNow = GateRules.Evaluate(inputs.Candidates, clock.GetUtcNow());
+        GateAt = At is { } at ? GateRules.Evaluate(inputs.Candidates, at) : null;
+        Acks = await acks.ForConsentAsync(Clinic, summary, HttpContext.RequestAborted);
+        await ConsentsApi.RecordAccess(HttpContext, session, id, "dashboard consent", clock);
+        return true;
+    }
+
+    public string? CurrentStepTitle => State.CurrentStepId is { } step && Definition?.FindStep(step) is { } s ? s.Title.For("en", Definition.DefaultLocale) : null;
+
+    public (int Done, int Total) Progress => Definition is null ? (0, 0) : Navigation.Progress(Definition, State);
+
+    public string StepTitle(string stepId) => Definition?.FindStep(stepId)?.Title.For("en", Definition.DefaultLocale) ?? stepId;
+
+    public static string Header(JasperFx.Events.IEvent e, string key) => e.Headers?.GetValueOrDefault(key)?.ToString() ?? "";
+
+    /// <summary>An event in a few words for the timeline.</summary>
+    public string Describe(JasperFx.Events.IEvent e) => e.Data switch
+    {
+        ConsentOpened => "Consent opened",
+        ConsentStarted s => $"Started on {s.WorkflowId} v{s.WorkflowVersion} in {s.Locale}",
+        TabletLinkIssued t => $"Tablet link issued (ends {t.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC)",
+        TabletLinkRevoked => "Tablet link revoked",
+        SectionRead r => $"Read: {StepTitle(r.StepId)}",
+        RiskAcknowledged r => $"Risk acknowledged ({r.Initials}): {StepTitle(r.StepId)}",
+        QuizAnswered q => $"Quiz {(q.Correct ? "answered correctly" : "answered wrongly")} (attempt {q.Attempt}): {StepTitle(q.StepId)}",
+        ExplanationReopened r => $"Explanation shown again: {StepTitle(r.StepId)}",
+        QuizAttemptsExhausted x => $"Quiz attempts used up ({x.Attempts}): a person must talk with the patient",
+        ChoiceMade c => $"Chose {c.OptionId}: {StepTitle(c.StepId)}",
+        ProvisionAnswered p => $"{(p.Accepted ? "Allowed" : "Did not allow")}: {StepTitle(p.StepId)}",
+        DecisionRequested => "Asked to stop: taken to the decision",
+        DecisionRecorded d => d.Consented ? "Decided yes" : "Decided no",
+        global::Consent.Workflows.Runtime.ConsentDeclined => "Declined",
+        ConsentSigned s => $"Signed by {s.SignerName} as {s.SignerRole}{(s.Relationship is null ? "" : $" ({s.Relationship})")}",
+        CountersignRequested => "Awaiting countersignature",
+        ConsentCountersigned c => $"Countersigned by {c.ClinicianName}",
+        global::Consent.Workflows.Runtime.ConsentGranted g => $"Granted: valid {g.ValidFrom.UtcDateTime:yyyy-MM-dd HH:mm} to {g.ValidUntil.UtcDateTime:yyyy-MM-dd} UTC",
+        QuestionRaised q => $"Question raised: \"{q.Text}\"",
+        DiscussionResumed r => $"Discussion held{(r.Note.Length > 0 ? $": \"{r.Note}\"" : "")}",
+        LocaleChanged l => $"Language changed from {l.FromLocale} to {l.Locale}",
+        ConsentReaffirmed => "Reaffirmed",
+        global::Consent.Workflows.Runtime.ConsentWithdrawn w => $"Withdrawn ({w.ReasonCode})",
+        CoolingOffEnded => "Cooling-off period ended",
+        global::Consent.Workflows.Runtime.ConsentExpired => "Expired",
+        ReminderDue => "Reminder: idle too long",
+        ConsentSuperseded s => $"Superseded by v{s.ToVersion} ({string.Join(", ", s.ChangedSections)})",
+        _ => e.EventTypeName,
+    };
+}

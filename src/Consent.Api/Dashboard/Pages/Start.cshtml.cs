@@ -1,0 +1,78 @@
+using Consent.Api.Auth;
+using Consent.Api.Consents;
+using Consent.Api.Tablet;
+using Consent.Api.Workflows;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Consent.Api.Dashboard.Pages;
+
+/// <summary>A coordinator starts a consent for a patient and hands its link to a tablet.</summary>
+[Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.Coordinator)]
+public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock) : PageModel
+{
+    [BindProperty] public string? PatientId { get; set; }
+    [BindProperty] public string? ProcedureCode { get; set; }
+    [BindProperty] public string? WorkflowId { get; set; }
+    [BindProperty] public string? Locale { get; set; }
+    [BindProperty] public string? RepresentativeName { get; set; }
+    [BindProperty] public string? RepresentativeRelationship { get; set; }
+
+    public PublishedWorkflows Workflows => workflows;
+    public (string Field, string Message)? Problem { get; private set; }
+    public string? StartedId { get; private set; }
+    public TabletLinkView? Link { get; private set; }
+
+    public void OnGet() => ViewData["Nav"] = "start";
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        ViewData["Nav"] = "start";
+        Problem = Check();
+        if (Problem is not null || workflows.Catalog.Find(WorkflowId!) is not { } definition)
+        {
+            Problem ??= ("workflowId", "Choose a workflow from the list.");
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Page();
+        }
+        var request = new CreateConsentRequest
+        {
+            PatientId = PatientId!.Trim(), ProcedureCode = ProcedureCode!.Trim(), WorkflowId = definition.Id, Locale = Locale ?? "",
+            Representative = string.IsNullOrWhiteSpace(RepresentativeName) ? null : new RepresentativeRequest { Name = RepresentativeName, Relationship = RepresentativeRelationship ?? "" },
+        };
+        var clinic = User.FindFirst(StaffRoles.ClinicClaim)!.Value;
+        var now = clock.GetUtcNow();
+        var started = await ConsentsApi.StartAsync(store, clinic, Actor.From(HttpContext), definition, request, now, HttpContext.RequestAborted);
+        if (started.Rejection is { } rejection)
+        {
+            Problem = (rejection.Field, rejection.Message);
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Page();
+        }
+        var linkHash = TabletSession.HashOf(started.TabletToken!);
+        var (code, stored) = TabletShortCode.New(linkHash, now);
+        await using (var session = store.LightweightSession())
+        {
+            session.Store(stored);
+            await session.SaveChangesAsync(HttpContext.RequestAborted);
+        }
+        StartedId = started.Record!.Id;
+        Link = TabletLinkView.For(Request, started.TabletToken!, code, started.Record.TabletExpiresAt!.Value);
+        return Page();
+    }
+
+    private (string, string)? Check()
+    {
+        if (ConsentsApi.PatientAndProcedureProblem(PatientId?.Trim(), ProcedureCode?.Trim()) is { } problem)
+        {
+            var field = problem.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is Dictionary<string, string[]> byField ? byField.Keys.First() : "patientId";
+            return (field, problem.ProblemDetails.Detail ?? "Check this field.");
+        }
+        var hasName = !string.IsNullOrWhiteSpace(RepresentativeName);
+        if (hasName != !string.IsNullOrWhiteSpace(RepresentativeRelationship)) return ("representative", "A representative needs both a name and their relationship to the patient.");
+        if (hasName && (RepresentativeName!.Length > 200 || RepresentativeRelationship!.Length > 100)) return ("representative", "A representative's name is at most 200 characters, the relationship at most 100.");
+        return null;
+    }
+}

@@ -1,0 +1,19 @@
+using QRCoder;
+
+namespace Consent.Api.Dashboard;
+
+/// <summary>
+/// A tablet link as a coordinator hands it over: the URL (its token in the fragment), the same as a QR code for the
+/// tablet's camera, and a short code to type. Shown once, right after it is made; the service keeps only hashes.
+/// </summary>
+public sealed record TabletLinkView(string Url, string ShortCode, string QrDataUrl, DateTimeOffset ExpiresAt)
+{
+    public static TabletLinkView For(HttpRequest request, string token, string shortCode, DateTimeOffset expiresAt)
+    {
+        var url = $"{request.Scheme}://{request.Host}/tablet#{token}";
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(url, QRCodeGenerator.ECCLevel.M);
+        var svg = new SvgQRCode(data).GetGraphic(6);
+        return new TabletLinkView(url, Tablet.TabletShortCode.Display(shortCode), "data:image/svg+xml;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(svg)), expiresAt);
+    }
+}

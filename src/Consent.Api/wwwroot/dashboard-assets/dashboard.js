@@ -1,0 +1,31 @@
+// Live updates for the dashboard: the service says which consent changed (SignalR, fed from the stored events);
+// the list swaps in its fresh rows, a consent's page reloads (a GET, never a form again) unless someone is typing in
+// one of its forms or it shows a new tablet link.
+(function () {
+  'use strict';
+  var live = document.body.dataset.live;
+  if (!live || !window.signalR) return;
+  var status = document.getElementById('live-status');
+  var typing = false;
+  document.addEventListener('input', function () { typing = true; });
+
+  var connection = new signalR.HubConnectionBuilder().withUrl('/dashboard/live').withAutomaticReconnect().build();
+  // The newest stored event this page already shows: a message about it or anything older changes nothing.
+  var shown = parseInt(document.body.dataset.liveSequence || '0', 10);
+  connection.on('changed', function (consentId, type, sequence) {
+    if (live === 'list') {
+      var rows = document.getElementById('consent-rows');
+      if (!rows) return;
+      fetch(rows.dataset.rowsUrl, { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null) { rows.innerHTML = html; status.textContent = 'The list was updated.'; } });
+    } else if (consentId === live && sequence > shown) {
+      // A tablet link is shown only once, and a form being filled in is someone's work: neither is thrown away.
+      if (typing || document.querySelector('[data-tablet-url]')) status.textContent = 'This consent changed. Reload the page to see it.';
+      else location.replace(location.pathname + location.search);
+    }
+  });
+  connection.start().then(function () { document.body.dataset.liveConnected = 'true'; }).catch(function () {
+    status.textContent = 'Live updates are not available; reload the page to see changes.';
+  });
+})();

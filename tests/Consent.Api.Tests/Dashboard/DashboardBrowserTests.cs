@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Consent.Api.Auth;
+using Consent.Api.Tests.Support;
+using Consent.Api.Tests.Tablet;
+using Microsoft.Playwright;
+
+namespace Consent.Api.Tests.Dashboard;
+
+/// <summary>The coordinators' and clinicians' dashboard in Debian's Chromium against the real service, beside a real tablet.</summary>
+public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture<TabletBrowser>
+{
+    private static string NewClinic() => "clinic-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task A_coordinator_starts_a_consent_watches_the_tablet_live_and_a_clinicians_countersignature_grants_it_with_the_gate_answer_for_each_time()
+    {
+        var clinic = NewClinic();
+        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        await Screens.CheckDesktopAsync(coordinator, "flow", "01-consents-empty");
+
+        await coordinator.GetByRole(AriaRole.Link, new() { Name = "Start a consent" }).First.ClickAsync();
+        await Screens.CheckDesktopAsync(coordinator, "flow", "02-start-form");
+        await coordinator.GetByLabel("Patient id").FillAsync("MRN-55501");
+        await coordinator.GetByLabel("Procedure code").FillAsync("MSC-IV");
+        await coordinator.GetByLabel("Workflow").SelectOptionAsync("stem-cell-ms");
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Start the consent" }).ClickAsync();
+        await coordinator.GetByRole(AriaRole.Heading, new() { Name = "Tablet link" }).WaitForAsync();
+        (await coordinator.Locator("img.qr").EvaluateAsync<int>("img => img.naturalWidth")).ShouldBeGreaterThan(50, "the QR code is drawn");
+        (await coordinator.Locator("[data-short-code]").TextContentAsync())!.Trim().ShouldMatch("^[A-Z2-9]{4}-[A-Z2-9]{4}$");
+        await Screens.CheckDesktopAsync(coordinator, "flow", "03-tablet-link");
+        var tabletUrl = await coordinator.Locator("[data-tablet-url]").InputValueAsync();
+
+        await coordinator.GetByRole(AriaRole.Link, new() { Name = "Open the consent's page" }).ClickAsync();
+        await coordinator.WaitForFunctionAsync("() => document.body.dataset.liveConnected === 'true'");
+        (await coordinator.Locator("#consent-progress").TextContentAsync()).ShouldStartWith("0 of");
+
+        // A second browser is the tablet; the coordinator's page follows it without a reload by hand.
+        var tablet = await browser.NewTabletAsync();
+        var walker = new TabletWalker(tablet, "stem-cell-ms");
+        await tablet.GotoAsync(tabletUrl);
+        await walker.AnswerAsync((await walker.CurrentAsync())!);
+        await walker.AnswerAsync((await walker.CurrentAsync())!);
+        await coordinator.Locator("#consent-progress", new() { HasTextString = "2 of" }).WaitForAsync();
+        await Screens.CheckDesktopAsync(coordinator, "flow", "04-consent-in-progress");
+
+        await walker.WalkAsync();
+        await coordinator.Locator("#consent-status", new() { HasTextString = "awaiting countersign" }).WaitForAsync();
+        (await coordinator.GetByRole(AriaRole.Button, new() { Name = "Countersign" }).CountAsync()).ShouldBe(0, "a coordinator cannot countersign");
+
+        var clinician = await browser.SignedInStaffAsync(StaffRoles.Clinician, clinic);
+        await clinician.GetByLabel("Needs me now").SelectOptionAsync("countersign");
+        await clinician.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Screens.CheckDesktopAsync(clinician, "flow", "05-needs-countersign");
+        await clinician.GetByRole(AriaRole.Link, new() { Name = "MRN-55501" }).ClickAsync();
+        await Screens.CheckDesktopAsync(clinician, "flow", "06-clinician-consent-page");
+        await clinician.GetByLabel("Your full name").FillAsync("Dr. Ana Rivera");
+        await clinician.GetByLabel("I discussed this consent with the patient and answered their questions.").CheckAsync();
+        await clinician.GetByRole(AriaRole.Button, new() { Name = "Countersign" }).ClickAsync();
+        (await clinician.GetByRole(AriaRole.Status).First.TextContentAsync())!.ShouldContain("Countersigned.");
+        await coordinator.Locator("#consent-status", new() { HasTextString = "granted" }).WaitForAsync();
+
+        // Not now (48 hours to think), and three days on only with the patient's reaffirmation on the day.
+        (await clinician.Locator("#gate-now").TextContentAsync())!.ShouldContain("not allowed (cooling off)");
+        await clinician.GetByLabel("At a scheduled time (UTC)").FillAsync(DateTime.UtcNow.AddDays(3).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await clinician.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
+        (await clinician.Locator("#gate-at-answer").TextContentAsync())!.ShouldContain("not allowed (reaffirmation required)");
+        await Screens.CheckDesktopAsync(clinician, "flow", "07-granted-gate-at-time");
+        (await clinician.Locator("#timeline").TextContentAsync())!.ShouldContain("Countersigned by Dr. Ana Rivera");
+    }
+
+    [Fact]
+    public async Task A_coordinators_forged_countersignature_is_refused_and_another_clinics_consent_is_not_found()
+    {
+        var clinic = NewClinic();
+        var (id, url, _) = await StartAsync(clinic, "lumbar-puncture");
+        var tablet = await browser.NewTabletAsync();
+        await tablet.GotoAsync(url);
+        await new TabletWalker(tablet, "lumbar-puncture").WalkAsync(stopAt: "risk-headache");
+
+        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
+        var version = await coordinator.Locator("input[name=version]").First.InputValueAsync();
+        var token = await coordinator.Locator("input[name=__antiforgery]").First.InputValueAsync();
+        var forged = await coordinator.APIRequest.PostAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}?handler=Countersign").ToString(), new()
+        {
+            Form = coordinator.APIRequest.CreateFormData().Set("version", version).Set("name", "Not a clinician").Set("attestation", "yes").Set("__antiforgery", token),
+            MaxRedirects = 0,
+        });
+        forged.Status.ShouldBeOneOf(302, 403);
+        (forged.Headers.GetValueOrDefault("location") ?? "/dashboard/denied").ShouldStartWith("/dashboard/denied");
+        (await browser.ConsentAsync(id, clinic)).GetProperty("version").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture).ShouldBe(version);
+
+        var stranger = await browser.SignedInStaffAsync(StaffRoles.Coordinator, NewClinic());
+        var response = await stranger.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
+        response!.Status.ShouldBe(404);
+        (await stranger.ContentAsync()).ShouldNotContain("MRN-");
+    }
+
+    [Fact]
+    public async Task The_dashboard_sends_a_visitor_without_a_session_to_a_sign_in_form_and_refuses_a_wrong_password()
+    {
+        var page = await browser.NewTabletAsync();
+        await page.GotoAsync(new Uri(browser.BaseUrl, "/dashboard").ToString());
+        page.Url.ShouldContain("/dashboard/signin");
+        (await page.Locator("input[name=username]").CountAsync()).ShouldBe(1);
+        (await page.Locator("input[name=password][type=password]").CountAsync()).ShouldBe(1);
+        (await page.Locator("button[type=submit]").CountAsync()).ShouldBe(1);
+        await page.SetViewportSizeAsync(1366, 768);
+        await Screens.CheckDesktopAsync(page, "signin", "01-sign-in");
+
+        var (username, _) = await browser.CreateStaffAccountAsync(StaffRoles.Coordinator, NewClinic());
+        await page.GetByLabel("Username").FillAsync(username);
+        await page.GetByLabel("Password").FillAsync("not-the-password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Alert).TextContentAsync())!.ShouldContain("not right");
+        await Screens.CheckDesktopAsync(page, "signin", "02-wrong-password");
+        page.Url.ShouldContain("/dashboard/signin");
+    }
+
+    [Fact]
+    public async Task A_short_code_typed_on_the_tablet_opens_the_consent_once_and_a_new_link_ends_the_old_tablet_session()
+    {
+        var clinic = NewClinic();
+        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        await coordinator.GotoAsync(new Uri(browser.BaseUrl, "/dashboard/start").ToString());
+        await coordinator.GetByLabel("Patient id").FillAsync("MRN-55502");
+        await coordinator.GetByLabel("Procedure code").FillAsync("LP-1");
+        await coordinator.GetByLabel("Workflow").SelectOptionAsync("lumbar-puncture");
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Start the consent" }).ClickAsync();
+        var code = (await coordinator.Locator("[data-short-code]").TextContentAsync())!.Trim();
+
+        var tablet = await browser.NewTabletAsync();
+        await tablet.GotoAsync(new Uri(browser.BaseUrl, "/tablet").ToString());
+        await Screens.CheckAsync(tablet, "code", "01-type-the-code");
+        await tablet.GetByLabel("Code / Código").FillAsync(code.ToLowerInvariant());
+        await tablet.GetByRole(AriaRole.Button, new() { Name = "Open my consent form" }).ClickAsync();
+        await tablet.Locator("article.step[data-step-id='key-information']").WaitForAsync();
+
+        var second = await browser.NewTabletAsync();
+        await second.GotoAsync(new Uri(browser.BaseUrl, "/tablet").ToString());
+        await second.GetByLabel("Code / Código").FillAsync(code);
+        await second.GetByRole(AriaRole.Button, new() { Name = "Open my consent form" }).ClickAsync();
+        (await second.Locator("main").TextContentAsync())!.ShouldContain("This link cannot be opened here.", Case.Sensitive, "a code works once");
+
+        await coordinator.GetByRole(AriaRole.Link, new() { Name = "Open the consent's page" }).ClickAsync();
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
+        (await coordinator.Locator("[data-short-code]").CountAsync()).ShouldBe(1);
+        await Screens.CheckDesktopAsync(coordinator, "code", "02-new-link-issued");
+
+        await tablet.ReloadAsync();
+        tablet.Url.ShouldEndWith("/tablet/ended", Case.Sensitive, "the old link's session ended with the new link");
+    }
+
+    [Fact]
+    public async Task The_list_filters_by_patient_and_exports_csv_and_a_withdrawal_on_the_patients_behalf_is_recorded_with_its_reason()
+    {
+        var clinic = NewClinic();
+        var (id, _, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55503");
+        await StartAsync(clinic, "lumbar-puncture", "MRN-55504");
+        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        (await coordinator.Locator("#consent-count").TextContentAsync()).ShouldBe("2 consents");
+
+        await coordinator.GetByLabel("Patient id").FillAsync("MRN-55503");
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        (await coordinator.Locator("#consent-count").TextContentAsync()).ShouldBe("1 consent");
+        await Screens.CheckDesktopAsync(coordinator, "list", "01-filtered");
+
+        var download = await coordinator.RunAndWaitForDownloadAsync(() => coordinator.GetByRole(AriaRole.Link, new() { Name = "Export this list as CSV" }).ClickAsync());
+        var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
+        csv.ShouldStartWith("id,patientId,procedureCode");
+        csv.ShouldContain(id);
+        csv.ShouldNotContain("MRN-55504");
+
+        await coordinator.GotoAsync(new Uri(browser.BaseUrl, "/dashboard?status=bogus").ToString());
+        (await coordinator.GetByRole(AriaRole.Alert).TextContentAsync())!.ShouldContain("field: status");
+
+        await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
+        await coordinator.GetByLabel("Withdraw on the patient's behalf: reason").SelectOptionAsync("clinical_reason");
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Withdraw" }).ClickAsync();
+        await coordinator.Locator("#consent-status", new() { HasTextString = "withdrawn" }).WaitForAsync();
+        (await coordinator.Locator("#timeline").TextContentAsync())!.ShouldContain("Withdrawn (clinical_reason)");
+        await Screens.CheckDesktopAsync(coordinator, "list", "02-withdrawn");
+    }
+
+    private async Task<(string Id, string Url, string Clinic)> StartAsync(string clinic, string workflowId, string patientId = "MRN-55500")
+    {
+        using var api = browser.ClientAs(StaffRoles.Coordinator, clinic);
+        var response = await api.PostAsync("/api/consents", ConsentDriver.Json(new { patientId, procedureCode = "LP-1", workflowId, locale = "en" }));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, body.ToString());
+        return (body.GetProperty("id").GetString()!, body.GetProperty("tabletUrl").GetString()!, clinic);
+    }
+}

@@ -10,6 +10,9 @@ public sealed record ConsentOpened(string ConsentId, string ClinicId, string Pat
 
 public sealed record TabletLinkIssued(string TokenSha256, DateTimeOffset ExpiresAt, DateTimeOffset At) : ConsentEvent(At);
 
+/// <summary>The care team booked the procedure for <paramref name="ScheduledFor"/>; the dashboard shows the gate's answer for that time.</summary>
+public sealed record ProcedureScheduled(DateTimeOffset ScheduledFor, DateTimeOffset At) : ConsentEvent(At);
+
 /// <summary>Staff withdrew the tablet link (a tablet lost, or a patient who will finish another day); none is current now.</summary>
 public sealed record TabletLinkRevoked(DateTimeOffset At) : ConsentEvent(At);
 
@@ -30,6 +33,8 @@ public sealed record ConsentRecord
     public string LastHash { get; init; } = Integrity.EventChain.Genesis;
     public DateTimeOffset UpdatedAt { get; init; }
     public TimeSpan ReminderAfter { get; init; }
+    /// <summary>When the procedure is booked, if the care team recorded it.</summary>
+    public DateTimeOffset? ScheduledFor { get; init; }
 
     public bool Exists => Version > 0;
 
@@ -41,6 +46,7 @@ public sealed record ConsentRecord
         ConsentOpened o => this with { Id = o.ConsentId, ClinicId = o.ClinicId, PatientId = o.PatientId, ProcedureCode = o.ProcedureCode, ReminderAfter = o.ReminderAfter },
         TabletLinkIssued t => this with { TabletTokenSha256 = t.TokenSha256, TabletExpiresAt = t.ExpiresAt },
         TabletLinkRevoked => this with { TabletTokenSha256 = null, TabletExpiresAt = null },
+        ProcedureScheduled p => this with { ScheduledFor = p.ScheduledFor },
         _ => this with { Runtime = Runtime.Evolve(e) },
     }) with { Version = Version + 1, UpdatedAt = e.At };
 }

@@ -58,6 +58,6 @@ public static class ConsentStore
     public static readonly Type[] EventTypes =
     [
         .. typeof(ConsentEvent).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(ConsentEvent)) && !t.IsAbstract),
-        typeof(ConsentOpened), typeof(TabletLinkIssued), typeof(TabletLinkRevoked),
+        typeof(ConsentOpened), typeof(TabletLinkIssued), typeof(TabletLinkRevoked), typeof(ProcedureScheduled),
     ];
 }

@@ -20,11 +20,16 @@ public class TabletBrowser : IAsyncLifetime
     public static readonly string ScreenshotRoot = Path.Combine(TestInfrastructure.RepoRoot, "artifacts", "screenshots", "tablet");
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
     private IPlaywright? _playwright;
 
     public TabletBrowser() : this(new Dictionary<string, string?>()) { }
 
-    protected TabletBrowser(Dictionary<string, string?> settings) => _settings = settings;
+    protected TabletBrowser(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    {
+        _settings = settings;
+        _services = services;
+    }
 
     public ApiFactory Api { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -47,7 +52,7 @@ public class TabletBrowser : IAsyncLifetime
             ["Serilog:MinimumLevel:Override:Consent.Api.Gate.GateAckMonitor"] = "Error",
         };
         foreach (var (key, value) in _settings) settings[key] = value;
-        Api = new ApiFactory(settings);
+        Api = new ApiFactory(settings, _services);
         Api.UseKestrel(port);
         Api.StartServer();
 

@@ -30,6 +30,7 @@ public sealed class ConsentModel(
     public IReadOnlyList<JasperFx.Events.IEvent> Events { get; private set; } = [];
     public GateAnswer GateNow { get; private set; } = GateAnswer.NoConsent;
     public GateAnswer? GateAt { get; private set; }
+    public GateAnswer? GateScheduled { get; private set; }
     public DateTimeOffset? At { get; private set; }
     public ConsentAcks? Acks { get; private set; }
     public TabletLinkView? Link { get; private set; }
@@ -37,6 +38,7 @@ public sealed class ConsentModel(
     public (string Field, string Message)? Problem { get; private set; }
     public ConsentState State => Consent.Record.Runtime;
     public bool IsClinician => User.IsInRole(StaffRoles.Clinician);
+    public DateTimeOffset Now => clock.GetUtcNow();
     public bool IsCoordinator => User.IsInRole(StaffRoles.Coordinator);
 
     private string Clinic => User.FindFirst(StaffRoles.ClinicClaim)!.Value;
@@ -60,6 +62,8 @@ public sealed class ConsentModel(
             "countersigned" => "Countersigned.",
             "withdrawn" => "The consent is withdrawn; subscribers are told.",
             "revoked" => "The tablet link is revoked.",
+            "scheduled" => "The procedure time is recorded.",
+            "reaffirmed" => "The patient's reaffirmation is recorded.",
             _ => null,
         };
         return await LoadAsync(id) ? Page() : NotFound();
@@ -72,6 +76,20 @@ public sealed class ConsentModel(
         !IsClinician ? Task.FromResult<IActionResult>(Forbid())
         : ActAsync(id, version, "countersigned", (record, definition, now) =>
             ConsentRuntime.Decide(definition, record.Runtime, new Countersign(name, attestation == "yes" ? true : null), now));
+
+    /// <summary>The booked procedure time (UTC), so the gate's answer for it is in view.</summary>
+    public Task<IActionResult> OnPostScheduleAsync(string id, long version, string? scheduledFor) =>
+        ActAsync(id, version, "scheduled", (record, _, now) =>
+            record.Runtime.Status.IsFinal() ? Decision.Reject(RejectionCode.NotAllowedInStatus, "status", "The consent has ended.")
+            : !DateTime.TryParseExact(scheduledFor, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var when)
+                ? Decision.Reject(RejectionCode.InvalidInput, "scheduledFor", "A time is written 2026-12-01T09:30 (UTC).")
+                : Decision.Accept(new ProcedureScheduled(new DateTimeOffset(when, TimeSpan.Zero), now)));
+
+    /// <summary>A clinician records the patient's day-of-procedure reaffirmation, as the API's reaffirm does.</summary>
+    public Task<IActionResult> OnPostReaffirmAsync(string id, long version, string? confirmed) =>
+        !IsClinician ? Task.FromResult<IActionResult>(Forbid())
+        : ActAsync(id, version, "reaffirmed", (record, definition, now) =>
+            ConsentRuntime.Decide(definition, record.Runtime, new Reaffirm(confirmed == "yes" ? true : null), now));
 
     public Task<IActionResult> OnPostWithdrawAsync(string id, long version, string? reason) =>
         ActAsync(id, version, "withdrawn", (record, definition, now) => reason is null || !StaffWithdrawalReasons.Contains(reason)
@@ -186,6 +204,7 @@ public sealed class ConsentModel(
         var inputs = await gate.ReadAsync(Clinic, summary.PatientId, summary.ProcedureCode, HttpContext.RequestAborted);
         GateNow = GateRules.Evaluate(inputs.Candidates, clock.GetUtcNow());
         GateAt = At is { } at ? GateRules.Evaluate(inputs.Candidates, at) : null;
+        GateScheduled = summary.Record.ScheduledFor is { } scheduled ? GateRules.Evaluate(inputs.Candidates, scheduled) : null;
         Acks = await acks.ForConsentAsync(Clinic, summary, HttpContext.RequestAborted);
         await ConsentsApi.RecordAccess(HttpContext, session, id, "dashboard consent", clock);
         return true;
@@ -222,6 +241,7 @@ public sealed class ConsentModel(
         global::Consent.Workflows.Runtime.ConsentGranted g => $"Granted: valid {g.ValidFrom.UtcDateTime:yyyy-MM-dd HH:mm} to {g.ValidUntil.UtcDateTime:yyyy-MM-dd} UTC",
         QuestionRaised q => $"Question raised: \"{q.Text}\"",
         DiscussionResumed r => $"Discussion held{(r.Note.Length > 0 ? $": \"{r.Note}\"" : "")}",
+        ProcedureScheduled p => $"Procedure booked for {p.ScheduledFor.UtcDateTime:yyyy-MM-dd HH:mm} UTC",
         LocaleChanged l => $"Language changed from {l.FromLocale} to {l.Locale}",
         ConsentReaffirmed => "Reaffirmed",
         global::Consent.Workflows.Runtime.ConsentWithdrawn w => $"Withdrawn ({w.ReasonCode})",

@@ -15,7 +15,7 @@ namespace Consent.Api.Dashboard.Pages;
 
 /// <summary>The clinic's consents: filters, "needs me now", search by patient id, paging, CSV export and the day's flow.</summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
-public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, GateAckReader acks, TimeProvider clock, IConfiguration configuration) : PageModel
+public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, GateAckReader acks, GateReader gate, TimeProvider clock, IConfiguration configuration) : PageModel
 {
     public const int PageSize = 25;
     public static readonly IReadOnlyList<(string Value, string Label)> NeedsOptions =
@@ -23,6 +23,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         ("questions", "A question was raised"),
         ("countersign", "Awaiting countersignature"),
         ("stalled", "Stalled"),
+        ("soon", "Procedure soon, gate not yet allowing it"),
         ("unconfirmed", "Withdrawal not confirmed by every subscriber"),
     ];
 
@@ -40,6 +41,8 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public (string Field, string Message)? Problem { get; private set; }
     public IReadOnlyList<(string Label, int Count)> Flow { get; private set; } = [];
     public HashSet<string> Unconfirmed { get; } = new(StringComparer.Ordinal);
+    public HashSet<string> SoonNotAllowed { get; } = new(StringComparer.Ordinal);
+    public TimeSpan SoonWithin => TimeSpan.FromHours(configuration.GetValue("Dashboard:SoonHours", 48));
     public TimeSpan StalledAfter => TimeSpan.FromMinutes(configuration.GetValue("Dashboard:StalledMinutes", 30));
     public DateTimeOffset Now { get; } = clock.GetUtcNow();
 
@@ -108,6 +111,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         if (status == ConsentStatus.AwaitingCountersign) yield return "Countersign";
         if (IsStalled(row)) yield return "Stalled";
         if (Unconfirmed.Contains(row.Id)) yield return "Withdrawal unconfirmed";
+        if (SoonNotAllowed.Contains(row.Id)) yield return "Procedure soon, not allowed yet";
     }
 
     public (int Done, int Total) ProgressOf(ConsentSummary row) =>
@@ -147,15 +151,32 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         var discussing = ConsentStatus.NeedsDiscussion.ToContract();
         var countersigning = ConsentStatus.AwaitingCountersign.ToContract();
         var weekAgo = Now.AddDays(-7);
+        var soonUntil = Now + SoonWithin;
+        var ended = Enum.GetValues<ConsentStatus>().Where(x => x.IsFinal()).Select(x => x.ToContract()).ToArray();
         query = Needs switch
         {
             "questions" => query.Where(s => s.Status == discussing),
             "countersign" => query.Where(s => s.Status == countersigning),
             "stalled" => query.Where(s => s.Status.IsOneOf(open) && s.UpdatedAt < stalledBefore),
             "unconfirmed" => query.Where(s => s.Status == withdrawn && s.UpdatedAt >= weekAgo),
+            "soon" => query.Where(s => s.Record.ScheduledFor >= Now && s.Record.ScheduledFor <= soonUntil && !s.Status.IsOneOf(ended)),
             _ => query,
         };
-        if (Needs == "unconfirmed")
+        if (Needs == "soon")
+        {
+            // Few procedures in the next two days; each is asked of the gate for its own booked time.
+            var candidates = await query.OrderBy(s => s.Record.ScheduledFor).Take(500).ToListAsync(HttpContext.RequestAborted);
+            var waiting = new List<ConsentSummary>();
+            foreach (var c in candidates)
+            {
+                var inputs = await gate.ReadAsync(Clinic, c.PatientId, c.ProcedureCode, HttpContext.RequestAborted);
+                if (!GateRules.Evaluate(inputs.Candidates, c.Record.ScheduledFor!.Value).Allowed) waiting.Add(c);
+            }
+            Total = waiting.Count;
+            Rows = [.. waiting.Skip((PageNumber - 1) * take).Take(take)];
+            foreach (var row in Rows) SoonNotAllowed.Add(row.Id);
+        }
+        else if (Needs == "unconfirmed")
         {
             // Few withdrawals in a week; each is checked against the subscribers' confirmations.
             var candidates = await query.OrderByDescending(s => s.UpdatedAt).Take(500).ToListAsync(HttpContext.RequestAborted);

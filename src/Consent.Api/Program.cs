@@ -17,7 +17,7 @@ builder.Services.AddConsents();
 builder.Services.AddConsentDataProtection();
 builder.Services.AddConsentMessaging(builder.Configuration);
 builder.Services.AddTabletUi();
-builder.Services.AddDashboard(builder.Configuration);
+builder.Services.AddDashboard();
 
 var app = builder.Build();
 app.UseConsentHosting();

@@ -17,7 +17,7 @@ public static class DashboardSetup
     public const string CookieScheme = "StaffCookie";
     public const string OidcScheme = "StaffOidc";
 
-    public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDashboard(this IServiceCollection services)
     {
         services.AddOptions<StaffSettings>().BindConfiguration("Staff");
         services.AddSingleton<StaffAccounts>();
@@ -43,7 +43,8 @@ public static class DashboardSetup
             cookie.ExpireTimeSpan = TimeSpan.FromMinutes(staff.Value.SessionMinutes);
             if (authSettings.Value.IsOidc && !string.IsNullOrWhiteSpace(authSettings.Value.DashboardClientId)) cookie.ForwardChallenge = OidcScheme;
         });
-        if (configuration["Auth:Mode"] is { } mode && mode.Equals("Oidc", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(configuration["Auth:DashboardClientId"]))
+        // Always registered, used only when configuration names a dashboard client (read lazily, like the JWT settings,
+        // so that configuration added by a host or test after start-up code ran is honoured).
         {
             auth.AddOpenIdConnect(OidcScheme, o =>
             {
@@ -57,10 +58,19 @@ public static class DashboardSetup
             services.AddOptions<OpenIdConnectOptions>(OidcScheme).Configure<IOptions<AuthSettings>>((oidc, authSettings) =>
             {
                 var a = authSettings.Value;
-                oidc.Authority = a.Authority;
-                oidc.ClientId = a.DashboardClientId;
-                oidc.ClientSecret = a.DashboardClientSecret;
+                // Without a dashboard client the handler still exists (the middleware asks every remote handler about
+                // every request) but nothing ever challenges it; its callback only answers with the sign-in page.
+                var configured = a.IsOidc && !string.IsNullOrWhiteSpace(a.DashboardClientId);
+                oidc.Authority = configured ? a.Authority : "https://oidc.not-configured.invalid";
+                oidc.ClientId = configured ? a.DashboardClientId : "not-configured";
+                oidc.ClientSecret = configured ? a.DashboardClientSecret : null;
                 oidc.RequireHttpsMetadata = a.RequireHttpsMetadata;
+                oidc.Events.OnRemoteFailure = ctx =>
+                {
+                    ctx.Response.Redirect("/dashboard/signin?failed=authority");
+                    ctx.HandleResponse();
+                    return Task.CompletedTask;
+                };
                 oidc.TokenValidationParameters.RoleClaimType = a.RoleClaim;
                 oidc.TokenValidationParameters.NameClaimType = StaffRoles.SubjectClaim;
                 oidc.Scope.Add("profile");

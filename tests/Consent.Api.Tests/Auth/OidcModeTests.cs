@@ -36,6 +36,8 @@ public sealed class OidcModeTests : IAsyncLifetime
         {
             ["issuer"] = _issuer,
             ["jwks_uri"] = _issuer + "/jwks",
+            ["authorization_endpoint"] = _issuer + "/authorize",
+            ["token_endpoint"] = _issuer + "/token",
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
         }));
         _authority.MapGet("/jwks", () => Results.Json(new
@@ -94,6 +96,32 @@ public sealed class OidcModeTests : IAsyncLifetime
     {
         var token = AuthorityToken(audience: "consent", new Claim("sub", "x"), new Claim("roles", "integration"), new Claim("tenant", "north"));
         (await Get("/api/workflows", token)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task With_a_dashboard_client_configured_staff_are_sent_to_the_authority_to_sign_in_with_pkce()
+    {
+        await using var api = new ApiFactory(new Dictionary<string, string?>
+        {
+            ["Auth:Mode"] = "Oidc",
+            ["Auth:Authority"] = _issuer,
+            ["Auth:Audience"] = "consent",
+            ["Auth:RequireHttpsMetadata"] = "false",
+            ["Auth:DashboardClientId"] = "consent-dashboard",
+            ["Auth:DashboardClientSecret"] = "not-a-real-secret",
+        });
+        using var client = api.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var response = await client.GetAsync("/dashboard");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var location = response.Headers.Location!.ToString();
+        location.ShouldStartWith(_issuer + "/authorize?");
+        location.ShouldContain("client_id=consent-dashboard");
+        location.ShouldContain("code_challenge_method=S256");
+        location.ShouldContain(Uri.EscapeDataString("/dashboard/signin-oidc"));
+        // No local sign-in form is offered beside the authority.
+        (await client.GetStringAsync("/dashboard/signin")).ShouldNotContain("name=\"password\"");
     }
 
     private string AuthorityToken(string audience, params Claim[] claims) =>

@@ -117,6 +117,12 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         (await page.GetByRole(AriaRole.Alert).TextContentAsync())!.ShouldContain("not right");
         await Screens.CheckDesktopAsync(page, "signin", "02-wrong-password");
         page.Url.ShouldContain("/dashboard/signin");
+
+        // The identity provider's return address, with nothing configured or a forged answer: back to sign-in, never a 500.
+        using var plain = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = browser.BaseUrl };
+        var callback = await plain.GetAsync("/dashboard/signin-oidc?code=forged&state=forged");
+        callback.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        callback.Headers.Location!.ToString().ShouldStartWith("/dashboard/signin");
     }
 
     [Fact]
@@ -157,7 +163,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
     public async Task The_list_filters_by_patient_and_exports_csv_and_a_withdrawal_on_the_patients_behalf_is_recorded_with_its_reason()
     {
         var clinic = NewClinic();
-        var (id, _, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55503");
+        var (id, url, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55503");
         await StartAsync(clinic, "lumbar-puncture", "MRN-55504");
         var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
         (await coordinator.Locator("#consent-count").TextContentAsync()).ShouldBe("2 consents");
@@ -165,6 +171,14 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.GetByLabel("Patient id").FillAsync("MRN-55503");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         (await coordinator.Locator("#consent-count").TextContentAsync()).ShouldBe("1 consent");
+        await coordinator.WaitForFunctionAsync("() => document.body.dataset.liveConnected === 'true'");
+
+        // The patient starts on the tablet: the row moves on without a reload.
+        var tablet = await browser.NewTabletAsync();
+        await tablet.GotoAsync(url);
+        var walker = new TabletWalker(tablet, "lumbar-puncture");
+        await walker.AnswerAsync((await walker.CurrentAsync())!);
+        await coordinator.Locator($"tr[data-consent='{id}'] td", new() { HasTextString = "in progress" }).WaitForAsync();
         await Screens.CheckDesktopAsync(coordinator, "list", "01-filtered");
 
         var download = await coordinator.RunAndWaitForDownloadAsync(() => coordinator.GetByRole(AriaRole.Link, new() { Name = "Export this list as CSV" }).ClickAsync());

@@ -15,7 +15,13 @@ public sealed class SignInModel(StaffAccounts accounts, IOptions<AuthSettings> a
     /// <summary>With an OIDC authority configured for the dashboard, staff sign in there instead.</summary>
     public bool LocalSignIn => !(auth.Value.IsOidc && !string.IsNullOrWhiteSpace(auth.Value.DashboardClientId));
 
-    public void OnGet(string? returnUrl) => ReturnUrl = SafeReturn(returnUrl);
+    public bool AuthorityFailed { get; private set; }
+
+    public void OnGet(string? returnUrl, string? failed)
+    {
+        ReturnUrl = SafeReturn(returnUrl);
+        AuthorityFailed = failed == "authority";
+    }
 
     public async Task<IActionResult> OnPostAsync(string? username, string? password, string? returnUrl)
     {

@@ -198,6 +198,52 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await Screens.CheckDesktopAsync(coordinator, "list", "02-withdrawn");
     }
 
+    [Fact]
+    public async Task A_question_from_the_tablet_shows_under_needs_me_now_and_resuming_it_lets_the_tablet_go_on()
+    {
+        var clinic = NewClinic();
+        var (id, url, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55505");
+        var tablet = await browser.NewTabletAsync();
+        await tablet.GotoAsync(url);
+        var walker = new TabletWalker(tablet, "lumbar-puncture");
+        await walker.TapAndWaitAsync(walker.Link("I have a question"));
+        await walker.TapAndWaitAsync(walker.Button("Ask someone to come"));
+
+        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        await coordinator.GetByLabel("Needs me now").SelectOptionAsync("questions");
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        (await coordinator.Locator("#consent-rows").TextContentAsync())!.ShouldContain("Question");
+        await coordinator.GetByRole(AriaRole.Link, new() { Name = "MRN-55505" }).ClickAsync();
+        (await coordinator.Locator("#timeline").TextContentAsync())!.ShouldContain("Question raised");
+        await coordinator.GetByLabel("What was discussed (no more than needed)").FillAsync("Explained the headache risk again.");
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Resume after discussion" }).ClickAsync();
+        await coordinator.Locator("#consent-status", new() { HasTextString = "in progress" }).WaitForAsync();
+
+        await tablet.Locator("article.step[data-step-id='key-information']").WaitForAsync();
+    }
+
+    [Fact]
+    public async Task An_ended_consent_is_sent_again_on_the_latest_version_with_a_new_tablet_link()
+    {
+        var clinic = NewClinic();
+        var (id, _, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55506");
+        using (var api = browser.ClientAs(StaffRoles.Coordinator, clinic))
+        {
+            (await api.PostAsync($"/api/consents/{id}/withdraw", ConsentDriver.Json(new { reason = "patient_request" }))).IsSuccessStatusCode.ShouldBeTrue();
+        }
+        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Send again for re-consent" }).ClickAsync();
+
+        (await coordinator.Locator("[data-short-code]").CountAsync()).ShouldBe(1);
+        (await coordinator.GetByRole(AriaRole.Status).First.TextContentAsync())!.ShouldContain("A new consent is started on version 1");
+        await Screens.CheckDesktopAsync(coordinator, "resend", "01-sent-again");
+        using var list = browser.ClientAs(StaffRoles.Coordinator, clinic);
+        var consents = await list.GetFromJsonAsync<JsonElement>("/api/consents?patientId=MRN-55506");
+        consents.GetProperty("total").GetInt32().ShouldBe(2);
+        consents.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("status").GetString()).ShouldBe(["pending", "withdrawn"], ignoreOrder: true);
+    }
+
     private async Task<(string Id, string Url, string Clinic)> StartAsync(string clinic, string workflowId, string patientId = "MRN-55500")
     {
         using var api = browser.ClientAs(StaffRoles.Coordinator, clinic);

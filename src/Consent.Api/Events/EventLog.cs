@@ -9,7 +9,7 @@ namespace Consent.Api.Events;
 public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string ClinicId, ConsentEvent Data);
 
 /// <summary>
-/// Reads Marten's event table in global order for the relay. The hard part is knowing how far it is safe to read:
+/// Reads Marten's event table in global order for the relay and the dashboard's live feed. The hard part is knowing how far it is safe to read:
 /// sequence numbers are taken before a transaction commits, so a row with a lower number can still appear after a
 /// higher one is visible. Every transaction that takes a number holds a lock on the sequence until it ends, so once
 /// the holders seen after a read are all gone, nothing below that read's highest number can appear any more. No
@@ -57,6 +57,21 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         var events = await ReadEventsAsync(command, ct);
         return (events, events.Count < limit);
+    }
+
+    /// <summary>Which consents changed after <paramref name="after"/> up to <paramref name="upTo"/>: position, clinic, consent, event type name; no event data.</summary>
+    public async Task<IReadOnlyList<(long Sequence, string ClinicId, string StreamId, string Type)>> ReadChangedStreamsAsync(
+        NpgsqlConnection connection, long after, long upTo, int limit, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select seq_id, tenant_id, stream_id, type from {Schema}.mt_events where seq_id > $1 and seq_id <= $2 order by seq_id limit $3", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var changes = new List<(long, string, string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) changes.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        return changes;
     }
 
     /// <summary>One consent's events up to <paramref name="version"/>, in stream order.</summary>

@@ -60,18 +60,10 @@ public sealed partial class EventRelay(
             }
         }
         var position = await LoadPositionAsync(connection, ct);
-        var pending = new List<(long Highest, IReadOnlySet<string> Holders)>();
-        var safe = position;
+        var horizon = new ReadHorizon(position);
         while (!ct.IsCancellationRequested)
         {
-            var now = await log.ObserveAsync(connection, ct);
-            pending.Add(now);
-            // A read is safe once no transaction that held the sequence when it was made is still running.
-            foreach (var seen in pending.Where(p => !p.Holders.Overlaps(now.Holders)).ToList())
-            {
-                safe = Math.Max(safe, seen.Highest);
-                pending.Remove(seen);
-            }
+            var safe = horizon.Advance(await log.ObserveAsync(connection, ct));
             if (safe <= position)
             {
                 await Task.Delay(_poll, ct);

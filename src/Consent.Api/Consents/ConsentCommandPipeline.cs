@@ -34,25 +34,25 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
             if (await session.LoadAsync<IdempotentResponse>(idempotencyId, ct) is { } earlier) return Replay(earlier, requestHash);
         }
 
+        var body = "";
         var attempt = await DecideAndAppendAsync(session, http, id, IfMatchIsStale, decide, alsoStore, (after, definition) =>
         {
-            var body = JsonSerializer.Serialize(ConsentView.From(after, definition), JsonSerializerOptions.Web);
+            body = JsonSerializer.Serialize(ConsentView.From(after, definition), JsonSerializerOptions.Web);
             if (idempotencyId is not null)
             {
                 session.Insert(new IdempotentResponse { Id = idempotencyId, RequestSha256 = requestHash, StatusCode = 200, Body = body, ETag = $"\"{after.Version}\"", At = clock.GetUtcNow() });
             }
-            return body;
         });
         if (attempt.LostRace) return await LostRace(http, id, idempotencyId, requestHash);
         if (attempt.Refusal is { } refusal) return refusal;
         http.Response.Headers.ETag = $"\"{attempt.After!.Version}\"";
-        return Results.Text(attempt.Body, "application/json", statusCode: 200);
+        return Results.Text(body, "application/json", statusCode: 200);
     }
 
     /// <summary>
-    /// The tablet's own pages: the same checks, decision and transaction as the JSON API, answering with the stored
-    /// record or the reason nothing was stored. A form carries the version it was rendered from, so a second tap or
-    /// a form re-posted from the browser's history changes nothing.
+    /// The tablet's and the dashboard's pages: the same checks, decision and transaction as the JSON API, answering
+    /// with the stored record or the reason nothing was stored. A form carries the version it was rendered from, so a
+    /// second tap or a form re-posted from the browser's history changes nothing.
     /// </summary>
     public async Task<PageOutcome> ExecuteForPageAsync(
         HttpContext http, string id, long renderedVersion, Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide,
@@ -60,14 +60,14 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
     {
         var clinic = http.User.FindFirst(StaffRoles.ClinicClaim)!.Value;
         await using var session = store.IdentitySession(clinic);
-        var attempt = await DecideAndAppendAsync(session, http, id, (_, record) => record.Version != renderedVersion, decide, alsoStore, (_, _) => "");
-        return new PageOutcome(attempt.After, attempt.Rejection, attempt.Refusal is not null || attempt.LostRace);
+        var attempt = await DecideAndAppendAsync(session, http, id, (_, record) => record.Version != renderedVersion, decide, alsoStore, beforeSave: null);
+        return new PageOutcome(attempt.After, attempt.Rejection);
     }
 
     private async Task<Attempt> DecideAndAppendAsync(
         IDocumentSession session, HttpContext http, string id, Func<HttpContext, ConsentRecord, bool> stale,
         Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide, Action<IDocumentSession, ConsentRecord>? alsoStore,
-        Func<ConsentRecord, WorkflowDefinition, string> beforeSave)
+        Action<ConsentRecord, WorkflowDefinition>? beforeSave)
     {
         var ct = http.RequestAborted;
         var record = await ConsentStreams.LoadAsync(session, id, ct);
@@ -85,7 +85,7 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
         var after = ConsentStreams.Append(session, record, Actor.From(http), decision.Events, id);
         alsoStore?.Invoke(session, after);
         await TabletLinks.RevokeWhenFinishedAsync(session, after, clock.GetUtcNow(), ct);
-        var body = beforeSave(after, definition);
+        beforeSave?.Invoke(after, definition);
         try
         {
             await session.SaveChangesAsync(ct);
@@ -95,14 +95,13 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
             WriteConflict(log, ex.GetType().Name, ex.Message);
             return new Attempt(null) { LostRace = true };
         }
-        return new Attempt(null) { After = after, Body = body };
+        return new Attempt(null) { After = after };
     }
 
     private sealed record Attempt(IResult? Refusal)
     {
         public Rejection? Rejection { get; init; }
         public ConsentRecord? After { get; init; }
-        public string Body { get; init; } = "";
         public bool LostRace { get; init; }
     }
 
@@ -184,4 +183,4 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
 }
 
 /// <summary>What a tablet page's action did: the record after it, or the runtime's rejection, or nothing (stale or out of scope).</summary>
-public sealed record PageOutcome(ConsentRecord? After, Rejection? Rejection, bool Refused);
+public sealed record PageOutcome(ConsentRecord? After, Rejection? Rejection);

@@ -257,11 +257,17 @@ public static partial class ConsentsApi
 
     /// <summary>The one check of the ids other clinic systems send: a consent's patient and procedure, and the gate's question.</summary>
     internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? PatientAndProcedureProblem(string? patientId, string? procedureCode) =>
-        patientId is null || !ExternalId().IsMatch(patientId)
-            ? Problems.Field(StatusCodes.Status400BadRequest, "patientId", "A patient id is 1 to 64 letters, digits, '.', '-' or '_'.")
-            : procedureCode is null || procedureCode.Length > 32 || !ExternalId().IsMatch(procedureCode)
-                ? Problems.Field(StatusCodes.Status400BadRequest, "procedureCode", "A procedure code is 1 to 32 letters, digits, '.', '-' or '_'.")
-                : null;
+        PatientIdProblem(patientId) is { } patient ? Problems.Field(StatusCodes.Status400BadRequest, "patientId", patient)
+        : ProcedureCodeProblem(procedureCode) is { } procedure ? Problems.Field(StatusCodes.Status400BadRequest, "procedureCode", procedure)
+        : null;
+
+    /// <summary>What is wrong with a patient id, or null when it is one.</summary>
+    internal static string? PatientIdProblem(string? patientId) =>
+        patientId is null || !ExternalId().IsMatch(patientId) ? "A patient id is 1 to 64 letters, digits, '.', '-' or '_'." : null;
+
+    /// <summary>What is wrong with a procedure code, or null when it is one.</summary>
+    internal static string? ProcedureCodeProblem(string? procedureCode) =>
+        procedureCode is null || procedureCode.Length > 32 || !ExternalId().IsMatch(procedureCode) ? "A procedure code is 1 to 32 letters, digits, '.', '-' or '_'." : null;
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex ExternalId();

@@ -8,7 +8,20 @@ namespace Consent.Api.Dashboard;
 /// </summary>
 public sealed record TabletLinkView(string Url, string ShortCode, string QrDataUrl, DateTimeOffset ExpiresAt)
 {
-    public static TabletLinkView For(HttpRequest request, string token, string shortCode, DateTimeOffset expiresAt)
+    /// <summary>Gives the link a short code (stored as a hash) and returns what the coordinator is shown.</summary>
+    public static async Task<TabletLinkView> HandOverAsync(
+        Marten.IDocumentStore store, HttpRequest request, string token, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken ct)
+    {
+        var (code, stored) = Tablet.TabletShortCode.New(Tablet.TabletSession.HashOf(token), now);
+        await using (var session = store.LightweightSession())
+        {
+            session.Store(stored);
+            await session.SaveChangesAsync(ct);
+        }
+        return For(request, token, code, expiresAt);
+    }
+
+    private static TabletLinkView For(HttpRequest request, string token, string shortCode, DateTimeOffset expiresAt)
     {
         var url = $"{request.Scheme}://{request.Host}/tablet#{token}";
         using var generator = new QRCodeGenerator();

@@ -43,18 +43,20 @@ public sealed class ConsentModel(
 
     private string Clinic => User.FindFirst(StaffRoles.ClinicClaim)!.Value;
 
+    private const string TimeFormat = "A time is written 2026-12-01T09:30 (UTC).";
+
+    /// <summary>A time as a <c>datetime-local</c> field sends it, read as UTC; null when it is not one.</summary>
+    private static DateTimeOffset? UtcMinute(string? text) =>
+        DateTime.TryParseExact(text, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var when)
+            ? new DateTimeOffset(when, TimeSpan.Zero)
+            : null;
+
     public async Task<IActionResult> OnGetAsync(string id, string? at, string? done)
     {
         if (at is { Length: > 0 })
         {
-            if (!DateTime.TryParseExact(at, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var when))
-            {
-                Problem = ("at", "A time is written 2026-12-01T09:30 (UTC).");
-            }
-            else
-            {
-                At = new DateTimeOffset(when, TimeSpan.Zero);
-            }
+            At = UtcMinute(at);
+            if (At is null) Problem = ("at", TimeFormat);
         }
         Message = done switch
         {
@@ -81,9 +83,9 @@ public sealed class ConsentModel(
     public Task<IActionResult> OnPostScheduleAsync(string id, long version, string? scheduledFor) =>
         ActAsync(id, version, "scheduled", (record, _, now) =>
             record.Runtime.Status.IsFinal() ? Decision.Reject(RejectionCode.NotAllowedInStatus, "status", "The consent has ended.")
-            : !DateTime.TryParseExact(scheduledFor, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var when)
-                ? Decision.Reject(RejectionCode.InvalidInput, "scheduledFor", "A time is written 2026-12-01T09:30 (UTC).")
-                : Decision.Accept(new ProcedureScheduled(new DateTimeOffset(when, TimeSpan.Zero), now)));
+            : UtcMinute(scheduledFor) is not { } when
+                ? Decision.Reject(RejectionCode.InvalidInput, "scheduledFor", TimeFormat)
+                : Decision.Accept(new ProcedureScheduled(when, now)));
 
     /// <summary>A clinician records the patient's day-of-procedure reaffirmation, as the API's reaffirm does.</summary>
     public Task<IActionResult> OnPostReaffirmAsync(string id, long version, string? confirmed) =>
@@ -113,7 +115,6 @@ public sealed class ConsentModel(
     public async Task<IActionResult> OnPostReissueAsync(string id, long version)
     {
         if (!IsCoordinator) return Forbid();
-        var now = clock.GetUtcNow();
         string? token = null, old = null;
         TabletSession? issued = null;
         var outcome = await pipeline.ExecuteForPageAsync(HttpContext, id, version, (record, definition, at) =>
@@ -128,13 +129,7 @@ public sealed class ConsentModel(
             RevokeStored(session, old);
         });
         if (outcome.After is null) return await AfterRefusalAsync(id, outcome);
-        var (code, stored) = TabletShortCode.New(issued!.Id, now);
-        await using (var session = store.LightweightSession())
-        {
-            session.Store(stored);
-            await session.SaveChangesAsync(HttpContext.RequestAborted);
-        }
-        Link = TabletLinkView.For(Request, token!, code, issued.ExpiresAt);
+        Link = await TabletLinkView.HandOverAsync(store, Request, token!, issued!.ExpiresAt, clock.GetUtcNow(), HttpContext.RequestAborted);
         Message = "A new tablet link is issued; the old one no longer opens anything.";
         await LoadAsync(id);
         return Page();
@@ -159,13 +154,7 @@ public sealed class ConsentModel(
         var now = clock.GetUtcNow();
         var started = await ConsentsApi.StartAsync(store, Clinic, Actor.From(HttpContext), latest, request, now, HttpContext.RequestAborted);
         if (started.Record is null) return BadRequest();
-        var (code, stored) = TabletShortCode.New(TabletSession.HashOf(started.TabletToken!), now);
-        await using (var session = store.LightweightSession())
-        {
-            session.Store(stored);
-            await session.SaveChangesAsync(HttpContext.RequestAborted);
-        }
-        Link = TabletLinkView.For(Request, started.TabletToken!, code, started.Record.TabletExpiresAt!.Value);
+        Link = await TabletLinkView.HandOverAsync(store, Request, started.TabletToken!, started.Record.TabletExpiresAt!.Value, now, HttpContext.RequestAborted);
         await LoadAsync(started.Record.Id);
         Message = $"A new consent is started on version {latest.Version} for the same patient and procedure.";
         return Page();

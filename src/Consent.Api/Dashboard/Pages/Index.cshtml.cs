@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Text;
 using Consent.Api.Auth;
 using Consent.Api.Consents;
@@ -36,6 +37,8 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     [BindProperty(SupportsGet = true, Name = "pageNumber")] public string? PageText { get; set; }
 
     public int PageNumber { get; private set; } = 1;
+    /// <summary>The start of the chosen <see cref="Date"/> (UTC), once it is valid.</summary>
+    private DateTimeOffset? Day { get; set; }
     public IReadOnlyList<ConsentSummary> Rows { get; private set; } = [];
     public int Total { get; private set; }
     public (string Field, string Message)? Problem { get; private set; }
@@ -79,11 +82,11 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         foreach (var row in Rows)
         {
             var state = row.Record.Runtime;
-            var progress = workflows.Catalog.Find(row.WorkflowId, row.WorkflowVersion) is { } d ? Navigation.Progress(d, state) : (0, 0);
+            var progress = ProgressOf(row);
             csv.AppendJoin(',', new[]
             {
                 row.Id, row.PatientId, row.ProcedureCode, row.WorkflowId, row.WorkflowVersion.ToString(CultureInfo.InvariantCulture), row.Status,
-                $"{progress.Item1}/{progress.Item2}", Iso(row.CreatedAt), Iso(row.UpdatedAt), Iso(state.GrantedAt), Iso(state.ValidFrom), Iso(state.ValidUntil),
+                $"{progress.Done}/{progress.Total}", Iso(row.CreatedAt), Iso(row.UpdatedAt), Iso(state.GrantedAt), Iso(state.ValidFrom), Iso(state.ValidUntil),
             }.Select(Cell)).Append("\r\n");
         }
         return File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"consents-{Now:yyyyMMdd-HHmm}.csv");
@@ -117,18 +120,34 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public (int Done, int Total) ProgressOf(ConsentSummary row) =>
         workflows.Catalog.Find(row.WorkflowId, row.WorkflowVersion) is { } d ? Navigation.Progress(d, row.Record.Runtime) : (0, 0);
 
-    private bool IsStalled(ConsentSummary row) =>
-        row.Record.Runtime.Status is ConsentStatus.Pending or ConsentStatus.InProgress && row.UpdatedAt < Now - StalledAfter;
+    private bool IsStalled(ConsentSummary row) => (_isStalled ??= Stalled().Compile())(row);
+
+    private Func<ConsentSummary, bool>? _isStalled;
+
+    /// <summary>Not finished, and nothing has happened for longer than <see cref="StalledAfter"/>: one rule for the filter, the count and the row.</summary>
+    private Expression<Func<ConsentSummary, bool>> Stalled()
+    {
+        var open = new[] { ConsentStatus.Pending.ToContract(), ConsentStatus.InProgress.ToContract() };
+        var before = Now - StalledAfter;
+        return s => s.Status.IsOneOf(open) && s.UpdatedAt < before;
+    }
 
     private (string Field, string Message)? Validate()
     {
         if (Status is { Length: > 0 } && ConsentStatusNames.FromContract(Status) is null) return ("status", "Choose a status from the list.");
-        if (Procedure is { Length: > 0 } && ConsentsApi.PatientAndProcedureProblem("x", Procedure) is not null) return ("procedure", "A procedure code is 1 to 32 letters, digits, '.', '-' or '_'.");
-        if (Patient is { Length: > 0 } && ConsentsApi.PatientAndProcedureProblem(Patient, "x") is not null) return ("patient", "A patient id is 1 to 64 letters, digits, '.', '-' or '_'.");
-        if (Date is { Length: > 0 } && !DateOnly.TryParseExact(Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)) return ("date", "A date is written 2026-11-25.");
+        if (Procedure is { Length: > 0 } && ConsentsApi.ProcedureCodeProblem(Procedure) is { } procedure) return ("procedure", procedure);
+        if (Patient is { Length: > 0 } && ConsentsApi.PatientIdProblem(Patient) is { } patient) return ("patient", patient);
+        if (Date is { Length: > 0 })
+        {
+            if (!DateOnly.TryParseExact(Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return ("date", "A date is written 2026-11-25.");
+            Day = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        }
         if (Needs is { Length: > 0 } && NeedsOptions.All(n => n.Value != Needs)) return ("needs", "Choose one of the listed needs.");
-        if (PageText is { Length: > 0 } && (!int.TryParse(PageText, NumberStyles.None, CultureInfo.InvariantCulture, out var page) || page < 1)) return ("pageNumber", "A page is a whole number from 1.");
-        PageNumber = PageText is { Length: > 0 } ? int.Parse(PageText, CultureInfo.InvariantCulture) : 1;
+        if (PageText is { Length: > 0 })
+        {
+            if (!int.TryParse(PageText, NumberStyles.None, CultureInfo.InvariantCulture, out var page) || page < 1) return ("pageNumber", "A page is a whole number from 1.");
+            PageNumber = page;
+        }
         return null;
     }
 
@@ -139,14 +158,11 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         if (Status is { Length: > 0 }) query = query.Where(s => s.Status == Status);
         if (Procedure is { Length: > 0 }) query = query.Where(s => s.ProcedureCode == Procedure);
         if (Patient is { Length: > 0 }) query = query.Where(s => s.PatientId == Patient);
-        if (Date is { Length: > 0 })
+        if (Day is { } day)
         {
-            var day = new DateTimeOffset(DateOnly.ParseExact(Date, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             var next = day.AddDays(1);
             query = query.Where(s => s.CreatedAt >= day && s.CreatedAt < next);
         }
-        var open = new[] { ConsentStatus.Pending.ToContract(), ConsentStatus.InProgress.ToContract() };
-        var stalledBefore = Now - StalledAfter;
         var withdrawn = ConsentStatus.Withdrawn.ToContract();
         var discussing = ConsentStatus.NeedsDiscussion.ToContract();
         var countersigning = ConsentStatus.AwaitingCountersign.ToContract();
@@ -157,7 +173,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         {
             "questions" => query.Where(s => s.Status == discussing),
             "countersign" => query.Where(s => s.Status == countersigning),
-            "stalled" => query.Where(s => s.Status.IsOneOf(open) && s.UpdatedAt < stalledBefore),
+            "stalled" => query.Where(Stalled()),
             "unconfirmed" => query.Where(s => s.Status == withdrawn && s.UpdatedAt >= weekAgo),
             "soon" => query.Where(s => s.Record.ScheduledFor >= Now && s.Record.ScheduledFor <= soonUntil && !s.Status.IsOneOf(ended)),
             _ => query,
@@ -165,29 +181,14 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         if (Needs == "soon")
         {
             // Few procedures in the next two days; each is asked of the gate for its own booked time.
-            var candidates = await query.OrderBy(s => s.Record.ScheduledFor).Take(500).ToListAsync(HttpContext.RequestAborted);
-            var waiting = new List<ConsentSummary>();
-            foreach (var c in candidates)
-            {
-                var inputs = await gate.ReadAsync(Clinic, c.PatientId, c.ProcedureCode, HttpContext.RequestAborted);
-                if (!GateRules.Evaluate(inputs.Candidates, c.Record.ScheduledFor!.Value).Allowed) waiting.Add(c);
-            }
-            Total = waiting.Count;
-            Rows = [.. waiting.Skip((PageNumber - 1) * take).Take(take)];
-            foreach (var row in Rows) SoonNotAllowed.Add(row.Id);
+            await KeepAsync(query.OrderBy(s => s.Record.ScheduledFor), take, SoonNotAllowed, async c =>
+                !GateRules.Evaluate((await gate.ReadAsync(Clinic, c.PatientId, c.ProcedureCode, HttpContext.RequestAborted)).Candidates, c.Record.ScheduledFor!.Value).Allowed);
         }
         else if (Needs == "unconfirmed")
         {
             // Few withdrawals in a week; each is checked against the subscribers' confirmations.
-            var candidates = await query.OrderByDescending(s => s.UpdatedAt).Take(500).ToListAsync(HttpContext.RequestAborted);
-            var late = new List<ConsentSummary>();
-            foreach (var c in candidates)
-            {
-                if (!(await acks.ForConsentAsync(Clinic, c, HttpContext.RequestAborted)).WithdrawalConfirmed) late.Add(c);
-            }
-            Total = late.Count;
-            Rows = [.. late.Skip((PageNumber - 1) * take).Take(take)];
-            foreach (var row in Rows) Unconfirmed.Add(row.Id);
+            await KeepAsync(query.OrderByDescending(s => s.UpdatedAt), take, Unconfirmed, async c =>
+                !(await acks.ForConsentAsync(Clinic, c, HttpContext.RequestAborted)).WithdrawalConfirmed);
         }
         else
         {
@@ -197,19 +198,30 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         await ConsentsApi.RecordAccess(HttpContext, session, "(list)", $"dashboard {audit}: " + string.Join(",", Rows.Select(r => r.Id)), clock);
     }
 
+    /// <summary>The candidates a question the database cannot answer keeps, paged, each marked in <paramref name="marked"/>.</summary>
+    private async Task KeepAsync(IQueryable<ConsentSummary> candidates, int take, HashSet<string> marked, Func<ConsentSummary, Task<bool>> keep)
+    {
+        var kept = new List<ConsentSummary>();
+        foreach (var c in await candidates.Take(500).ToListAsync(HttpContext.RequestAborted))
+        {
+            if (await keep(c)) kept.Add(c);
+        }
+        Total = kept.Count;
+        Rows = [.. kept.Skip((PageNumber - 1) * take).Take(take)];
+        foreach (var row in Rows) marked.Add(row.Id);
+    }
+
     /// <summary>Today (UTC) in numbers: started, granted, declined, and stalled right now.</summary>
     private async Task<IReadOnlyList<(string, int)>> DayFlowAsync()
     {
         await using var session = store.QuerySession(Clinic);
         var day = new DateTimeOffset(Now.UtcDateTime.Date, TimeSpan.Zero);
-        var open = new[] { ConsentStatus.Pending.ToContract(), ConsentStatus.InProgress.ToContract() };
-        var stalledBefore = Now - StalledAfter;
         var declined = ConsentStatus.Declined.ToContract();
         var ct = HttpContext.RequestAborted;
         var started = await session.Query<ConsentSummary>().CountAsync(s => s.CreatedAt >= day, ct);
         var granted = await session.Query<ConsentSummary>().CountAsync(s => s.Record.Runtime.GrantedAt >= day, ct);
         var declinedToday = await session.Query<ConsentSummary>().CountAsync(s => s.Status == declined && s.UpdatedAt >= day, ct);
-        var stalled = await session.Query<ConsentSummary>().CountAsync(s => s.Status.IsOneOf(open) && s.UpdatedAt < stalledBefore, ct);
+        var stalled = await session.Query<ConsentSummary>().CountAsync(Stalled(), ct);
         return [("Started", started), ("Granted", granted), ("Declined", declinedToday), ("Stalled now", stalled)];
     }
 

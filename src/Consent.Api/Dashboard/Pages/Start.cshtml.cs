@@ -51,25 +51,15 @@ public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflow
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return Page();
         }
-        var linkHash = TabletSession.HashOf(started.TabletToken!);
-        var (code, stored) = TabletShortCode.New(linkHash, now);
-        await using (var session = store.LightweightSession())
-        {
-            session.Store(stored);
-            await session.SaveChangesAsync(HttpContext.RequestAborted);
-        }
         StartedId = started.Record!.Id;
-        Link = TabletLinkView.For(Request, started.TabletToken!, code, started.Record.TabletExpiresAt!.Value);
+        Link = await TabletLinkView.HandOverAsync(store, Request, started.TabletToken!, started.Record.TabletExpiresAt!.Value, now, HttpContext.RequestAborted);
         return Page();
     }
 
     private (string, string)? Check()
     {
-        if (ConsentsApi.PatientAndProcedureProblem(PatientId?.Trim(), ProcedureCode?.Trim()) is { } problem)
-        {
-            var field = problem.ProblemDetails.Extensions.TryGetValue("errors", out var errors) && errors is Dictionary<string, string[]> byField ? byField.Keys.First() : "patientId";
-            return (field, problem.ProblemDetails.Detail ?? "Check this field.");
-        }
+        if (ConsentsApi.PatientIdProblem(PatientId?.Trim()) is { } patient) return ("patientId", patient);
+        if (ConsentsApi.ProcedureCodeProblem(ProcedureCode?.Trim()) is { } procedure) return ("procedureCode", procedure);
         var hasName = !string.IsNullOrWhiteSpace(RepresentativeName);
         if (hasName != !string.IsNullOrWhiteSpace(RepresentativeRelationship)) return ("representative", "A representative needs both a name and their relationship to the patient.");
         if (hasName && (RepresentativeName!.Length > 200 || RepresentativeRelationship!.Length > 100)) return ("representative", "A representative's name is at most 200 characters, the relationship at most 100.");

@@ -17,6 +17,9 @@ public static class TabletText
         ["es"] = "Español",
     }.ToFrozenDictionary();
 
+    /// <summary>A language the tablet speaks, from a query or form value; anything else is the fallback.</summary>
+    public static string Known(string? locale) => locale is not null && LanguageNames.ContainsKey(locale) ? locale : Fallback;
+
     public static string For(string locale, string key) =>
         Texts.TryGetValue(key, out var byLocale)
             ? byLocale.GetValueOrDefault(locale) ?? byLocale[Fallback]

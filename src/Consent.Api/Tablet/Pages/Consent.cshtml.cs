@@ -78,7 +78,7 @@ public sealed class ConsentModel(
     public async Task<IActionResult> OnPostFinishAsync(string? lang)
     {
         await HttpContext.SignOutAsync(TabletUi.CookieScheme);
-        return Redirect("/tablet/ended?why=finished&lang=" + (lang is not null && TabletText.LanguageNames.ContainsKey(lang) ? lang : TabletText.Fallback));
+        return Redirect("/tablet/ended?why=finished&lang=" + TabletText.Known(lang));
     }
 
     /// <summary>A finished consent's screen left untouched: the session ends, so the next person sees nothing of it.</summary>

@@ -10,7 +10,7 @@ public sealed class EndedModel : PageModel
 
     public void OnGet(string? why, string? lang)
     {
-        Locale = lang is not null && TabletText.LanguageNames.ContainsKey(lang) ? lang : TabletText.Fallback;
+        Locale = TabletText.Known(lang);
         Why = why is "declined" or "withdrawn" or "finished" ? why : "";
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark: its own PostgreSQL, RabbitMQ and service (profile "bench"), N simulated tablets (1, 4, 16)
 # through the stem-cell consent over HTTP, and a raw Npgsql baseline in the same run; event lag and gate speed beside
-# raw AMQP and SQL baselines. Usage: bench.sh [seconds-per-level] [sessions|events|all]
+# raw AMQP and SQL baselines. Usage: bench.sh [seconds-per-level] [sessions|events|gate|all]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 here="$REPO_ROOT/deploy/local"

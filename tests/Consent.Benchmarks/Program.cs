@@ -12,7 +12,7 @@ using Npgsql;
 // Drives N simulated tablets through the stem-cell consent over real HTTP against the running service, and in
 // the same run measures a raw Npgsql baseline doing the equivalent writes (event insert + projection upsert per
 // step, one transaction) at the same concurrency. Usage (bench.sh passes these):
-//   Consent.Benchmarks BASE_URL POSTGRES KEY_FILE SERVICE_PID WORKFLOWS_DIR [seconds-per-level] [AMQP_URI] [sessions|events|all]
+//   Consent.Benchmarks BASE_URL POSTGRES KEY_FILE SERVICE_PID WORKFLOWS_DIR [seconds-per-level] [AMQP_URI] [sessions|events|gate|all]
 var baseUrl = args[0];
 var postgres = args[1];
 var key = LocalTokens.ReadOrCreateKey(args[2]);
@@ -27,11 +27,11 @@ var amqp = args.Length > 6 ? args[6] : "";
 var suite = args.Length > 7 ? args[7] : "all";
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { BaseAddress = new Uri(baseUrl) };
-if (suite is "events" or "all")
+if (suite is "events" or "gate" or "all")
 {
     Console.WriteLine($"Consent events benchmark: {Environment.ProcessorCount} cores, {seconds} s per level");
-    await EventsBenchmark.RunAsync(http, postgres, amqp, key, seconds);
-    if (suite == "events") return 0;
+    await EventsBenchmark.RunAsync(http, postgres, amqp, key, seconds, lag: suite != "gate", gate: true);
+    if (suite != "all") return 0;
     Console.WriteLine();
 }
 await Baseline.Prepare(postgres);

@@ -23,8 +23,8 @@ public static class ConsentStore
         services.AddMarten(sp =>
         {
             var options = new StoreOptions();
-            options.Connection(sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
-                ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured."));
+            // One connection pool for Marten and the service's own SQL, with the same settings.
+            options.Connection(sp.GetRequiredService<Npgsql.NpgsqlDataSource>());
             options.DatabaseSchemaName = sp.GetRequiredService<IConfiguration>()["Store:Schema"] ?? DefaultSchema;
             options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             options.Events.StreamIdentity = StreamIdentity.AsString;

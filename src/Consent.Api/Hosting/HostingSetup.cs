@@ -32,7 +32,12 @@ public static class HostingSetup
         {
             var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
                 ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured.");
-            var csb = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 3, ApplicationName = "consent-api" };
+            // Prepared automatically after a statement's second use: the service sends the same few statements all day, and
+            // planning them each time cost more than running them (the gate's query planned in 0.85 ms, ran in 0.2 ms).
+            var csb = new NpgsqlConnectionStringBuilder(connectionString)
+            {
+                Timeout = 3, ApplicationName = "consent-api", MaxAutoPrepare = 200, AutoPrepareMinUsages = 2,
+            };
             return NpgsqlDataSource.Create(csb.ConnectionString);
         });
         return builder;

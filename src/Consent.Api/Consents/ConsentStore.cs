@@ -47,6 +47,7 @@ public static class ConsentStore
             // A staff account is looked up by username at sign-in, before its clinic is known.
             options.Schema.For<Dashboard.StaffAccount>().SingleTenanted();
             Gate.GateTables.AddTo(options);
+            options.Listeners.Add(sp.GetRequiredService<Gate.GateChangeNotices>());
             // Keys that sign cookies and anti-forgery tokens belong to the service, not to a clinic.
             options.Schema.For<Hosting.DataProtectionKey>().SingleTenanted();
             return options;

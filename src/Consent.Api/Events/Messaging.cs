@@ -34,6 +34,9 @@ public static class Messaging
         });
         services.AddSingleton<EventLog>();
         services.AddSingleton<Gate.GateReader>();
+        services.AddSingleton<Gate.GateCache>();
+        services.AddSingleton<Gate.GateChangeNotices>();
+        services.AddHostedService<Gate.GateNoticeListener>();
         services.AddSingleton<Gate.GateAckReader>();
         services.AddSingleton<Gate.GateAckMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Gate.GateAckMonitor>());

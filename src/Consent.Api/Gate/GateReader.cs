@@ -8,7 +8,7 @@ using Npgsql;
 namespace Consent.Api.Gate;
 
 /// <summary>The gate's inputs for one patient and procedure in one clinic, all consistent with every write already answered.</summary>
-public sealed class GateReader(IDocumentStore store, NpgsqlDataSource db, PublishedWorkflows workflows, EventLog log)
+public sealed class GateReader(IDocumentStore store, NpgsqlDataSource db, PublishedWorkflows workflows, EventLog log, GateCache cache)
 {
     public sealed record Inputs(IReadOnlyList<GateCandidate> Candidates, long Sequence);
 
@@ -19,11 +19,13 @@ public sealed class GateReader(IDocumentStore store, NpgsqlDataSource db, Publis
         new(consentId, state, workflows.Catalog.Find(state.WorkflowId, state.WorkflowVersion)?.Settings.Reaffirmation?.Window);
 
     /// <summary>
-    /// The gate's hot path, one round trip: only the few fields the rules read from each consent row (not the whole
-    /// stored record), and the sequence of the last change that touched any of them.
+    /// The gate's hot path: from memory while <see cref="GateCache"/> hears every change, else one round trip for only
+    /// the few fields the rules read from each consent row and the sequence of the last change that touched any of them.
     /// </summary>
     public async Task<Inputs> ReadAsync(string clinic, string patientId, string procedureCode, CancellationToken ct)
     {
+        if (cache.TryGet(clinic, patientId, procedureCode, out var kept)) return kept;
+        var generation = cache.Generation;
         var schema = store.Options.DatabaseSchemaName;
         await using var command = db.CreateCommand(
             $"""
@@ -50,6 +52,8 @@ public sealed class GateReader(IDocumentStore store, NpgsqlDataSource db, Publis
             candidates.Add(Candidate(reader.GetString(0), serializer.FromJson<ConsentState>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(reader.GetString(1))))));
             sequence = reader.GetInt64(2);
         }
-        return new Inputs(candidates, sequence);
+        var inputs = new Inputs(candidates, sequence);
+        cache.Keep(clinic, patientId, procedureCode, inputs, generation);
+        return inputs;
     }
 }

@@ -23,8 +23,7 @@ public static class ConsentStore
         services.AddMarten(sp =>
         {
             var options = new StoreOptions();
-            // One connection pool for Marten and the service's own SQL, with the same settings.
-            options.Connection(sp.GetRequiredService<Npgsql.NpgsqlDataSource>());
+            options.Connection(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(Hosting.HostingSetup.StoreDataSource));
             options.DatabaseSchemaName = sp.GetRequiredService<IConfiguration>()["Store:Schema"] ?? DefaultSchema;
             options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             options.Events.StreamIdentity = StreamIdentity.AsString;

@@ -55,6 +55,7 @@ public sealed partial class GateNoticeListener(GateCache cache, NpgsqlDataSource
         // Gate:Cache=false where LISTEN cannot work (a transaction-pooling proxy in front of PostgreSQL): every question
         // then reads the database.
         if (!configuration.GetValue("Gate:Cache", true)) return;
+        var warned = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -67,6 +68,7 @@ public sealed partial class GateNoticeListener(GateCache cache, NpgsqlDataSource
                 }
                 BackendPid = connection.ProcessID;
                 cache.Listening(true);
+                warned = false;
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     // A quiet channel looks the same as a dead connection: ask the server now and then.
@@ -79,9 +81,11 @@ public sealed partial class GateNoticeListener(GateCache cache, NpgsqlDataSource
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            catch (Exception ex)
             {
-                ListenerLost(log, ex.GetType().Name);
+                // Whatever went wrong, the gate stays correct by reading the database; one warning per outage.
+                if (!warned) ListenerLost(log, ex.GetType().Name);
+                warned = true;
             }
             finally
             {

@@ -1,4 +1,5 @@
 using Consent.Workflows.Runtime;
+using JasperFx.Events;
 using Marten;
 using Marten.Services;
 using Npgsql;
@@ -16,7 +17,7 @@ public sealed class GateChangeNotices(GateCache cache) : DocumentSessionListener
     {
         foreach (var stream in session.PendingChanges.Streams())
         {
-            if (stream.Key is { } consentId && stream.Events.Any(e => e.Data is ConsentEvent c && GateRules.Changes(c)))
+            if (ChangedConsent(stream) is { } consentId)
             {
                 session.QueueSqlCommand("select pg_notify(?, ?)", GateCache.Channel, GateCache.Payload(session.TenantId, consentId));
             }
@@ -28,13 +29,17 @@ public sealed class GateChangeNotices(GateCache cache) : DocumentSessionListener
     {
         foreach (var stream in commit.GetStreams())
         {
-            if (stream.Key is { } consentId && stream.Events.Any(e => e.Data is ConsentEvent c && GateRules.Changes(c)))
+            if (ChangedConsent(stream) is { } consentId)
             {
                 cache.Changed(session.TenantId, consentId);
             }
         }
         return Task.CompletedTask;
     }
+
+    /// <summary>The consent whose stream this is, when any of its new events may change a gate answer.</summary>
+    private static string? ChangedConsent(StreamAction stream) =>
+        stream.Events.Any(e => e.Data is ConsentEvent c && GateRules.Changes(c)) ? stream.Key : null;
 }
 
 /// <summary>

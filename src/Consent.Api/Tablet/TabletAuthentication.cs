@@ -49,9 +49,9 @@ public sealed class TabletAuthenticationHandler(
     {
         var now = clock.GetUtcNow();
         var tablet = cache.Get(hash, now);
-        await using var session = store.LightweightSession();
         if (tablet is null)
         {
+            await using var session = store.QuerySession();
             tablet = await session.LoadAsync<TabletSession>(hash, ct);
             if (tablet is not null) cache.Put(tablet, now);
         }
@@ -59,6 +59,7 @@ public sealed class TabletAuthenticationHandler(
         if (tablet.BoundDevice is null)
         {
             tablet.BoundDevice = device;
+            await using var session = store.LightweightSession();
             session.Store(tablet);
             await session.SaveChangesAsync(ct);
             cache.Put(tablet, now);

@@ -36,6 +36,10 @@ if (suite is "events" or "gate" or "all")
 }
 await Baseline.Prepare(postgres);
 
+// Warm-up, not reported: first connections, JIT tiering and the first prepared statements, on both sides.
+await RunLevel(4, 3, Tablet);
+await RunLevel(4, 3, (_, h, deadline) => Baseline.Walk(postgres, h, deadline, definition.Steps.Length + 3));
+
 Console.WriteLine($"Consent benchmark: {Environment.ProcessorCount} cores, {seconds} s per level, stem-cell-ms v{definition.Version}");
 Console.WriteLine("tablets | service steps/s | p50 ms | p99 ms | consents/s | baseline steps/s | base p99 ms | ratio | peak service MB");
 foreach (var tablets in new[] { 1, 4, 16 })

@@ -22,15 +22,13 @@ internal static class EventsBenchmark
 {
     private const string Clinic = "bench-events";
 
-    public static async Task RunAsync(HttpClient http, string postgres, string amqp, Microsoft.IdentityModel.Tokens.SecurityKey key, int seconds, bool lag, bool gate)
+    /// <summary>The gate part always; the event-lag part before it unless <paramref name="lag"/> is false.</summary>
+    public static async Task RunAsync(HttpClient http, string postgres, string amqp, Microsoft.IdentityModel.Tokens.SecurityKey key, int seconds, bool lag)
     {
         var coordinator = LocalTokens.Create(key, "bench-coordinator", StaffRoles.Coordinator, Clinic, TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
         if (lag) await LagAsync(http, amqp, coordinator, seconds);
-        if (gate)
-        {
-            var integration = LocalTokens.Create(key, "bench-scheduler", StaffRoles.Integration, Clinic, TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
-            await GateAsync(http, postgres, coordinator, integration, seconds);
-        }
+        var integration = LocalTokens.Create(key, "bench-scheduler", StaffRoles.Integration, Clinic, TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
+        await GateAsync(http, postgres, coordinator, integration, seconds);
     }
 
     private static async Task LagAsync(HttpClient http, string amqp, string coordinator, int seconds)
@@ -51,7 +49,6 @@ internal static class EventsBenchmark
 
     private static async Task GateAsync(HttpClient http, string postgres, string coordinator, string integration, int seconds)
     {
-
         Console.WriteLine();
         Console.WriteLine("callers | gate queries/s | p50 ms | p99 ms | baseline queries/s | base p99 ms | ratio | http floor q/s | floor p99 ms");
         var patients = await SeedGate(http, coordinator, 50);

@@ -30,7 +30,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 if (suite is "events" or "gate" or "all")
 {
     Console.WriteLine($"Consent events benchmark: {Environment.ProcessorCount} cores, {seconds} s per level");
-    await EventsBenchmark.RunAsync(http, postgres, amqp, key, seconds, lag: suite != "gate", gate: true);
+    await EventsBenchmark.RunAsync(http, postgres, amqp, key, seconds, lag: suite != "gate");
     if (suite != "all") return 0;
     Console.WriteLine();
 }

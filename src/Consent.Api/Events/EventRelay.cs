@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using Consent.Api.Consents;
 using Consent.Api.Gate;
-using MassTransit;
 using Marten;
 using Npgsql;
 
@@ -15,7 +14,7 @@ namespace Consent.Api.Events;
 /// One service instance relays at a time (a PostgreSQL advisory lock); the others wait to take over.
 /// </summary>
 public sealed partial class EventRelay(
-    IDocumentStore store, NpgsqlDataSource dataSource, EventLog log, GateReader gate, IBus bus,
+    IDocumentStore store, NpgsqlDataSource dataSource, EventLog log, GateReader gate, ConsentPublisher publisher,
     IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters) : BackgroundService
 {
     public const string Consumer = "rabbitmq";
@@ -23,7 +22,6 @@ public sealed partial class EventRelay(
 
     private readonly Counter<long> _published = meters.Create("Consent").CreateCounter<long>("consent.events.published");
     private readonly TimeSpan _poll = TimeSpan.FromMilliseconds(configuration.GetValue("Relay:PollMilliseconds", 20));
-    private readonly TimeSpan _publishTimeout = TimeSpan.FromSeconds(configuration.GetValue("Relay:PublishTimeoutSeconds", 10));
 
     private string Schema => store.Options.Events.DatabaseSchemaName;
 
@@ -100,14 +98,7 @@ public sealed partial class EventRelay(
         }
         foreach (var outgoing in IntegrationEvents.From(e, after, answer))
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(_publishTimeout);
-            await bus.Publish(outgoing.Message, outgoing.Message.GetType(),
-                Pipe.Execute<PublishContext>(context =>
-                {
-                    context.MessageId = outgoing.MessageId;
-                    context.Durable = true;
-                }), timeout.Token);
+            await publisher.PublishAsync(outgoing, e.ClinicId, signature: null, ct);
             _published.Add(1);
         }
     }

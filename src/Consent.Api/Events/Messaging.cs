@@ -33,6 +33,7 @@ public static class Messaging
             options.StopTimeout = TimeSpan.FromSeconds(10);
         });
         services.AddSingleton<EventLog>();
+        services.AddSingleton<ConsentPublisher>();
         services.AddSingleton<Gate.GateReader>();
         services.AddSingleton<Gate.GateCache>();
         services.AddSingleton<Gate.GateChangeNotices>();

@@ -35,7 +35,8 @@ public sealed record ReconsentRequired(
 /// <summary>
 /// What <c>GET /api/gate</c> answers for this patient and procedure changed. <see cref="Sequence"/> increases per
 /// (clinic, patient, procedure): a subscriber keeps the highest it applied and ignores any message with a lower one.
-/// <see cref="Allowed"/> and <see cref="Reason"/> are the answer at <see cref="OccurredAt"/>; <see cref="ValidFrom"/>
+/// <see cref="Allowed"/> and <see cref="Reason"/> are the answer at <see cref="OccurredAt"/> as of the event that changed
+/// it (never coalesced with later changes: a withdrawal followed at once by a new consent is two messages); <see cref="ValidFrom"/>
 /// and <see cref="ValidUntil"/> are the window in which the consent allows the procedure, when there is one.
 /// </summary>
 public sealed record SchedulingGateChanged(
@@ -56,9 +57,11 @@ public static class GateReasons
     public const string Withdrawn = "withdrawn";
     public const string ReaffirmationRequired = "reaffirmation_required";
     public const string ReconsentRequired = "reconsent_required";
+    /// <summary>The stored history behind this answer does not verify (it was changed outside the service): closed until someone looks.</summary>
+    public const string IntegrityError = "integrity_error";
 
     public static readonly IReadOnlyList<string> All =
-        [Granted, NoConsent, ConsentPending, Declined, CoolingOff, Expired, Withdrawn, ReaffirmationRequired, ReconsentRequired];
+        [Granted, NoConsent, ConsentPending, Declined, CoolingOff, Expired, Withdrawn, ReaffirmationRequired, ReconsentRequired, IntegrityError];
 }
 
 /// <summary>The AsyncAPI document describing these events, as shipped with this assembly.</summary>

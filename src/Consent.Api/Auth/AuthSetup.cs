@@ -50,6 +50,7 @@ public static class AuthSetup
             .AddPolicy(Policies.CoordinatorOrClinician, p => RequireClinicMember(p, StaffRoles.Coordinator, StaffRoles.Clinician))
             .AddPolicy(Policies.Integration, p => RequireClinicMember(p, StaffRoles.Integration))
             .AddPolicy(Policies.GateReaders, p => RequireClinicMember(p, StaffRoles.Integration, StaffRoles.Coordinator, StaffRoles.Clinician))
+            .AddPolicy(Policies.StaffOrIntegration, p => RequireClinicMember(p, StaffRoles.Integration, StaffRoles.Coordinator, StaffRoles.Clinician, StaffRoles.Admin))
             .AddPolicy(Policies.Admin, p => RequireClinicMember(p, StaffRoles.Admin))
             .AddPolicy(Policies.Tablet, p => RequireClinicMember(p, StaffRoles.Tablet))
             .AddPolicy(Policies.StaffOrTablet, p => RequireClinicMember(p, StaffRoles.Coordinator, StaffRoles.Clinician, StaffRoles.Admin, StaffRoles.Tablet))

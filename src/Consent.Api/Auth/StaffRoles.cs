@@ -28,6 +28,8 @@ public static class Policies
     public const string CoordinatorOrClinician = "coordinator-or-clinician";
     public const string Integration = "integration";
     public const string GateReaders = "gate-readers";
+    /// <summary>Anyone of the clinic but a tablet: staff and integrations.</summary>
+    public const string StaffOrIntegration = "staff-or-integration";
     public const string Admin = "admin";
     public const string Tablet = "tablet";
     public const string StaffOrTablet = "staff-or-tablet";

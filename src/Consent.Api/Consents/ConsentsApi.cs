@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Consent.Api.Auth;
 using Consent.Api.Consents.Integrity;
+using Consent.Api.Events;
 using Consent.Api.Hosting;
 using Consent.Api.Tablet;
 using Consent.Api.Workflows;
@@ -214,37 +215,16 @@ public static partial class ConsentsApi
     private static string? Header(JasperFx.Events.IEvent e, string key) => e.Headers?.GetValueOrDefault(key)?.ToString();
 
     /// <summary>Recomputes the chain from the rows as PostgreSQL holds them, not from anything the service cached.</summary>
-    private static async Task<IResult> Verify(HttpContext http, string id, NpgsqlDataSource db, IDocumentStore store, TimeProvider clock)
+    private static async Task<IResult> Verify(HttpContext http, string id, EventLog log, IDocumentStore store, TimeProvider clock)
     {
         var clinic = Clinic(http);
-        var schema = store.Options.DatabaseSchemaName;
-        await using var command = db.CreateCommand(
-            $"select version, type, data::text, coalesce(headers::text, '{{}}') from {schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id");
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        command.Parameters.Add(new NpgsqlParameter { Value = clinic });
-        var links = new List<EventChain.Link>();
-        await using (var reader = await command.ExecuteReaderAsync(http.RequestAborted))
-        {
-            while (await reader.ReadAsync(http.RequestAborted))
-            {
-                var headers = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(reader.GetString(3)) ?? [];
-                string H(string k) => headers.TryGetValue(k, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
-                var metadata = headers.Where(h => h.Key is not (ConsentStreams.HashHeader or ConsentStreams.PrevHashHeader) && h.Value.ValueKind == JsonValueKind.String)
-                    .ToDictionary(h => h.Key, h => h.Value.GetString()!);
-                links.Add(new EventChain.Link(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), metadata, H(ConsentStreams.PrevHashHeader), H(ConsentStreams.HashHeader)));
-            }
-        }
-        await using var versionCommand = db.CreateCommand($"select version from {schema}.mt_streams where id = $1 and tenant_id = $2");
-        versionCommand.Parameters.Add(new NpgsqlParameter { Value = id });
-        versionCommand.Parameters.Add(new NpgsqlParameter { Value = clinic });
-        var recorded = await versionCommand.ExecuteScalarAsync(http.RequestAborted);
-        if (recorded is null && links.Count == 0) return Problems.NotFound($"No consent '{id}'.");
+        if (await log.ReadChainAsync(clinic, id, http.RequestAborted) is not { } chain) return Problems.NotFound($"No consent '{id}'.");
         await using (var session = store.LightweightSession(clinic))
         {
             await RecordAccess(http, session, id, "verify", clock);
         }
-        var broken = EventChain.FirstBroken(links, recorded is long v ? v : links.Count);
-        return Results.Ok(new { valid = broken is null, events = links.Count, brokenAtSeq = broken });
+        var broken = EventChain.FirstBroken(chain.Links, chain.RecordedVersion);
+        return Results.Ok(new { valid = broken is null, events = chain.Links.Count, brokenAtSeq = broken });
     }
 
     internal static async Task RecordAccess(HttpContext http, IDocumentSession session, string consentId, string what, TimeProvider clock)

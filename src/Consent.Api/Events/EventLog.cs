@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Consent.Api.Consents;
+using Consent.Api.Consents.Integrity;
 using Consent.Workflows.Runtime;
 using Marten;
 using Npgsql;
@@ -83,6 +85,80 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
         return await ReadEventsAsync(command, ct);
+    }
+
+    /// <summary>
+    /// Everything stored for one patient and procedure up to global position <paramref name="upTo"/>: the events of every
+    /// consent for them, in stream order, and the chain links of <paramref name="streamId"/>'s events. The patient and
+    /// procedure are read from that consent's first event; the other consents are found through their projection rows
+    /// (only which consents they are is taken from the rows; what each consent says comes from its events).
+    /// </summary>
+    public async Task<(IReadOnlyList<StoredEvent> Events, IReadOnlyList<EventChain.Link> Chain)> ReadKeyHistoryAsync(
+        string clinic, string streamId, long upTo, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+             with consent_key as (
+               select data ->> 'PatientId' as patient, data ->> 'ProcedureCode' as procedure from {Schema}.mt_events
+                where tenant_id = $1 and stream_id = $2 and version = 1)
+             select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data, type, data::text, coalesce(headers, jsonb_build_object())::text
+               from {Schema}.mt_events
+              where tenant_id = $1 and seq_id <= $3
+                and stream_id in (select s.id from {store.Options.DatabaseSchemaName}.mt_doc_consentsummary s join consent_key k
+                                     on s.data ->> 'PatientId' = k.patient and s.data ->> 'ProcedureCode' = k.procedure
+                                  where s.tenant_id = $1
+                                  union all select $2)
+              order by stream_id, version
+             """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
+        var serializer = store.Options.Serializer();
+        var events = new List<StoredEvent>();
+        var chain = new List<EventChain.Link>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var stream = reader.GetString(2);
+            if (stream == streamId) chain.Add(ChainLink(reader.GetInt64(3), reader.GetString(7), reader.GetString(8), reader.GetString(9)));
+            var typeName = reader.IsDBNull(5) ? "" : reader.GetString(5);
+            if (!_types.TryGetValue(typeName, out var type)) continue;
+            var data = (ConsentEvent)serializer.FromJson(type, reader, 6);
+            events.Add(new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), stream, reader.GetInt64(3), reader.GetString(4), data));
+        }
+        return (events, chain);
+    }
+
+    /// <summary>
+    /// One consent's chain as PostgreSQL holds it (not as anything in the service cached it) and the stream version
+    /// recorded beside it; null when neither exists.
+    /// </summary>
+    public async Task<(IReadOnlyList<EventChain.Link> Links, long RecordedVersion)?> ReadChainAsync(string clinic, string streamId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+             select version, type, data::text, coalesce(headers, jsonb_build_object())::text from {Schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id;
+             select version from {Schema}.mt_streams where id = $1 and tenant_id = $2
+             """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        var links = new List<EventChain.Link>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) links.Add(ChainLink(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        await reader.NextResultAsync(ct);
+        long? recorded = await reader.ReadAsync(ct) ? reader.GetInt64(0) : null;
+        if (recorded is null && links.Count == 0) return null;
+        return (links, recorded ?? links.Count);
+    }
+
+    /// <summary>A stored row as a link of the chain: its hashes and the metadata they cover come from the row's headers.</summary>
+    private static EventChain.Link ChainLink(long version, string type, string dataJson, string headersJson)
+    {
+        var headers = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(headersJson) ?? [];
+        string Header(string key) => headers.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+        var metadata = headers.Where(h => h.Key is not (ConsentStreams.HashHeader or ConsentStreams.PrevHashHeader) && h.Value.ValueKind == JsonValueKind.String)
+            .ToDictionary(h => h.Key, h => h.Value.GetString()!);
+        return new EventChain.Link(version, type, dataJson, metadata, Header(ConsentStreams.PrevHashHeader), Header(ConsentStreams.HashHeader));
     }
 
     /// <summary>The global position of the last event of <paramref name="type"/> in one consent's stream, if any.</summary>

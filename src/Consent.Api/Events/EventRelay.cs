@@ -14,13 +14,14 @@ namespace Consent.Api.Events;
 /// One service instance relays at a time (a PostgreSQL advisory lock); the others wait to take over.
 /// </summary>
 public sealed partial class EventRelay(
-    IDocumentStore store, NpgsqlDataSource dataSource, EventLog log, GateReader gate, ConsentPublisher publisher,
+    IDocumentStore store, NpgsqlDataSource dataSource, EventLog log, GateReader gate, GateChanges gateChanges, ConsentPublisher publisher,
     IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters) : BackgroundService
 {
     public const string Consumer = "rabbitmq";
     private const int BatchSize = 200;
 
     private readonly Counter<long> _published = meters.Create("Consent").CreateCounter<long>("consent.events.published");
+    private readonly Counter<long> _integrityFailures = meters.Create("Consent").CreateCounter<long>("consent.relay.integrity_failures");
     private readonly TimeSpan _poll = TimeSpan.FromMilliseconds(configuration.GetValue("Relay:PollMilliseconds", 20));
 
     private string Schema => store.Options.Events.DatabaseSchemaName;
@@ -80,24 +81,26 @@ public sealed partial class EventRelay(
 
     private async Task PublishAsync(StoredEvent e, CancellationToken ct)
     {
-        GateAnswer answer;
-        ConsentRecord after;
-        await using (var session = store.QuerySession(e.ClinicId))
+        var (history, chain) = await log.ReadKeyHistoryAsync(e.ClinicId, e.StreamId, e.Sequence, ct);
+        var consents = GateAsOf.Consents(history);
+        var after = consents.GetValueOrDefault(e.StreamId) ?? ConsentRecord.None;
+        IReadOnlyList<Outgoing> messages;
+        if (GateAsOf.ChainHolds(e, chain) && after.Version == e.Version)
         {
-            // This consent as it stood right after the event: its projection row when nothing came after it (the usual
-            // case), else folded from its stream up to the event.
-            var row = await session.LoadAsync<ConsentSummary>(e.StreamId, ct);
-            after = row?.Record.Version == e.Version
-                ? row.Record
-                : (await log.ReadStreamAsync(e.ClinicId, e.StreamId, e.Version, ct)).Aggregate(ConsentRecord.None, (record, stored) => record.Apply(stored.Data));
-            // The patient's other consents for the procedure, as they are now.
-            var others = await GateReader.ConsentsAsync(session, after.PatientId, after.ProcedureCode, ct);
-            var candidates = others.Where(o => o.Id != e.StreamId).Select(o => gate.Candidate(o.Id, o.Record.Runtime))
-                .Append(gate.Candidate(e.StreamId, after.Runtime));
-            answer = GateRules.Evaluate(candidates, e.Data.At);
+            var answer = GateRules.Evaluate(consents.Values.Where(c => c.Exists).Select(c => gate.Candidate(c.Id, c.Runtime)), e.Data.At);
+            messages = IntegrationEvents.From(e, after, answer);
         }
-        foreach (var outgoing in IntegrationEvents.From(e, after, answer))
+        else
         {
+            // The stored history does not verify: its own message is not sent, and subscribers are told to close the gate.
+            _integrityFailures.Add(1);
+            ChainBroken(logger, e.StreamId, e.Version);
+            if (after.PatientId.Length == 0) return;
+            messages = IntegrationEvents.IntegrityFailure(e, after);
+        }
+        foreach (var outgoing in messages)
+        {
+            await gateChanges.RecordAsync(e.ClinicId, outgoing, signature: null, ct);
             await publisher.PublishAsync(outgoing, e.ClinicId, signature: null, ct);
             _published.Add(1);
         }
@@ -119,6 +122,9 @@ public sealed partial class EventRelay(
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "ALERT: the stored hash chain of consent {ConsentId} does not verify up to event {Version}: its event was not published and subscribers were told to close the gate (integrity_error)")]
+    private static partial void ChainBroken(ILogger logger, string consentId, long version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event relay paused; it resumes from its stored position")]
     private static partial void RelayPaused(ILogger logger, Exception exception);

@@ -8,7 +8,13 @@ using Contracts = Consent.Contracts;
 namespace Consent.Api.Events;
 
 /// <summary>A message for the broker and the id it is published under.</summary>
-public sealed record Outgoing(Guid MessageId, object Message);
+public sealed record Outgoing(Guid MessageId, object Message)
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>The message as JSON (camelCase): the bytes its signature covers and catch-up returns.</summary>
+    public byte[] Payload() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Message, Message.GetType(), Json);
+}
 
 /// <summary>
 /// Turns one stored consent event into the integration events it means, pure. The message id is the stored
@@ -39,11 +45,23 @@ public static class IntegrationEvents
             _ => null,
         };
         if (message is not null) messages.Add(new Outgoing(e.Id, message));
-        var gateId = GateMessageId(e.Id);
-        messages.Add(new Outgoing(gateId, new Contracts.SchedulingGateChanged(
-            gateId.ToString(), gate.ConsentId ?? consent, clinic, patient, procedure, at,
-            gate.Allowed, gate.Reason, gate.ValidFrom, gate.ValidUntil, e.Sequence)));
+        messages.Add(GateChanged(e, after, gate));
         return messages;
+    }
+
+    /// <summary>
+    /// For an event whose stored history does not verify: no message of its own, only a gate change that closes the
+    /// gate for its patient and procedure (<c>integrity_error</c>) until someone has looked.
+    /// </summary>
+    public static IReadOnlyList<Outgoing> IntegrityFailure(StoredEvent e, ConsentRecord after) =>
+        [GateChanged(e, after, new GateAnswer(false, Contracts.GateReasons.IntegrityError, after.Id, null, null))];
+
+    private static Outgoing GateChanged(StoredEvent e, ConsentRecord after, GateAnswer gate)
+    {
+        var gateId = GateMessageId(e.Id);
+        return new Outgoing(gateId, new Contracts.SchedulingGateChanged(
+            gateId.ToString(), gate.ConsentId ?? after.Id, e.ClinicId, after.PatientId, after.ProcedureCode, e.Data.At,
+            gate.Allowed, gate.Reason, gate.ValidFrom, gate.ValidUntil, e.Sequence));
     }
 
     /// <summary>The gate message's id: fixed for a stored event, and never equal to the event's own id.</summary>

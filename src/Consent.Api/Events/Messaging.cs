@@ -38,6 +38,8 @@ public static class Messaging
         services.AddSingleton<Gate.GateCache>();
         services.AddSingleton<Gate.GateChangeNotices>();
         services.AddHostedService<Gate.GateNoticeListener>();
+        services.AddSingleton<Gate.GateSubscribers>();
+        services.AddSingleton<Gate.GateChanges>();
         services.AddSingleton<Gate.GateAckReader>();
         services.AddSingleton<Gate.GateAckMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Gate.GateAckMonitor>());

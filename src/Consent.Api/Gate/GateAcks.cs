@@ -8,7 +8,7 @@ using Npgsql;
 namespace Consent.Api.Gate;
 
 /// <summary>What each registered subscriber confirmed for a consent's patient and procedure.</summary>
-public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, EventLog log, GateReader gate, IConfiguration configuration)
+public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, EventLog log, GateReader gate, GateSubscribers registered)
 {
     public async Task<ConsentAcks> ForConsentAsync(string clinic, ConsentSummary consent, CancellationToken ct)
     {
@@ -17,7 +17,7 @@ public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, Eve
             ? await log.LastSequenceOfAsync(clinic, consent.Id, typeof(ConsentWithdrawn), ct)
             : null;
         var confirmed = await ConfirmedAsync(clinic, consent.PatientId, consent.ProcedureCode, ct);
-        var subscribers = GateApi.Subscribers(configuration).Order(StringComparer.Ordinal)
+        var subscribers = registered.Of(clinic).Select(s => s.Name)
             .Select(name => confirmed.TryGetValue(name, out var c)
                 ? new SubscriberConfirmation(name, c.Sequence, c.At, c.Sequence >= gateSequence)
                 : new SubscriberConfirmation(name, null, null, gateSequence == 0))
@@ -45,7 +45,7 @@ public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, Eve
 /// still be scheduling the procedure. That raises a warning in the logs (consent id and subscriber only) and the
 /// <c>consent.gate.unconfirmed_withdrawals</c> gauge.
 /// </summary>
-public sealed partial class GateAckMonitor(IDocumentStore store, GateAckReader acks, IConfiguration configuration, TimeProvider clock,
+public sealed partial class GateAckMonitor(IDocumentStore store, GateAckReader acks, GateSubscribers registered, IConfiguration configuration, TimeProvider clock,
     ILogger<GateAckMonitor> logger, IMeterFactory meters) : BackgroundService
 {
     private readonly HashSet<(string Consent, string Subscriber)> _warned = [];
@@ -84,7 +84,7 @@ public sealed partial class GateAckMonitor(IDocumentStore store, GateAckReader a
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         meters.Create("Consent").CreateObservableGauge("consent.gate.unconfirmed_withdrawals", () => _unconfirmed);
-        if (GateApi.Subscribers(configuration).Count == 0 || !configuration.GetValue("Gate:MonitorEnabled", true)) return;
+        if (!registered.Any || !configuration.GetValue("Gate:MonitorEnabled", true)) return;
         var interval = TimeSpan.FromSeconds(configuration.GetValue("Gate:AckCheckSeconds", 60));
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -15,7 +15,10 @@ public sealed record GateResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ValidUntil,
     long Sequence);
 
-public sealed record GateAckRequest(string Subscriber, string PatientId, string ProcedureCode, long Sequence);
+/// <summary><paramref name="Subscriber"/> is optional: the caller's token says who it is, and a name sent must match it.</summary>
+public sealed record GateAckRequest(string PatientId, string ProcedureCode, long Sequence, string? Subscriber = null);
+
+public sealed record GateSubscriberView(string Name);
 
 public sealed record SubscriberConfirmation(string Subscriber, long? Sequence, DateTimeOffset? ConfirmedAt, bool UpToDate);
 
@@ -34,6 +37,10 @@ public static class GateApi
             .WithSummary("May this patient have this procedure at this time?");
         gate.MapPost("/acks", Acknowledge).RequireAuthorization(Policies.Integration)
             .WithSummary("A downstream subscriber confirms it applied a gate change.");
+        gate.MapGet("/subscribers", ListSubscribers).RequireAuthorization(Policies.StaffOrIntegration)
+            .WithSummary("The registered gate subscribers of the caller's clinic.");
+        gate.MapGet("/changes", Changes).RequireAuthorization(Policies.Integration)
+            .WithSummary("The caller's clinic's gate changes after a sequence, in order, for a subscriber catching up.");
         app.MapGet("/api/consents/{id}/acks", Acks).WithTags("Scheduling gate").RequireAuthorization(Policies.CoordinatorOrClinician)
             .WithSummary("Which registered subscribers confirmed the latest gate change (and a withdrawal).");
         app.MapGet("/asyncapi.yaml", () => Results.Stream(Consent.Contracts.AsyncApiDocument.Open(), "application/yaml"))
@@ -63,20 +70,25 @@ public static class GateApi
     }
 
     private static async Task<IResult> Acknowledge(HttpContext http, IDocumentStore store, GateReader reader, NpgsqlDataSource db,
-        IConfiguration configuration, TimeProvider clock)
+        GateSubscribers subscribers, TimeProvider clock)
     {
         var body = await JsonBody.ReadAsync<GateAckRequest>(http.Request, JsonBody.SmallBody);
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
-        var subscribers = Subscribers(configuration);
-        if (!subscribers.Contains(request.Subscriber))
+        var clinic = ConsentsApi.Clinic(http);
+        var subject = http.User.FindFirst(StaffRoles.SubjectClaim)?.Value ?? "";
+        if (subscribers.ForSubject(clinic, subject) is not { } subscriber)
+        {
+            return Problems.Field(StatusCodes.Status403Forbidden, "subscriber",
+                "This token's subject is not a registered gate subscriber of its clinic: ask the clinic to register it in Gate:Subscribers.");
+        }
+        if (request.Subscriber is not null && request.Subscriber != subscriber.Name)
         {
             return Problems.Field(StatusCodes.Status422UnprocessableEntity, "subscriber",
-                "Not a registered subscriber: ask the clinic to add it to Gate:Subscribers.");
+                $"A subscriber confirms only for itself: this token is '{subscriber.Name}'. Leave subscriber out or send that name.");
         }
         if (ConsentsApi.PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } problem) return problem;
         if (request.Sequence < 1) return Problems.Field(StatusCodes.Status400BadRequest, "sequence", "sequence is the SchedulingGateChanged sequence applied, from 1.");
-        var clinic = ConsentsApi.Clinic(http);
         var current = (await reader.ReadAsync(clinic, request.PatientId, request.ProcedureCode, http.RequestAborted)).Sequence;
         if (request.Sequence > current)
         {
@@ -95,7 +107,7 @@ public static class GateApi
              returning sequence, confirmed_at
              """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Subscriber });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscriber.Name });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.PatientId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.ProcedureCode });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = request.Sequence });
@@ -104,7 +116,7 @@ public static class GateApi
         await row.ReadAsync(http.RequestAborted);
         return Results.Ok(new
         {
-            subscriber = request.Subscriber,
+            subscriber = subscriber.Name,
             patientId = request.PatientId,
             procedureCode = request.ProcedureCode,
             sequence = row.GetInt64(0),
@@ -122,6 +134,21 @@ public static class GateApi
         return Results.Ok(await acks.ForConsentAsync(clinic, summary, http.RequestAborted));
     }
 
-    public static IReadOnlySet<string> Subscribers(IConfiguration configuration) =>
-        configuration.GetSection("Gate:Subscribers").Get<string[]>()?.ToHashSet(StringComparer.Ordinal) ?? [];
+    private static IResult ListSubscribers(HttpContext http, GateSubscribers subscribers) =>
+        Results.Ok(subscribers.Of(ConsentsApi.Clinic(http)).Select(s => new GateSubscriberView(s.Name)));
+
+    private static async Task<IResult> Changes(HttpContext http, GateChanges changes, string? since, string? limit)
+    {
+        long after = 0;
+        if (since is not null && (!long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+        {
+            return Problems.Field(StatusCodes.Status400BadRequest, "since", "since is the last sequence applied (0 or more); leave it out to start from the beginning.");
+        }
+        var pageSize = 100;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > GateChanges.MaxPage))
+        {
+            return Problems.Field(StatusCodes.Status400BadRequest, "limit", $"limit is from 1 to {GateChanges.MaxPage} (default 100).");
+        }
+        return Results.Ok(await changes.ReadAsync(ConsentsApi.Clinic(http), after, pageSize, http.RequestAborted));
+    }
 }

@@ -9,6 +9,7 @@ public static class GateTables
 {
     public const string RelayPositions = "relay_positions";
     public const string GateAcks = "gate_acks";
+    public const string GateChanges = "gate_changes";
 
     public static void AddTo(StoreOptions options)
     {
@@ -29,5 +30,17 @@ public static class GateTables
         acks.AddColumn<long>("sequence").NotNull();
         acks.AddColumn<DateTimeOffset>("confirmed_at").NotNull();
         options.Storage.ExtendedSchemaObjects.Add(acks);
+
+        // Every SchedulingGateChanged the relay published (or is about to), byte for byte as signed (text, not jsonb): what a subscriber that
+        // missed messages reads back through GET /api/gate/changes.
+        var changes = new Table(new PostgresqlObjectName(schema, GateChanges, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
+        changes.AddColumn<long>("sequence").AsPrimaryKey();
+        changes.AddColumn<string>("clinic").NotNull();
+        changes.AddColumn<Guid>("message_id").NotNull();
+        changes.AddColumn<string>("message").NotNull();
+        changes.AddColumn<string>("signature");
+        changes.AddColumn<DateTimeOffset>("recorded_at").NotNull().DefaultValueByExpression("now()");
+        changes.Indexes.Add(new IndexDefinition("ix_gate_changes_clinic_sequence") { Columns = ["clinic", "sequence"], IsUnique = true });
+        options.Storage.ExtendedSchemaObjects.Add(changes);
     }
 }

@@ -1,0 +1,56 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Consent.Api.Events;
+using Marten;
+using Npgsql;
+
+namespace Consent.Api.Gate;
+
+/// <summary>One page of a clinic's gate changes after a sequence; <c>Next</c> is the <c>since</c> of the next page.</summary>
+public sealed record GateChangesPage(IReadOnlyList<JsonObject> Items, long Next);
+
+/// <summary>
+/// The ledger of every gate change the relay sent, kept so that a subscriber that was away longer than its queue kept
+/// messages can rebuild its state in order (<c>GET /api/gate/changes</c>) and get exactly what a live subscriber got.
+/// Written before the message goes to the broker (a crash in between re-sends the same change, recorded once).
+/// </summary>
+public sealed class GateChanges(IDocumentStore store, NpgsqlDataSource db)
+{
+    public const int MaxPage = 1000;
+
+    private string Table => $"{store.Options.DatabaseSchemaName}.{GateTables.GateChanges}";
+
+    public async Task RecordAsync(string clinic, Outgoing outgoing, string? signature, CancellationToken ct)
+    {
+        if (outgoing.Message is not Consent.Contracts.SchedulingGateChanged change) return;
+        await using var command = db.CreateCommand(
+            $"insert into {Table} (sequence, clinic, message_id, message, signature) values ($1, $2, $3, $4, $5) on conflict (sequence) do nothing");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = change.Sequence });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = outgoing.MessageId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Encoding.UTF8.GetString(outgoing.Payload()) });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)signature ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The clinic's changes after <paramref name="since"/>, in sequence order; each with its signature when it has one.</summary>
+    public async Task<GateChangesPage> ReadAsync(string clinic, long since, int limit, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            $"select sequence, message, signature from {Table} where clinic = $1 and sequence > $2 order by sequence limit $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = since });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var items = new List<JsonObject>();
+        var next = since;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            next = reader.GetInt64(0);
+            var item = JsonNode.Parse(reader.GetString(1))!.AsObject();
+            if (!reader.IsDBNull(2)) item["signature"] = reader.GetString(2);
+            items.Add(item);
+        }
+        return new GateChangesPage(items, next);
+    }
+}

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Consent.Contracts.Signatures;
 
@@ -46,7 +47,8 @@ public sealed class ServiceSigner(SigningKeyRing keys)
     private static string EncodedHeader(string typ, string kid)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Relaxed, so that a typ reads as written ("consent-event+jws", not "consent-event\u002Bjws") to anyone decoding the header.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("alg", ConsentKeys.Algorithm);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 
 namespace Consent.Contracts.Signatures;
@@ -19,9 +20,13 @@ internal static class Base64UrlText
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')) return false;
         }
-        var decoded = Base64Url.DecodeFromChars(text);
-        if (!Base64Url.EncodeToString(decoded).AsSpan().SequenceEqual(text)) return false;
-        bytes = decoded;
+        // The OperationStatus form: DecodeFromChars and even TryDecodeFromChars throw on stray trailing bits, and a
+        // hostile spelling is owed a verdict, not an exception.
+        var decoded = new byte[Base64Url.GetMaxDecodedLength(text.Length)];
+        if (Base64Url.DecodeFromChars(text, decoded, out var consumed, out var written) != OperationStatus.Done || consumed != text.Length) return false;
+        var exact = decoded[..written];
+        if (!Base64Url.EncodeToString(exact).AsSpan().SequenceEqual(text)) return false;
+        bytes = exact;
         return true;
     }
 }

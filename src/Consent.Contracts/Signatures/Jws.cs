@@ -134,6 +134,12 @@ public static class Jws
     private static bool TryReadHeader(byte[] headerJson, string? expectedType, out string kid, out string? error)
     {
         kid = "";
+        // JsonDocument checks UTF-8 only when a string is read, and then throws; a verdict is owed instead.
+        if (!System.Text.Unicode.Utf8.IsValid(headerJson))
+        {
+            error = "the JWS header is not UTF-8";
+            return false;
+        }
         JsonDocument document;
         try
         {

@@ -193,6 +193,19 @@ public sealed class JwsTests : IDisposable
         error.ShouldNotBeNull().ShouldContain("base64url");
     }
 
+    [Fact]
+    public void A_signature_spelled_another_way_for_the_same_bytes_is_refused()
+    {
+        var jws = _signer.Sign(Message, Jws.EventMessageType);
+        // 64 bytes take 86 characters; the last one carries 2 bits and 4 zero bits. Setting one of those gives the same
+        // bytes under another spelling, which would let one signed message pass deduplication twice.
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var respelled = jws[..^1] + alphabet[alphabet.IndexOf(jws[^1], StringComparison.Ordinal) | 1];
+
+        Jws.TryVerify(respelled, _keys, out _, out var error).ShouldBeFalse();
+        error.ShouldNotBeNull().ShouldContain("base64url");
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("abc")]
@@ -204,6 +217,24 @@ public sealed class JwsTests : IDisposable
         Jws.TryVerify(text, _keys, out var payload, out var error).ShouldBeFalse();
         payload.ShouldBeEmpty();
         error.ShouldNotBeNullOrWhiteSpace();
+    }
+
+    [Fact]
+    public void Any_one_character_changed_anywhere_gives_a_refusal_with_a_reason_never_an_exception()
+    {
+        var jws = _signer.Sign(Message, Jws.EventMessageType);
+        const string characters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \0\u00e9\ud83d";
+        var random = new Random(1507);
+        for (var i = 0; i < 3000; i++)
+        {
+            var at = random.Next(jws.Length);
+            var changed = jws[..at] + characters[random.Next(characters.Length)] + jws[(at + 1)..];
+            if (changed == jws) continue;
+
+            Jws.TryVerify(changed, _keys, out var payload, out var error).ShouldBeFalse(changed);
+            payload.ShouldBeEmpty();
+            error.ShouldNotBeNullOrWhiteSpace();
+        }
     }
 
     private ECDsa ActivePrivateKey()

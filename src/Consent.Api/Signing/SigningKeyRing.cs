@@ -11,9 +11,10 @@ public sealed partial class SigningKeyRing : IDisposable
 {
     // Another instance may rotate the shared directory; its new key must reach this instance's published set before
     // subscribers see signatures by it, without waiting for this instance to restart.
-    private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultRescanInterval = TimeSpan.FromSeconds(30);
 
     private readonly SigningKey _active;
+    private readonly TimeSpan _rescanInterval;
     private readonly ILogger _logger;
     private readonly Lock _rescan = new();
     private readonly Lock _signing = new();
@@ -21,10 +22,11 @@ public sealed partial class SigningKeyRing : IDisposable
 
     private sealed record Published(ConsentKeys Keys, string Json, DateTime LoadedUtc);
 
-    private SigningKeyRing(string directory, SigningKey active, IEnumerable<SigningKey> all, ILogger logger)
+    private SigningKeyRing(string directory, SigningKey active, IEnumerable<SigningKey> all, TimeSpan rescanInterval, ILogger logger)
     {
         Directory = directory;
         _active = active;
+        _rescanInterval = rescanInterval;
         _logger = logger;
         _published = Publish(all);
     }
@@ -42,7 +44,7 @@ public sealed partial class SigningKeyRing : IDisposable
 
     /// <summary>Loads the directory, first creating a key in it when it holds none and <paramref name="createIfMissing"/>.</summary>
     /// <exception cref="InvalidOperationException">No key to sign with, the chosen kid is missing, or a key file is unusable.</exception>
-    public static SigningKeyRing Open(string directory, string? activeKid, bool createIfMissing, ILogger logger)
+    public static SigningKeyRing Open(string directory, string? activeKid, bool createIfMissing, ILogger logger, TimeSpan? rescanInterval = null)
     {
         if (createIfMissing && SigningKeyFiles.CreateFirstIfNone(directory, DateTimeOffset.UtcNow) is { } created)
         {
@@ -63,7 +65,7 @@ public sealed partial class SigningKeyRing : IDisposable
         }
         foreach (var key in keys.Where(k => k != active)) key.Dispose();
         LogActive(logger, active.Kid, directory, keys.Count);
-        return new SigningKeyRing(directory, active, keys, logger);
+        return new SigningKeyRing(directory, active, keys, rescanInterval ?? DefaultRescanInterval, logger);
     }
 
     /// <summary>An ES256 signature (IEEE P1363, r||s) by the active key.</summary>
@@ -79,7 +81,7 @@ public sealed partial class SigningKeyRing : IDisposable
     private Published Current()
     {
         var published = Volatile.Read(ref _published);
-        if (DateTime.UtcNow - published.LoadedUtc < RescanInterval || !_rescan.TryEnter()) return published;
+        if (DateTime.UtcNow - published.LoadedUtc < _rescanInterval || !_rescan.TryEnter()) return published;
         try
         {
             IReadOnlyList<SigningKey> keys;

@@ -15,29 +15,49 @@ public sealed class ConsentKeys
     private const string Curve = "P-256";
     private const int CoordinateBytes = 32;
 
-    private readonly Dictionary<string, ECParameters> _keys;
+    private readonly Dictionary<string, VerifyingKey> _keys;
 
-    private ConsentKeys(Dictionary<string, ECParameters> keys) => _keys = keys;
+    private ConsentKeys(Dictionary<string, VerifyingKey> keys) => _keys = keys;
 
     /// <summary>The key ids in the set, in the order they were given.</summary>
     public IReadOnlyCollection<string> KeyIds => _keys.Keys;
 
     public bool Contains(string kid) => _keys.ContainsKey(kid);
 
-    internal bool TryGet(string kid, out ECParameters key) => _keys.TryGetValue(kid, out key);
+    internal bool TryGet(string kid, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out VerifyingKey key) => _keys.TryGetValue(kid, out key);
+
+    /// <summary>
+    /// A public key, imported once: importing a P-256 key costs about 0.8 ms on this machine (OpenSSL 3), five times
+    /// the verification itself (0.17 ms), and a subscriber verifies every message.
+    /// </summary>
+    internal sealed class VerifyingKey(ECParameters parameters, ECDsa ecdsa)
+    {
+        private readonly Lock _gate = new();
+
+        public ECParameters Parameters { get; } = parameters;
+
+        public bool Verify(ReadOnlySpan<byte> signingInput, ReadOnlySpan<byte> signature)
+        {
+            // ECDsa instances are not documented as safe for concurrent use.
+            lock (_gate)
+            {
+                return ecdsa.VerifyData(signingInput, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            }
+        }
+    }
 
     /// <summary>A set from public keys (the service's own, or ones read from files).</summary>
     /// <exception cref="ArgumentException">A key is not a P-256 public key, or a kid is empty or repeated.</exception>
     public static ConsentKeys Create(IEnumerable<(string Kid, ECParameters PublicKey)> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var byKid = new Dictionary<string, ECParameters>(StringComparer.Ordinal);
+        var byKid = new Dictionary<string, VerifyingKey>(StringComparer.Ordinal);
         foreach (var (kid, key) in keys)
         {
             if (string.IsNullOrEmpty(kid)) throw new ArgumentException("A key id is empty.", nameof(keys));
-            var problem = PublicKeyProblem(key.Q.X, key.Q.Y, key.Curve);
-            if (problem is not null) throw new ArgumentException($"Key '{kid}': {problem}", nameof(keys));
-            if (!byKid.TryAdd(kid, PublicOnly(key))) throw new ArgumentException($"Key id '{kid}' appears twice.", nameof(keys));
+            if (!key.Curve.IsNamed || key.Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value) throw new ArgumentException($"Key '{kid}': the curve is not {Curve}.", nameof(keys));
+            var verifying = Import(key.Q.X, key.Q.Y, out var problem) ?? throw new ArgumentException($"Key '{kid}': {problem}", nameof(keys));
+            if (!byKid.TryAdd(kid, verifying)) throw new ArgumentException($"Key id '{kid}' appears twice.", nameof(keys));
         }
         return new ConsentKeys(byKid);
     }
@@ -63,11 +83,11 @@ public sealed class ConsentKeys
             {
                 throw new FormatException("The key set has no \"keys\" array.");
             }
-            var byKid = new Dictionary<string, ECParameters>(StringComparer.Ordinal);
+            var byKid = new Dictionary<string, VerifyingKey>(StringComparer.Ordinal);
             var index = 0;
             foreach (var jwk in keys.EnumerateArray())
             {
-                if (ReadKey(jwk, index) is { } key && !byKid.TryAdd(key.Kid, key.Parameters))
+                if (ReadKey(jwk, index) is { } key && !byKid.TryAdd(key.Kid, key.Key))
                 {
                     throw new FormatException($"keys[{index}]: kid '{key.Kid}' appears twice.");
                 }
@@ -90,8 +110,8 @@ public sealed class ConsentKeys
                 writer.WriteStartObject();
                 writer.WriteString("kty", "EC");
                 writer.WriteString("crv", Curve);
-                writer.WriteString("x", Base64UrlText.Encode(key.Q.X));
-                writer.WriteString("y", Base64UrlText.Encode(key.Q.Y));
+                writer.WriteString("x", Base64UrlText.Encode(key.Parameters.Q.X));
+                writer.WriteString("y", Base64UrlText.Encode(key.Parameters.Q.Y));
                 writer.WriteString("kid", kid);
                 writer.WriteString("use", "sig");
                 writer.WriteString("alg", Algorithm);
@@ -103,7 +123,7 @@ public sealed class ConsentKeys
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static (string Kid, ECParameters Parameters)? ReadKey(JsonElement jwk, int index)
+    private static (string Kid, VerifyingKey Key)? ReadKey(JsonElement jwk, int index)
     {
         var at = $"keys[{index}]";
         if (jwk.ValueKind != JsonValueKind.Object) throw new FormatException($"{at} is not an object.");
@@ -120,9 +140,8 @@ public sealed class ConsentKeys
         if (string.IsNullOrEmpty(kid)) throw new FormatException($"{at} has no kid.");
         var x = Coordinate(jwk, "x", at);
         var y = Coordinate(jwk, "y", at);
-        var parameters = new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = x, Y = y } };
-        if (PublicKeyProblem(x, y, parameters.Curve) is { } problem) throw new FormatException($"{at} ({kid}): {problem}");
-        return (kid, parameters);
+        var key = Import(x, y, out var problem) ?? throw new FormatException($"{at} ({kid}): {problem}");
+        return (kid, key);
     }
 
     private static string? OptionalString(JsonElement jwk, string name, string at)
@@ -140,23 +159,24 @@ public sealed class ConsentKeys
         return bytes;
     }
 
-    private static string? PublicKeyProblem(byte[]? x, byte[]? y, ECCurve curve)
+    private static VerifyingKey? Import(byte[]? x, byte[]? y, out string? problem)
     {
-        if (!curve.IsNamed || curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value) return $"the curve is not {Curve}.";
-        if (x is not { Length: CoordinateBytes } || y is not { Length: CoordinateBytes }) return $"coordinates must be {CoordinateBytes} bytes.";
+        problem = null;
+        if (x is not { Length: CoordinateBytes } || y is not { Length: CoordinateBytes })
+        {
+            problem = $"coordinates must be {CoordinateBytes} bytes.";
+            return null;
+        }
+        var parameters = new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = x.ToArray(), Y = y.ToArray() } };
         try
         {
-            // The import checks that the point lies on the curve: a point off it could leak nothing here (we only
-            // verify), but it is certainly not a key of ours.
-            using var ecdsa = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = x, Y = y } });
-            return null;
+            // The import checks that the point lies on the curve.
+            return new VerifyingKey(parameters, ECDsa.Create(parameters));
         }
         catch (CryptographicException)
         {
-            return $"the point is not on {Curve}.";
+            problem = $"the point is not on {Curve}.";
+            return null;
         }
     }
-
-    private static ECParameters PublicOnly(ECParameters key) =>
-        new() { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = key.Q.X!.ToArray(), Y = key.Q.Y!.ToArray() } };
 }

@@ -121,8 +121,7 @@ public static class Jws
         Encoding.ASCII.GetBytes(headerPart, signingInput);
         signingInput[headerPart.Length] = (byte)'.';
         Encoding.ASCII.GetBytes(bodyPart, signingInput.AsSpan(headerPart.Length + 1));
-        using var ecdsa = ECDsa.Create(key);
-        if (!ecdsa.VerifyData(signingInput, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
+        if (!key.Verify(signingInput, signature))
         {
             error = $"the signature does not match (kid '{kid}')";
             return false;

@@ -133,6 +133,29 @@ public sealed class SigningKeyRingTests : IDisposable
     }
 
     [Fact]
+    public void A_running_service_publishes_a_key_another_instance_rotated_in_but_keeps_signing_with_its_own()
+    {
+        using var running = SigningKeyRing.Open(_directory.Path, null, createIfMissing: true, NullLogger.Instance, rescanInterval: TimeSpan.Zero);
+        var before = running.ActiveKid;
+
+        var rotatedIn = SigningKeyFiles.Rotate(_directory.Path, DateTimeOffset.UtcNow);
+
+        running.PublishedKeys.KeyIds.ShouldBe([before, rotatedIn], ignoreOrder: true);
+        running.ActiveKid.ShouldBe(before);
+        Jws.TryVerify(new ServiceSigner(running).Sign(Message, "t"), running.PublishedKeys, out _, out var error).ShouldBeTrue(error);
+    }
+
+    [Fact]
+    public void A_key_file_broken_under_a_running_service_leaves_its_published_keys_as_they_were()
+    {
+        using var running = SigningKeyRing.Open(_directory.Path, null, createIfMissing: true, NullLogger.Instance, rescanInterval: TimeSpan.Zero);
+
+        File.WriteAllText(Path.Combine(_directory.Path, "consent-20261201-ffffffff.public.pem"), "not a key");
+
+        running.PublishedKeys.KeyIds.ShouldBe([running.ActiveKid]);
+    }
+
+    [Fact]
     public void The_newest_private_key_signs_unless_ActiveKid_names_another()
     {
         Directory.CreateDirectory(_directory.Path);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Consent.Cli.Keys;
 using Consent.Cli.Tokens;
 using Consent.Cli.Workflows;
 
@@ -8,5 +9,6 @@ var root = new RootCommand("Consent command-line tools")
     DemoFileCommand.Create(),
     LintCommand.Create(),
     DiffCommand.Create(),
+    KeysCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+
+namespace Consent.Api.Signing;
+
+public static class SigningSetup
+{
+    /// <summary>Where the public keys are published (JWKS).</summary>
+    public const string KeySetPath = "/.well-known/consent-keys.json";
+
+    // Short, so that a key added by a rotation reaches subscribers within a minute; a subscriber that meets an unknown
+    // kid fetches again anyway.
+    private const string KeySetCacheControl = "public, max-age=60";
+
+    public static IServiceCollection AddConsentSigning(this IServiceCollection services)
+    {
+        services.AddOptions<SigningSettings>().BindConfiguration("Signing");
+        services.AddSingleton(provider =>
+        {
+            var settings = provider.GetRequiredService<IOptions<SigningSettings>>().Value;
+            var (directory, createIfMissing) = KeyDirectory(settings, provider.GetRequiredService<IHostEnvironment>());
+            return SigningKeyRing.Open(directory, settings.ActiveKid, createIfMissing, provider.GetRequiredService<ILogger<SigningKeyRing>>());
+        });
+        services.AddSingleton<ServiceSigner>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSigningKeys(this IEndpointRouteBuilder app)
+    {
+        // Loaded now rather than at the first signature: a missing or broken key stops the start, not the first publish.
+        app.ServiceProvider.GetRequiredService<SigningKeyRing>();
+        app.MapGet(KeySetPath, (SigningKeyRing keys, HttpResponse response) =>
+            {
+                response.Headers.CacheControl = KeySetCacheControl;
+                return Results.Text(keys.PublishedJson, "application/jwk-set+json");
+            })
+            .WithName("GetSigningKeys")
+            .WithTags("Signing")
+            .WithSummary("The public keys (JWKS) that verify the service's signatures: event messages, chain heads, consent records.")
+            .Produces<string>(StatusCodes.Status200OK, "application/jwk-set+json")
+            .AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>The key directory, and whether a key may be created in it when it holds none.</summary>
+    public static (string Directory, bool CreateIfMissing) KeyDirectory(SigningSettings settings, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (!string.IsNullOrWhiteSpace(settings.KeyDirectory))
+        {
+            return (Path.GetFullPath(settings.KeyDirectory, environment.ContentRootPath), settings.CreateIfMissing ?? environment.IsDevelopment());
+        }
+        // A checkout (run, test and bench commands) keeps its keys beside its other local data; a deployment has no
+        // Consent.sln and must say where its keys are mounted.
+        for (var dir = new DirectoryInfo(environment.ContentRootPath); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Consent.sln")))
+            {
+                return (Path.Combine(dir.FullName, ".data", "signing-keys"), settings.CreateIfMissing ?? true);
+            }
+        }
+        throw new InvalidOperationException(
+            $"Signing:KeyDirectory is not set and no Consent.sln lies above the content root {environment.ContentRootPath}: " +
+            "set Signing:KeyDirectory (CONSENT_Signing__KeyDirectory) to the directory that holds the service's signing keys.");
+    }
+}

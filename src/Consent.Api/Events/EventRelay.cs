@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using Consent.Api.Consents;
 using Consent.Api.Gate;
+using Consent.Api.Signing;
+using Consent.Contracts.Signatures;
 using Marten;
 using Npgsql;
 
@@ -14,7 +16,7 @@ namespace Consent.Api.Events;
 /// One service instance relays at a time (a PostgreSQL advisory lock); the others wait to take over.
 /// </summary>
 public sealed partial class EventRelay(
-    IDocumentStore store, NpgsqlDataSource dataSource, EventLog log, GateReader gate, GateChanges gateChanges, ConsentPublisher publisher,
+    IDocumentStore store, NpgsqlDataSource dataSource, EventLog log, GateReader gate, GateChanges gateChanges, ServiceSigner signer, ConsentPublisher publisher,
     IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters) : BackgroundService
 {
     public const string Consumer = "rabbitmq";
@@ -100,8 +102,11 @@ public sealed partial class EventRelay(
         }
         foreach (var outgoing in messages)
         {
-            await gateChanges.RecordAsync(e.ClinicId, outgoing, signature: null, ct);
-            await publisher.PublishAsync(outgoing, e.ClinicId, signature: null, ct);
+            // Signed with a key PostgreSQL never holds: a subscriber can tell our messages from anyone else's on the broker.
+            var payload = outgoing.Payload();
+            var signature = signer.Sign(payload, Jws.EventMessageType);
+            await gateChanges.RecordAsync(e.ClinicId, outgoing, payload, signature, ct);
+            await publisher.PublishAsync(outgoing, e.ClinicId, signature, ct);
             _published.Add(1);
         }
     }

@@ -20,7 +20,8 @@ public sealed class GateChanges(IDocumentStore store, NpgsqlDataSource db)
 
     private string Table => $"{store.Options.DatabaseSchemaName}.{GateTables.GateChanges}";
 
-    public async Task RecordAsync(string clinic, Outgoing outgoing, string? signature, CancellationToken ct)
+    /// <param name="payload">The message's JSON exactly as signed and published.</param>
+    public async Task RecordAsync(string clinic, Outgoing outgoing, byte[] payload, string signature, CancellationToken ct)
     {
         if (outgoing.Message is not Consent.Contracts.SchedulingGateChanged change) return;
         await using var command = db.CreateCommand(
@@ -28,12 +29,15 @@ public sealed class GateChanges(IDocumentStore store, NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = change.Sequence });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = outgoing.MessageId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Encoding.UTF8.GetString(outgoing.Payload()) });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)signature ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Encoding.UTF8.GetString(payload) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = signature });
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>The clinic's changes after <paramref name="since"/>, in sequence order; each with its signature when it has one.</summary>
+    /// <summary>
+    /// The clinic's changes after <paramref name="since"/>, in sequence order; each with <c>signature</c>, the compact JWS
+    /// the message carried (its payload is the change itself, so a subscriber can verify what it rebuilds from).
+    /// </summary>
     public async Task<GateChangesPage> ReadAsync(string clinic, long since, int limit, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
@@ -48,7 +52,7 @@ public sealed class GateChanges(IDocumentStore store, NpgsqlDataSource db)
         {
             next = reader.GetInt64(0);
             var item = JsonNode.Parse(reader.GetString(1))!.AsObject();
-            if (!reader.IsDBNull(2)) item["signature"] = reader.GetString(2);
+            item["signature"] = reader.GetString(2);
             items.Add(item);
         }
         return new GateChangesPage(items, next);

@@ -38,7 +38,7 @@ public static class GateTables
         changes.AddColumn<string>("clinic").NotNull();
         changes.AddColumn<Guid>("message_id").NotNull();
         changes.AddColumn<string>("message").NotNull();
-        changes.AddColumn<string>("signature");
+        changes.AddColumn<string>("signature").NotNull();
         changes.AddColumn<DateTimeOffset>("recorded_at").NotNull().DefaultValueByExpression("now()");
         changes.Indexes.Add(new IndexDefinition("ix_gate_changes_clinic_sequence") { Columns = ["clinic", "sequence"], IsUnique = true });
         options.Storage.ExtendedSchemaObjects.Add(changes);

@@ -31,13 +31,17 @@ public static class GateApi
     {
         var gate = app.MapGroup("/api/gate").WithTags("Scheduling gate");
         gate.MapGet("/", Get).RequireAuthorization(Policies.GateReaders)
-            .WithSummary("May this patient have this procedure at this time?");
+            .WithSummary("May this patient have this procedure at this time?")
+            .WithName("getGate").Produces<GateResponse>().ProducesProblems(400);
         gate.MapPost("/acks", Acknowledge).RequireAuthorization(Policies.Integration)
-            .WithSummary("A downstream subscriber confirms it applied a gate change.");
+            .WithSummary("A downstream subscriber confirms it applied a gate change.")
+            .WithName("confirmGateChange").Accepts<GateAckRequest>("application/json").Produces<GateAckConfirmation>().ProducesProblems(400, 413, 415, 422);
         app.MapGet("/api/consents/{id}/acks", Acks).WithTags("Scheduling gate").RequireAuthorization(Policies.CoordinatorOrClinician)
-            .WithSummary("Which registered subscribers confirmed the latest gate change (and a withdrawal).");
+            .WithSummary("Which registered subscribers confirmed the latest gate change (and a withdrawal).")
+            .WithName("getConsentAcks").Produces<ConsentAcks>().ProducesProblems(404);
         app.MapGet("/asyncapi.yaml", () => Results.Stream(Consent.Contracts.AsyncApiDocument.Open(), "application/yaml"))
-            .WithTags("Scheduling gate").AllowAnonymous().WithSummary("The AsyncAPI document of the events on RabbitMQ.");
+            .WithTags("Scheduling gate").AllowAnonymous().WithSummary("The AsyncAPI document of the events on RabbitMQ.")
+            .WithName("getAsyncApiDocument").Produces<string>(StatusCodes.Status200OK, "application/yaml");
         return app;
     }
 

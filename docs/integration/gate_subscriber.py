@@ -40,7 +40,10 @@ seen, applied = set(), {}  # message ids; (patient, procedure) -> highest sequen
 def on_message(channel, method, properties, body):
     envelope = json.loads(body)
     try:
-        message = verified_message((properties.headers or {})["consent-signature"])
+        jws = (properties.headers or {}).get("consent-signature")
+        if jws is None:
+            raise ValueError("unsigned")
+        message = verified_message(jws.decode() if isinstance(jws, bytes) else jws)
         if message["eventId"] != envelope["messageId"]:
             raise ValueError("signed for another message id")
     except Exception as error:
@@ -52,6 +55,8 @@ def on_message(channel, method, properties, body):
         seen.add(envelope["messageId"])
         applied[key] = message["sequence"]
         print(f"{key[0]} {key[1]} #{message['sequence']}: allowed={message['allowed']} ({message['reason']}) consent {message['consentId']}")
+    else:
+        print(f"ignored {envelope['messageId']}: already applied")
     channel.basic_ack(method.delivery_tag)
 
 channel = pika.BlockingConnection(pika.URLParameters(demo["amqpUri"])).channel()

@@ -128,6 +128,16 @@ public sealed class AsyncApiDocumentTests
     }
 
     [Fact]
+    public void The_README_shows_the_Python_subscriber_that_docs_integration_holds()
+    {
+        var readme = File.ReadAllText(Path.Combine(TestInfrastructure.RepoRoot, "README.md"));
+        var start = readme.IndexOf("```python\n", StringComparison.Ordinal) + "```python\n".Length;
+        start.ShouldBeGreaterThan("```python\n".Length);
+        readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)]
+            .ShouldBe(File.ReadAllText(Path.Combine(TestInfrastructure.RepoRoot, "docs", "integration", "gate_subscriber.py")));
+    }
+
+    [Fact]
     public void The_documented_gate_reasons_are_the_ones_the_service_gives()
     {
         var reason = Map(Map(Map(Map(Document(), "components"), "schemas"), "SchedulingGateChanged"), "properties");

@@ -36,7 +36,7 @@ public static partial class ConsentsApi
         var consents = app.MapGroup("/api/consents").WithTags("Consents");
         consents.MapPost("/", Create).RequireAuthorization(Policies.Coordinator).WithSummary("Start a consent for a patient; returns the tablet link.")
             .WithName("createConsent").Accepts<CreateConsentRequest>("application/json").ProducesSchema(StatusCodes.Status201Created, "CreatedConsent")
-            .ProducesHeaders(StatusCodes.Status201Created, ApiHeaders.Location, ApiHeaders.ETag).AcceptsHeaders(ApiHeaders.DeviceId).ProducesProblems(400, 409, 413, 415, 422);
+            .ProducesHeaders(StatusCodes.Status201Created, ApiHeaders.Location, ApiHeaders.ETag).AcceptsHeaders(ApiHeaders.DeviceId).ProducesProblems(400, 413, 415, 422);
         consents.MapGet("/", List).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("The clinic's consents, filtered and paged.")
             .WithName("listConsents").Produces<ConsentPage>().ProducesProblems(400);
         consents.MapGet("/{id}", Get).RequireAuthorization(Policies.StaffOrTablet).WithSummary("One consent; ETag is its version.")

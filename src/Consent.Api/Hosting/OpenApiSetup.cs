@@ -68,8 +68,8 @@ public static class ApiHeaders
 
     internal static readonly IReadOnlyDictionary<string, (string Description, OpenApiSchema Schema)> Described = new Dictionary<string, (string, OpenApiSchema)>
     {
-        [IfMatch] = ("The consent's ETag as last read (e.g. \"7\"): the command is refused with 412 when the consent has changed since.",
-            new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^\"[0-9]+\"$" }),
+        [IfMatch] = ("The consent's ETag as last read (e.g. \"7\"; the bare version and * are accepted too): the command is refused with 412 when the consent has changed since.",
+            new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^(\\*|\"[0-9]+\"|[0-9]+)$" }),
         [IdempotencyKey] = ("Any string of at most 128 characters chosen by the caller: repeating a request with the same key and body returns the first response and appends nothing; the same key with another body is refused with 422.",
             new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 128 }),
         [DeviceId] = ("The calling device's own id (letters, digits, '-' and '_', at most 64), recorded with the events it causes; without it the device is known by a hash of its address.",

@@ -143,6 +143,11 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Factory factory) :
         await Capture(await integration.GetAsync("/api/gate?patientId=P-DOC&procedureCode=LP-1"), HttpStatusCode.OK, "GateResponse", "getGate");
         await Capture(await integration.GetAsync("/api/gate?patientId=P-NONE&procedureCode=LP-1"), HttpStatusCode.OK, "GateResponse", "getGate without consent");
         await Capture(await integration.GetAsync("/api/gate?patientId=&procedureCode=LP-1"), HttpStatusCode.BadRequest, "Problem", "getGate bad patient");
+        using (var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/consents/{id}/withdraw") { Content = ConsentDriver.Json(new { reason = "changed_mind" }) })
+        {
+            stale.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+            await Capture(await coordinator.SendAsync(stale), HttpStatusCode.PreconditionFailed, "Problem", "withdrawConsent with a stale If-Match");
+        }
         await Capture(await coordinator.PostAsync($"/api/consents/{id}/withdraw", ConsentDriver.Json(new { reason = "changed_mind" })), HttpStatusCode.OK, "ConsentView", "withdrawConsent");
         await Capture(await factory.CreateClient().GetAsync("/api/me"), HttpStatusCode.Unauthorized, "Problem", "getCaller without a token");
         await Capture(await coordinator.GetAsync("/api/me"), HttpStatusCode.OK, "CallerView", "getCaller");

@@ -3,6 +3,7 @@
 #   api:   signature_pad -> src/Consent.Api/wwwroot/lib/signature_pad/ (the tablet's signature; git-ignored)
 #          @microsoft/signalr -> src/Consent.Api/wwwroot/lib/signalr/ (the dashboard's live updates; git-ignored)
 #   tests: axe-core      -> tests/Consent.Api.Tests/node_modules/ (injected into pages by the browser tests)
+#          @redocly/cli, @asyncapi/parser, ajv -> the same node_modules (the API document tests run them offline)
 # Usage: assets.sh [api|tests|all]   (default all). Run by the build when the copy is missing, and by test.sh.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 what="${1:-all}"
@@ -30,4 +31,6 @@ if [ "$what" = tests ] || [ "$what" = all ]; then
   need_npm
   npm_ci "$REPO_ROOT/tests/Consent.Api.Tests"
   [ -f "$REPO_ROOT/tests/Consent.Api.Tests/node_modules/axe-core/axe.min.js" ] || die "axe-core did not install"
+  [ -x "$REPO_ROOT/tests/Consent.Api.Tests/node_modules/.bin/redocly" ] && [ -d "$REPO_ROOT/tests/Consent.Api.Tests/node_modules/@asyncapi/parser" ] \
+    || die "the API document validators (@redocly/cli, @asyncapi/parser) did not install"
 fi

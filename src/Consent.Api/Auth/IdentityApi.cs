@@ -11,7 +11,8 @@ public static class IdentityApi
                 http.User.FindFirst(StaffRoles.ClinicClaim)?.Value ?? "")))
             .RequireAuthorization()
             .WithTags("Identity")
-            .WithSummary("The caller's subject, role and clinic as read from its token.");
+            .WithSummary("The caller's subject, role and clinic as read from its token.")
+            .WithName("getCaller");
         return app;
     }
 

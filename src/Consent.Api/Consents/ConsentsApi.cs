@@ -35,22 +35,34 @@ public static partial class ConsentsApi
     public static IEndpointRouteBuilder MapConsentsApi(this IEndpointRouteBuilder app)
     {
         var consents = app.MapGroup("/api/consents").WithTags("Consents");
-        consents.MapPost("/", Create).RequireAuthorization(Policies.Coordinator).WithSummary("Start a consent for a patient; returns the tablet link.");
-        consents.MapGet("/", List).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("The clinic's consents, filtered and paged.");
-        consents.MapGet("/{id}", Get).RequireAuthorization(Policies.StaffOrTablet).WithSummary("One consent; ETag is its version.");
-        consents.MapPost("/{id}/steps/{stepId}", SubmitStep).RequireAuthorization(Policies.Tablet).WithSummary("Answer the current step (tablet).");
+        consents.MapPost("/", Create).RequireAuthorization(Policies.Coordinator).WithSummary("Start a consent for a patient; returns the tablet link.")
+            .WithName("createConsent").Accepts<CreateConsentRequest>("application/json").ProducesSchema(StatusCodes.Status201Created, "CreatedConsent")
+            .ProducesHeaders(StatusCodes.Status201Created, ApiHeaders.Location, ApiHeaders.ETag).AcceptsHeaders(ApiHeaders.DeviceId).ProducesProblems(400, 413, 415, 422);
+        consents.MapGet("/", List).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("The clinic's consents, filtered and paged.")
+            .WithName("listConsents").Produces<ConsentPage>().ProducesProblems(400);
+        consents.MapGet("/{id}", Get).RequireAuthorization(Policies.StaffOrTablet).WithSummary("One consent; ETag is its version.")
+            .WithName("getConsent").Produces<ConsentView>().ProducesHeaders(StatusCodes.Status200OK, ApiHeaders.ETag).ProducesProblems(404);
+        consents.MapPost("/{id}/steps/{stepId}", SubmitStep).RequireAuthorization(Policies.Tablet).WithSummary("Answer the current step (tablet).")
+            .WithName("submitStep").AcceptsSchema("StepInput").DocumentedAsConsentCommand();
         consents.MapPost("/{id}/questions", (HttpContext h, string id, ConsentCommandPipeline p) =>
-            Run<QuestionRequest>(h, id, p, JsonBody.SmallBody, r => new RaiseQuestion(r.Text))).RequireAuthorization(Policies.Tablet).WithSummary("The patient wants to talk to someone.");
+            Run<QuestionRequest>(h, id, p, JsonBody.SmallBody, r => new RaiseQuestion(r.Text))).RequireAuthorization(Policies.Tablet).WithSummary("The patient wants to talk to someone.")
+            .DocumentedAsConsentCommand<QuestionRequest>("raiseQuestion");
         consents.MapPost("/{id}/resume", (HttpContext h, string id, ConsentCommandPipeline p) =>
-            Run<ResumeRequest>(h, id, p, JsonBody.SmallBody, r => new ResumeAfterDiscussion(r.Note))).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Discussion held; the tablet continues.");
+            Run<ResumeRequest>(h, id, p, JsonBody.SmallBody, r => new ResumeAfterDiscussion(r.Note))).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Discussion held; the tablet continues.")
+            .DocumentedAsConsentCommand<ResumeRequest>("resumeConsent");
         consents.MapPost("/{id}/countersign", (HttpContext h, string id, ConsentCommandPipeline p) =>
-            Run<CountersignRequest>(h, id, p, JsonBody.SmallBody, r => new Countersign(r.Name, r.Attestation))).RequireAuthorization(Policies.Clinician).WithSummary("Clinician countersignature.");
+            Run<CountersignRequest>(h, id, p, JsonBody.SmallBody, r => new Countersign(r.Name, r.Attestation))).RequireAuthorization(Policies.Clinician).WithSummary("Clinician countersignature.")
+            .DocumentedAsConsentCommand<CountersignRequest>("countersignConsent");
         consents.MapPost("/{id}/reaffirm", (HttpContext h, string id, ConsentCommandPipeline p) =>
-            Run<ReaffirmRequest>(h, id, p, JsonBody.SmallBody, r => new Reaffirm(r.Confirmed))).RequireAuthorization(Policies.TabletOrClinician).WithSummary("Day-of-procedure reaffirmation.");
+            Run<ReaffirmRequest>(h, id, p, JsonBody.SmallBody, r => new Reaffirm(r.Confirmed))).RequireAuthorization(Policies.TabletOrClinician).WithSummary("Day-of-procedure reaffirmation.")
+            .DocumentedAsConsentCommand<ReaffirmRequest>("reaffirmConsent");
         consents.MapPost("/{id}/withdraw", (HttpContext h, string id, ConsentCommandPipeline p) =>
-            Run<WithdrawRequest>(h, id, p, JsonBody.SmallBody, r => new Withdraw(r.Reason))).RequireAuthorization(Policies.TabletOrCareTeam).WithSummary("Withdraw consent (reason code).");
-        consents.MapGet("/{id}/history", History).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Every event with its place in the hash chain.");
-        consents.MapGet("/{id}/verify", Verify).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Recompute the hash chain from storage.");
+            Run<WithdrawRequest>(h, id, p, JsonBody.SmallBody, r => new Withdraw(r.Reason))).RequireAuthorization(Policies.TabletOrCareTeam).WithSummary("Withdraw consent (reason code).")
+            .DocumentedAsConsentCommand<WithdrawRequest>("withdrawConsent");
+        consents.MapGet("/{id}/history", History).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Every event with its place in the hash chain.")
+            .WithName("getConsentHistory").Produces<HistoryEntry[]>().ProducesProblems(404);
+        consents.MapGet("/{id}/verify", Verify).RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Recompute the hash chain from storage.")
+            .WithName("verifyConsentChain").Produces<ChainCheck>().ProducesProblems(404);
         return app;
     }
 

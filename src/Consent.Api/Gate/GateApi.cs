@@ -18,7 +18,6 @@ public sealed record GateResponse(
 /// <summary><paramref name="Subscriber"/> is optional: the caller's token says who it is, and a name sent must match it.</summary>
 public sealed record GateAckRequest(string PatientId, string ProcedureCode, long Sequence, string? Subscriber = null);
 
-public sealed record GateSubscriberView(string Name);
 
 public sealed record SubscriberConfirmation(string Subscriber, long? Sequence, DateTimeOffset? ConfirmedAt, bool UpToDate);
 
@@ -34,17 +33,23 @@ public static class GateApi
     {
         var gate = app.MapGroup("/api/gate").WithTags("Scheduling gate");
         gate.MapGet("/", Get).RequireAuthorization(Policies.GateReaders)
-            .WithSummary("May this patient have this procedure at this time?");
+            .WithSummary("May this patient have this procedure at this time?")
+            .WithName("getGate").Produces<GateResponse>().ProducesProblems(400);
         gate.MapPost("/acks", Acknowledge).RequireAuthorization(Policies.Integration)
-            .WithSummary("A downstream subscriber confirms it applied a gate change.");
+            .WithSummary("A downstream subscriber confirms it applied a gate change.")
+            .WithName("confirmGateChange").Accepts<GateAckRequest>("application/json").Produces<GateAckConfirmation>().ProducesProblems(400, 413, 415, 422);
         gate.MapGet("/subscribers", ListSubscribers).RequireAuthorization(Policies.StaffOrIntegration)
-            .WithSummary("The registered gate subscribers of the caller's clinic.");
+            .WithSummary("The registered gate subscribers of the caller's clinic.")
+            .WithName("listGateSubscribers").Produces<GateSubscriberView[]>();
         gate.MapGet("/changes", Changes).RequireAuthorization(Policies.Integration)
-            .WithSummary("The caller's clinic's gate changes after a sequence, in order, for a subscriber catching up.");
+            .WithSummary("The caller's clinic's gate changes after a sequence, in order, for a subscriber catching up.")
+            .WithName("listGateChanges").Produces<GateChangesPage>().ProducesProblems(400);
         app.MapGet("/api/consents/{id}/acks", Acks).WithTags("Scheduling gate").RequireAuthorization(Policies.CoordinatorOrClinician)
-            .WithSummary("Which registered subscribers confirmed the latest gate change (and a withdrawal).");
+            .WithSummary("Which registered subscribers confirmed the latest gate change (and a withdrawal).")
+            .WithName("getConsentAcks").Produces<ConsentAcks>().ProducesProblems(404);
         app.MapGet("/asyncapi.yaml", () => Results.Stream(Consent.Contracts.AsyncApiDocument.Open(), "application/yaml"))
-            .WithTags("Scheduling gate").AllowAnonymous().WithSummary("The AsyncAPI document of the events on RabbitMQ.");
+            .WithTags("Scheduling gate").AllowAnonymous().WithSummary("The AsyncAPI document of the events on RabbitMQ.")
+            .WithName("getAsyncApiDocument").Produces<string>(StatusCodes.Status200OK, "application/yaml");
         return app;
     }
 

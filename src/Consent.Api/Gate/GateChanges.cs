@@ -6,8 +6,11 @@ using Npgsql;
 
 namespace Consent.Api.Gate;
 
-/// <summary>One page of a clinic's gate changes after a sequence; <c>Next</c> is the <c>since</c> of the next page.</summary>
-public sealed record GateChangesPage(IReadOnlyList<JsonObject> Items, long Next);
+/// <summary>
+/// One page of a clinic's gate changes after a sequence; <c>Next</c> is the <c>since</c> of the next page. Each item is
+/// the message as it was signed, plus its <c>signature</c> (documented as <see cref="Hosting.GateChangesPage"/>).
+/// </summary>
+public sealed record GateChangeFeed(IReadOnlyList<JsonObject> Items, long Next);
 
 /// <summary>
 /// The ledger of every gate change the relay sent, kept so that a subscriber that was away longer than its queue kept
@@ -38,7 +41,7 @@ public sealed class GateChanges(IDocumentStore store, NpgsqlDataSource db)
     /// The clinic's changes after <paramref name="since"/>, in sequence order; each with <c>signature</c>, the compact JWS
     /// the message carried (its payload is the change itself, so a subscriber can verify what it rebuilds from).
     /// </summary>
-    public async Task<GateChangesPage> ReadAsync(string clinic, long since, int limit, CancellationToken ct)
+    public async Task<GateChangeFeed> ReadAsync(string clinic, long since, int limit, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
             $"select sequence, message, signature from {Table} where clinic = $1 and sequence > $2 order by sequence limit $3");
@@ -55,6 +58,6 @@ public sealed class GateChanges(IDocumentStore store, NpgsqlDataSource db)
             item["signature"] = reader.GetString(2);
             items.Add(item);
         }
-        return new GateChangesPage(items, next);
+        return new GateChangeFeed(items, next);
     }
 }

@@ -25,7 +25,7 @@ public static class HostingSetup
 
         builder.Services.AddProblemDetails();
         builder.Services.AddConsentRateLimits(builder.Configuration);
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+        builder.Services.AddConsentOpenApi();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         builder.Services.AddSingleton(services => Database(services.GetRequiredService<IConfiguration>(), resetOnReturn: true));

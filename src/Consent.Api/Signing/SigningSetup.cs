@@ -33,10 +33,10 @@ public static class SigningSetup
                 response.Headers.CacheControl = KeySetCacheControl;
                 return Results.Text(keys.PublishedJson, "application/jwk-set+json");
             })
-            .WithName("GetSigningKeys")
-            .WithTags("Signing")
+            .WithName("getConsentKeys")
+            .WithTags("Keys")
             .WithSummary("The public keys (JWKS) that verify the service's signatures: event messages, chain heads, consent records.")
-            .Produces<string>(StatusCodes.Status200OK, "application/jwk-set+json")
+            .Produces<Hosting.ConsentKeySet>(StatusCodes.Status200OK, "application/jwk-set+json")
             .AllowAnonymous();
         return app;
     }

@@ -100,8 +100,12 @@ public class TabletBrowser : IAsyncLifetime
         return (username, password);
     }
 
-    /// <summary>A tablet-sized browser that has never seen this service: its own cookies, storage and history.</summary>
-    public async Task<IPage> NewTabletAsync(bool portrait = false)
+    /// <summary>
+    /// A tablet-sized browser that has never seen this service: its own cookies, storage and history. With
+    /// <paramref name="controlledClock"/> its pages run on Playwright's clock (time flows, and the test jumps it forward),
+    /// so a test of the idle screens never races the page's timers.
+    /// </summary>
+    public async Task<IPage> NewTabletAsync(bool portrait = false, bool controlledClock = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -109,6 +113,7 @@ public class TabletBrowser : IAsyncLifetime
             HasTouch = true,
             Locale = "en-US",
         });
+        if (controlledClock) await context.Clock.InstallAsync();
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         return page;
@@ -134,10 +139,10 @@ public class TabletBrowser : IAsyncLifetime
     }
 
     /// <summary>A coordinator starts a consent and a fresh tablet opens its link, as the waiting room would see it.</summary>
-    public async Task<OpenedTablet> OpenAsync(string workflowId = "stem-cell-ms", string locale = "en", object? representative = null, bool portrait = false)
+    public async Task<OpenedTablet> OpenAsync(string workflowId = "stem-cell-ms", string locale = "en", object? representative = null, bool portrait = false, bool controlledClock = false)
     {
         var (id, url, clinic) = await StartConsentAsync(workflowId, locale, representative);
-        var page = await NewTabletAsync(portrait);
+        var page = await NewTabletAsync(portrait, controlledClock);
         await page.GotoAsync(url);
         await page.WaitForURLAsync("**/tablet/consent");
         return new OpenedTablet(id, clinic, url, page, new TabletWalker(page, workflowId));

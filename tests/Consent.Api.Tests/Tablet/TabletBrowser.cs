@@ -56,6 +56,8 @@ public class TabletBrowser : IAsyncLifetime
         Api.UseKestrel(port);
         Api.StartServer();
 
+        // Web-first assertions wait as long as actions do (the default of 5 s is short on a loaded 2-core machine).
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -143,9 +145,18 @@ public class TabletBrowser : IAsyncLifetime
     {
         var (id, url, clinic) = await StartConsentAsync(workflowId, locale, representative);
         var page = await NewTabletAsync(portrait, controlledClock);
+        await OpenLinkAsync(page, url);
+        return new OpenedTablet(id, clinic, url, page, new TabletWalker(page, workflowId));
+    }
+
+    /// <summary>
+    /// Opens a tablet link and waits for the consent's screen. The page at the link only posts the token and moves on,
+    /// so its load is not yet the consent: a test reading the screen before this wait could read the opening page.
+    /// </summary>
+    public static async Task OpenLinkAsync(IPage page, string url)
+    {
         await page.GotoAsync(url);
         await page.WaitForURLAsync("**/tablet/consent");
-        return new OpenedTablet(id, clinic, url, page, new TabletWalker(page, workflowId));
     }
 
     public async Task<JsonElement> ConsentAsync(string id, string clinic)

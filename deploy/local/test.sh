@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: its own PostgreSQL and RabbitMQ (profile "test", apart from a running demo),
-# every test project (or those given as arguments), then one line "N passed, N failed, N skipped".
+# every test project (or those given as arguments), then the names of the failed tests and, last, one line
+# "N passed, N failed, N skipped". CONSENT_TEST_FILTER, when set, is passed to dotnet test as --filter.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 here="$REPO_ROOT/deploy/local"
@@ -45,21 +46,35 @@ dotnet build "$REPO_ROOT/Consent.sln" -c Release --nologo -v q -clp:ErrorsOnly |
 results="$DATA_ROOT/test-results"
 rm -rf "$results"; mkdir -p "$results"
 passed=0; failed=0; skipped=0
+failures=()
 for project in "${projects[@]}"; do
   name="$(basename "$project" .csproj)"
   log "running $name"
+  # Minimal: a failed test is shown with its error and the service's log events of its run (the tests attach them);
+  # passing tests print nothing, so a failure is not buried.
   dotnet test "$project" -c Release --no-build --nologo \
-    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$results" || true
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
+    ${CONSENT_TEST_FILTER:+--filter "$CONSENT_TEST_FILTER"} || true
   trx="$results/$name.trx"
   if [ ! -f "$trx" ]; then
-    log "$name produced no results: counted as one failure"; failed=$((failed + 1)); continue
+    log "$name produced no results: counted as one failure"; failed=$((failed + 1)); failures+=("$name (no results)"); continue
   fi
   counters="$(grep -o '<Counters [^>]*>' "$trx")"
   count() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
   p=$(count passed); f=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) )); s=$(count notExecuted)
-  if [ "$(count total)" = 0 ]; then log "$name ran no test: counted as one failure"; f=$((f + 1)); fi
+  if [ "$(count total)" = 0 ]; then log "$name ran no test: counted as one failure"; f=$((f + 1)); failures+=("$name (ran no test)"); fi
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  mapfile -t -O "${#failures[@]}" failures < <(grep -o '<UnitTestResult [^>]*>' "$trx" \
+    | grep -E ' outcome="(Failed|Error|Timeout|Aborted)"' \
+    | sed -n 's/.* testName="\([^"]*\)".*/\1/p' \
+    | sed 's/&quot;/"/g; s/&apos;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g')
 done
 
+# Stopped before the summary, so that its line stays the output's last.
+cleanup
+if [ "${#failures[@]}" -gt 0 ]; then
+  echo "failed tests:"
+  printf '  %s\n' "${failures[@]}"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

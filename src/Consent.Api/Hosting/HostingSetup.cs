@@ -13,15 +13,24 @@ public static class HostingSetup
         // CONSENT_Section__Key overrides appsettings; added last so it wins over everything but the command line.
         builder.Configuration.AddEnvironmentVariables("CONSENT_");
 
-        builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
-            .ReadFrom.Services(services)
-            .Enrich.FromLogContext()
-            .Enrich.With<WithoutRequestPath>()
-            // Marten logs each command with its parameters at Debug, and parameters are patient data: never written,
-            // whatever level a configuration asks for.
-            .Filter.ByExcluding(e => e.Properties.ContainsKey("PARAMETERS"))
-            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            var configuration = services.GetRequiredService<IConfiguration>();
+            logger
+                .ReadFrom.Configuration(configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                .Enrich.With<WithoutRequestPath>()
+                // Marten logs each command with its parameters at Debug, and parameters are patient data: never written,
+                // whatever level a configuration asks for.
+                .Filter.ByExcluding(e => e.Properties.ContainsKey("PARAMETERS"))
+                // Marten logs every schema change's whole DDL at Information (33 kB on a new database, one event): noise
+                // that buried the start of the run command's console. Its level cannot be lowered here, so it is dropped
+                // above Debug; the schema is in the database for whoever needs it.
+                .Filter.ByExcluding(e => e.Level > Serilog.Events.LogEventLevel.Debug && IsSchemaChange(e));
+            // The test hosts keep their events per test (printed for a failing one) instead of on the shared console.
+            if (configuration.GetValue("Hosting:ConsoleLog", defaultValue: true)) logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+        });
 
         builder.Services.AddProblemDetails();
         builder.Services.AddConsentRateLimits(builder.Configuration);
@@ -78,6 +87,10 @@ public static class HostingSetup
         app.MapScalarApiReference("/docs", o => o.WithTitle("Consent API")).AllowAnonymous();
         return app;
     }
+
+    private static bool IsSchemaChange(Serilog.Events.LogEvent e) =>
+        e.Properties.TryGetValue("EventId", out var id) && id is Serilog.Events.StructureValue { Properties: var parts }
+        && parts.Any(p => p is { Name: "Name", Value: Serilog.Events.ScalarValue { Value: "SchemaChange" } });
 
     /// <summary>ASP.NET's request scope adds the raw path to every event; a path can carry ids a log has no need for.</summary>
     private sealed class WithoutRequestPath : Serilog.Core.ILogEventEnricher

@@ -5,6 +5,7 @@ using Consent.Api.Auth;
 using Consent.Api.Tests.Support;
 using Consent.Api.Tests.Tablet;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Consent.Api.Tests.Dashboard;
 
@@ -39,7 +40,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         // A second browser is the tablet; the coordinator's page follows it without a reload by hand.
         var tablet = await browser.NewTabletAsync();
         var walker = new TabletWalker(tablet, "stem-cell-ms");
-        await tablet.GotoAsync(tabletUrl);
+        await TabletBrowser.OpenLinkAsync(tablet, tabletUrl);
         await walker.AnswerAsync((await walker.CurrentAsync())!);
         await walker.AnswerAsync((await walker.CurrentAsync())!);
         await coordinator.Locator("#consent-progress", new() { HasTextString = "2 of" }).WaitForAsync();
@@ -58,14 +59,14 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await clinician.GetByLabel("Your full name").FillAsync("Dr. Ana Rivera");
         await clinician.GetByLabel("I discussed this consent with the patient and answered their questions.").CheckAsync();
         await clinician.GetByRole(AriaRole.Button, new() { Name = "Countersign" }).ClickAsync();
-        (await clinician.GetByRole(AriaRole.Status).First.TextContentAsync())!.ShouldContain("Countersigned.");
+        await Expect(clinician.GetByRole(AriaRole.Status).First).ToContainTextAsync("Countersigned.");
         await coordinator.Locator("#consent-status", new() { HasTextString = "granted" }).WaitForAsync();
 
         // Not now (48 hours to think), and three days on only with the patient's reaffirmation on the day.
         (await clinician.Locator("#gate-now").TextContentAsync())!.ShouldContain("not allowed (cooling off)");
         await clinician.GetByLabel("At a scheduled time (UTC)").FillAsync(DateTime.UtcNow.AddDays(3).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await clinician.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
-        (await clinician.Locator("#gate-at-answer").TextContentAsync())!.ShouldContain("not allowed (reaffirmation required)");
+        await Expect(clinician.Locator("#gate-at-answer")).ToContainTextAsync("not allowed (reaffirmation required)");
         await Screens.CheckDesktopAsync(clinician, "flow", "07-granted-gate-at-time");
         (await clinician.Locator("#timeline").TextContentAsync())!.ShouldContain("Countersigned by Dr. Ana Rivera");
     }
@@ -76,7 +77,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         var clinic = NewClinic();
         var (id, url, _) = await StartAsync(clinic, "lumbar-puncture");
         var tablet = await browser.NewTabletAsync();
-        await tablet.GotoAsync(url);
+        await TabletBrowser.OpenLinkAsync(tablet, url);
         await new TabletWalker(tablet, "lumbar-puncture").WalkAsync(stopAt: "risk-headache");
 
         var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
@@ -114,7 +115,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await page.GetByLabel("Username").FillAsync(username);
         await page.GetByLabel("Password").FillAsync("not-the-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        (await page.GetByRole(AriaRole.Alert).TextContentAsync())!.ShouldContain("not right");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not right");
         await Screens.CheckDesktopAsync(page, "signin", "02-wrong-password");
         page.Url.ShouldContain("/dashboard/signin");
 
@@ -148,11 +149,12 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await second.GotoAsync(new Uri(browser.BaseUrl, "/tablet").ToString());
         await second.GetByLabel("Code / Código").FillAsync(code);
         await second.GetByRole(AriaRole.Button, new() { Name = "Open my consent form" }).ClickAsync();
-        (await second.Locator("main").TextContentAsync())!.ShouldContain("This link cannot be opened here.", Case.Sensitive, "a code works once");
+        // A code works once.
+        await Expect(second.Locator("main")).ToContainTextAsync("This link cannot be opened here.");
 
         await coordinator.GetByRole(AriaRole.Link, new() { Name = "Open the consent's page" }).ClickAsync();
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
-        (await coordinator.Locator("[data-short-code]").CountAsync()).ShouldBe(1);
+        await Expect(coordinator.Locator("[data-short-code]")).ToHaveCountAsync(1);
         await Screens.CheckDesktopAsync(coordinator, "code", "02-new-link-issued");
 
         await tablet.ReloadAsync();
@@ -170,12 +172,12 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
 
         await coordinator.GetByLabel("Patient id").FillAsync("MRN-55503");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        (await coordinator.Locator("#consent-count").TextContentAsync()).ShouldBe("1 consent");
+        await Expect(coordinator.Locator("#consent-count")).ToHaveTextAsync("1 consent");
         await coordinator.WaitForFunctionAsync("() => document.body.dataset.liveConnected === 'true'");
 
         // The patient starts on the tablet: the row moves on without a reload.
         var tablet = await browser.NewTabletAsync();
-        await tablet.GotoAsync(url);
+        await TabletBrowser.OpenLinkAsync(tablet, url);
         var walker = new TabletWalker(tablet, "lumbar-puncture");
         await walker.AnswerAsync((await walker.CurrentAsync())!);
         await coordinator.Locator($"tr[data-consent='{id}'] td", new() { HasTextString = "in progress" }).WaitForAsync();
@@ -188,7 +190,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         csv.ShouldNotContain("MRN-55504");
 
         await coordinator.GotoAsync(new Uri(browser.BaseUrl, "/dashboard?status=bogus").ToString());
-        (await coordinator.GetByRole(AriaRole.Alert).TextContentAsync())!.ShouldContain("field: status");
+        await Expect(coordinator.GetByRole(AriaRole.Alert)).ToContainTextAsync("field: status");
 
         await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
         await coordinator.GetByLabel("Withdraw on the patient's behalf: reason").SelectOptionAsync("clinical_reason");
@@ -204,7 +206,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         var clinic = NewClinic();
         var (id, url, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55505");
         var tablet = await browser.NewTabletAsync();
-        await tablet.GotoAsync(url);
+        await TabletBrowser.OpenLinkAsync(tablet, url);
         var walker = new TabletWalker(tablet, "lumbar-puncture");
         await walker.TapAndWaitAsync(walker.Link("I have a question"));
         await walker.TapAndWaitAsync(walker.Button("Ask someone to come"));
@@ -212,9 +214,9 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
         await coordinator.GetByLabel("Needs me now").SelectOptionAsync("questions");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        (await coordinator.Locator("#consent-rows").TextContentAsync())!.ShouldContain("Question");
+        await Expect(coordinator.Locator("#consent-rows")).ToContainTextAsync("Question");
         await coordinator.GetByRole(AriaRole.Link, new() { Name = "MRN-55505" }).ClickAsync();
-        (await coordinator.Locator("#timeline").TextContentAsync())!.ShouldContain("Question raised");
+        await Expect(coordinator.Locator("#timeline")).ToContainTextAsync("Question raised");
         await coordinator.GetByLabel("What was discussed (no more than needed)").FillAsync("Explained the headache risk again.");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Resume after discussion" }).ClickAsync();
         await coordinator.Locator("#consent-status", new() { HasTextString = "in progress" }).WaitForAsync();
@@ -235,8 +237,8 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Send again for re-consent" }).ClickAsync();
 
-        (await coordinator.Locator("[data-short-code]").CountAsync()).ShouldBe(1);
-        (await coordinator.GetByRole(AriaRole.Status).First.TextContentAsync())!.ShouldContain("A new consent is started on version 1");
+        await Expect(coordinator.Locator("[data-short-code]")).ToHaveCountAsync(1);
+        await Expect(coordinator.GetByRole(AriaRole.Status).First).ToContainTextAsync("A new consent is started on version 1");
         await Screens.CheckDesktopAsync(coordinator, "resend", "01-sent-again");
         using var list = browser.ClientAs(StaffRoles.Coordinator, clinic);
         var consents = await list.GetFromJsonAsync<JsonElement>("/api/consents?patientId=MRN-55506");

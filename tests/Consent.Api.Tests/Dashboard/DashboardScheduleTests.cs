@@ -3,6 +3,7 @@ using Consent.Api.Tests.Support;
 using Consent.Api.Tests.Tablet;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Consent.Api.Tests.Dashboard;
 
@@ -19,7 +20,7 @@ public sealed class DashboardScheduleTests(ClockedService browser) : IClassFixtu
     {
         var (id, url, clinic) = await browser.StartConsentAsync(patientId: "MRN-66601");
         var tablet = await browser.NewTabletAsync();
-        await tablet.GotoAsync(url);
+        await TabletBrowser.OpenLinkAsync(tablet, url);
         await new TabletWalker(tablet, "stem-cell-ms").WalkAsync();
 
         var clinician = await browser.SignedInStaffAsync(StaffRoles.Clinician, clinic);
@@ -32,7 +33,7 @@ public sealed class DashboardScheduleTests(ClockedService browser) : IClassFixtu
         var booked = ClockedService.Clock.Now.AddHours(60);
         await clinician.GetByLabel("Procedure booked for (UTC)").FillAsync(booked.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await clinician.GetByRole(AriaRole.Button, new() { Name = "Save the time" }).ClickAsync();
-        (await clinician.Locator("#gate-scheduled").TextContentAsync())!.ShouldContain("not allowed (reaffirmation required)");
+        await Expect(clinician.Locator("#gate-scheduled")).ToContainTextAsync("not allowed (reaffirmation required)");
         (await clinician.Locator("#gate-now").TextContentAsync())!.ShouldContain("not allowed (cooling off)");
 
         // The morning of the procedure: 50 hours on, 10 hours before it.
@@ -40,15 +41,15 @@ public sealed class DashboardScheduleTests(ClockedService browser) : IClassFixtu
         var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
         await coordinator.GetByLabel("Needs me now").SelectOptionAsync("soon");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        (await coordinator.Locator("#consent-rows").TextContentAsync())!.ShouldContain("Procedure soon, not allowed yet");
+        await Expect(coordinator.Locator("#consent-rows")).ToContainTextAsync("Procedure soon, not allowed yet");
         await Screens.CheckDesktopAsync(coordinator, "schedule", "01-procedure-soon-not-allowed");
 
         var dayClinician = await browser.SignedInStaffAsync(StaffRoles.Clinician, clinic);
         await dayClinician.GotoAsync(page);
         await dayClinician.GetByLabel("Today the patient told me they still want the procedure.").CheckAsync();
         await dayClinician.GetByRole(AriaRole.Button, new() { Name = "Record the reaffirmation" }).ClickAsync();
-        (await dayClinician.Locator("#gate-scheduled").TextContentAsync())!.ShouldContain("allowed (granted)");
-        (await dayClinician.Locator("#gate-scheduled").TextContentAsync())!.ShouldNotContain("not allowed");
+        await Expect(dayClinician.Locator("#gate-scheduled")).Not.ToContainTextAsync("not allowed");
+        await Expect(dayClinician.Locator("#gate-scheduled")).ToContainTextAsync("allowed (granted)");
         await Screens.CheckDesktopAsync(dayClinician, "schedule", "02-allowed-at-the-booked-time");
 
         await coordinator.ReloadAsync();

@@ -36,6 +36,8 @@ public class ApiFactory : WebApplicationFactory<Program>
             ["Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware"] = "Fatal",
             // Tests that stop a broker on purpose would fill the output with MassTransit reconnect warnings.
             ["Serilog:MinimumLevel:Override:MassTransit"] = "Error",
+            // Kept per test and printed only for a failing one (ServiceLog), not written over the test command's output.
+            ["Hosting:ConsoleLog"] = "false",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) _settings[key] = value;
     }
@@ -57,6 +59,7 @@ public class ApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        builder.ConfigureTestServices(services => services.AddSingleton<Serilog.Core.ILogEventSink>(ServiceLog.Shared));
         if (_services is not null) builder.ConfigureTestServices(_services);
     }
 }

@@ -56,6 +56,8 @@ public class TabletBrowser : IAsyncLifetime
         Api.UseKestrel(port);
         Api.StartServer();
 
+        // Web-first assertions wait as long as actions do (the default of 5 s is short on a loaded 2-core machine).
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -100,8 +102,12 @@ public class TabletBrowser : IAsyncLifetime
         return (username, password);
     }
 
-    /// <summary>A tablet-sized browser that has never seen this service: its own cookies, storage and history.</summary>
-    public async Task<IPage> NewTabletAsync(bool portrait = false)
+    /// <summary>
+    /// A tablet-sized browser that has never seen this service: its own cookies, storage and history. With
+    /// <paramref name="controlledClock"/> its pages run on Playwright's clock (time flows, and the test jumps it forward),
+    /// so a test of the idle screens never races the page's timers.
+    /// </summary>
+    public async Task<IPage> NewTabletAsync(bool portrait = false, bool controlledClock = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -109,6 +115,7 @@ public class TabletBrowser : IAsyncLifetime
             HasTouch = true,
             Locale = "en-US",
         });
+        if (controlledClock) await context.Clock.InstallAsync();
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         return page;
@@ -134,13 +141,22 @@ public class TabletBrowser : IAsyncLifetime
     }
 
     /// <summary>A coordinator starts a consent and a fresh tablet opens its link, as the waiting room would see it.</summary>
-    public async Task<OpenedTablet> OpenAsync(string workflowId = "stem-cell-ms", string locale = "en", object? representative = null, bool portrait = false)
+    public async Task<OpenedTablet> OpenAsync(string workflowId = "stem-cell-ms", string locale = "en", object? representative = null, bool portrait = false, bool controlledClock = false)
     {
         var (id, url, clinic) = await StartConsentAsync(workflowId, locale, representative);
-        var page = await NewTabletAsync(portrait);
+        var page = await NewTabletAsync(portrait, controlledClock);
+        await OpenLinkAsync(page, url);
+        return new OpenedTablet(id, clinic, url, page, new TabletWalker(page, workflowId));
+    }
+
+    /// <summary>
+    /// Opens a tablet link and waits for the consent's screen. The page at the link only posts the token and moves on,
+    /// so its load is not yet the consent: a test reading the screen before this wait could read the opening page.
+    /// </summary>
+    public static async Task OpenLinkAsync(IPage page, string url)
+    {
         await page.GotoAsync(url);
         await page.WaitForURLAsync("**/tablet/consent");
-        return new OpenedTablet(id, clinic, url, page, new TabletWalker(page, workflowId));
     }
 
     public async Task<JsonElement> ConsentAsync(string id, string clinic)

@@ -39,7 +39,7 @@ public sealed class TabletReadingTests(TabletBrowser browser) : IClassFixture<Ta
             const speak = speechSynthesis.speak.bind(speechSynthesis);
             speechSynthesis.speak = u => { window.__spoken.push({ text: u.text, lang: u.lang }); speak(u); };
             """);
-        await page.GotoAsync(url);
+        await TabletBrowser.OpenLinkAsync(page, url);
         await page.GetByRole(AriaRole.Button, new() { Name = "Leer en voz alta" }).TapAsync();
 
         var spoken = await page.EvaluateAsync<JsonElement>("() => window.__spoken");

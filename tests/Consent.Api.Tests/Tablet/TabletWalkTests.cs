@@ -4,6 +4,7 @@ using Consent.Api.Auth;
 using Consent.Api.Tests.Support;
 using Consent.Workflows.Definitions;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Consent.Api.Tests.Tablet;
 
@@ -232,7 +233,8 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
 
         var second = await browser.NewTabletAsync();
         await second.GotoAsync(url);
-        (await second.Locator("main").TextContentAsync())!.ShouldContain("This link cannot be opened here.");
+        // The page at the link posts its token and then shows the answer: wait for it, not for the first load.
+        await Expect(second.Locator("main")).ToContainTextAsync("This link cannot be opened here.");
         await Screens.CheckAsync(second, "privacy", "01-link-refused");
     }
 }

@@ -135,18 +135,20 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<(IReadOnlyList<EventChain.Link> Links, long RecordedVersion)?> ReadChainAsync(string clinic, string streamId, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(
-            $"""
-             select version, type, data::text, coalesce(headers, jsonb_build_object())::text from {Schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id;
-             select version from {Schema}.mt_streams where id = $1 and tenant_id = $2
-             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        // Two commands, not one with two statements: Npgsql prepares repeated commands, and a prepared command holds one statement.
         var links = new List<EventChain.Link>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) links.Add(ChainLink(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-        await reader.NextResultAsync(ct);
-        long? recorded = await reader.ReadAsync(ct) ? reader.GetInt64(0) : null;
+        await using (var command = dataSource.CreateCommand(
+            $"select version, type, data::text, coalesce(headers, jsonb_build_object())::text from {Schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) links.Add(ChainLink(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+        await using var version = dataSource.CreateCommand($"select version from {Schema}.mt_streams where id = $1 and tenant_id = $2");
+        version.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        version.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        var recorded = await version.ExecuteScalarAsync(ct) as long?;
         if (recorded is null && links.Count == 0) return null;
         return (links, recorded ?? links.Count);
     }

@@ -226,6 +226,30 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_the_scheduler_cannot_apply_is_kept_in_its_dead_letter_queue_not_dropped()
+    {
+        // Published with the service's own user (no one else may) under the scheduler's key: an envelope whose message
+        // lacks the patient, procedure, reason and sequence.
+        await using (var service = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.Amqp) }.CreateConnectionAsync())
+        await using (var channel = await service.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
+        {
+            var envelope = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                messageId = Guid.NewGuid(),
+                messageType = new[] { "urn:message:Consent.Contracts:SchedulingGateChanged" },
+                message = new { consentId = "cns_incomplete", clinicId = _driver.Clinic },
+            });
+            await channel.BasicPublishAsync(AmqpListener.ClinicExchange, _driver.Clinic + ".SchedulingGateChanged", mandatory: false,
+                new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" }, envelope);
+        }
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.AmqpSubscriber) }.CreateConnectionAsync();
+        await using var subscriber = await connection.CreateChannelAsync();
+        var dead = await Eventually(() => subscriber.QueueDeclarePassiveAsync(_subscription.DeadLetters), q => q.MessageCount == 1);
+        dead.MessageCount.ShouldBe(1u, "the rejected message waits in the dead-letter queue");
+        (await subscriber.QueueDeclarePassiveAsync(QueueName)).MessageCount.ShouldBe(0u, "and no longer blocks the scheduler's queue");
+    }
+
+    [Fact]
     public void The_demo_file_names_what_it_lacks()
     {
         var path = Path.Combine(Path.GetTempPath(), $"demo-{Guid.NewGuid():N}.json");

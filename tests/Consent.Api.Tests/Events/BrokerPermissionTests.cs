@@ -129,6 +129,24 @@ public sealed class BrokerPermissionTests
         }), $"demo-scheduler binding {bindingKey}");
 
     [Fact]
+    public async Task The_broker_refuses_a_clinic_subscriber_an_exchange_binding_to_other_clinics_routing_keys_too()
+    {
+        // MassTransit-style subscribers bind an exchange of their own rather than the queue: the same keys are refused.
+        var own = TestInfrastructure.SubscriberQueuePrefix + "e2e-" + Guid.NewGuid().ToString("N")[..8];
+        ShouldBeAccessRefused(await Try(TestInfrastructure.AmqpSubscriber, async channel =>
+        {
+            await channel.ExchangeDeclareAsync(own, ExchangeType.Fanout, durable: false, autoDelete: true);
+            await channel.ExchangeBindAsync(own, AmqpListener.ClinicExchange, "north.#");
+        }), "demo-scheduler binding its exchange with north.#");
+        (await Try(TestInfrastructure.AmqpSubscriber, async channel =>
+        {
+            await channel.ExchangeDeclareAsync(own, ExchangeType.Fanout, durable: false, autoDelete: true);
+            await channel.ExchangeBindAsync(own, AmqpListener.ClinicExchange, TestInfrastructure.SubscriberClinic + ".#");
+            await channel.ExchangeDeleteAsync(own);
+        })).ShouldBeNull("its own clinic's keys are allowed");
+    }
+
+    [Fact]
     public async Task A_clinic_subscriber_bound_to_the_clinic_exchange_receives_its_clinics_events_and_none_of_another_clinics()
     {
         await using var demo = await AmqpListener.StartForClinicAsync(TestInfrastructure.AmqpSubscriber, TestInfrastructure.SubscriberClinic + ".#");

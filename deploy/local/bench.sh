@@ -41,6 +41,8 @@ for ((i = 0; i < 600; i++)); do
   sleep 0.1
 done
 
+# The driver subscribes as the demo subscriber, as an integrator would (the service's user cannot read a queue); its raw
+# AMQP baseline publishes, with that same user, to an exchange of its own.
 dotnet "$REPO_ROOT/tests/Consent.Benchmarks/bin/Release/net10.0/Consent.Benchmarks.dll" \
   "http://127.0.0.1:$HTTP_PORT" "$CONSENT_ConnectionStrings__Postgres" "$CONSENT_Auth__LocalSigningKeyFile" "$service_pid" \
-  "$REPO_ROOT/workflows" "${1:-20}" "$CONSENT_Amqp__Uri" "${2:-all}"
+  "$REPO_ROOT/workflows" "${1:-20}" "$("$here/rabbitmq.sh" subscriber-url bench)" "${2:-all}"

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # A private PostgreSQL for one profile, bound to 127.0.0.1, data under .data/PROFILE/postgres.
-# Usage: postgres.sh start|stop|reset|status|url PROFILE   (reset: stop and delete the data)
+# Usage: postgres.sh start|stop|reset|status|url|scheduler-url PROFILE   (reset: stop and delete the data)
+#   url:           the service's database "consent" (user consent)
+#   scheduler-url: the sample scheduler's own database "scheduler" (user scheduler, a password made per profile and
+#                  kept in .data/PROFILE/scheduler-postgres.password); neither user may connect to the other's database.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cmd="${1:?usage: postgres.sh start|stop|status|url PROFILE}"; profile="${2:?profile}"
+cmd="${1:?usage: postgres.sh start|stop|status|url|scheduler-url PROFILE}"; profile="${2:?profile}"
 profile_ports "$profile"
 dir="$(profile_dir "$profile")/postgres"
 # As root the server runs as 'postgres', which may not reach a checkout under a private home directory;
@@ -18,6 +21,8 @@ fi
 pgdata="$dir/data"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 DB=consent; DB_USER=consent; DB_PASS=consent-local
+SCHEDULER_DB=scheduler; SCHEDULER_USER=scheduler
+scheduler_password_file="$(profile_dir "$profile")/scheduler-postgres.password"
 
 # initdb and pg_ctl refuse to run as root, so as root the cluster belongs to the 'postgres' system user.
 as_owner() { if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
@@ -25,6 +30,12 @@ as_owner() { if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; 
 pid() { [ -f "$pgdata/postmaster.pid" ] && head -n 1 "$pgdata/postmaster.pid" || true; }
 
 url() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$DB;Username=$DB_USER;Password=$DB_PASS"; }
+
+scheduler_password() {
+  [ -f "$scheduler_password_file" ] || (umask 077; mkdir -p "$(dirname "$scheduler_password_file")"; openssl rand -hex 16 > "$scheduler_password_file")
+  cat "$scheduler_password_file"
+}
+scheduler_url() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$SCHEDULER_DB;Username=$SCHEDULER_USER;Password=$(scheduler_password)"; }
 
 ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -d postgres -t 1; }
 
@@ -74,6 +85,17 @@ ensure_database() {
   if [ -z "$("${psql[@]}" -c "select 1 from pg_database where datname = '$DB'")" ]; then
     "${psql[@]}" -c "create database $DB owner $DB_USER"
   fi
+  # The sample scheduler is a separate system with its own database; the password is set on every start so that
+  # it always matches the file (which outlives "reset").
+  if [ -z "$("${psql[@]}" -c "select 1 from pg_roles where rolname = '$SCHEDULER_USER'")" ]; then
+    "${psql[@]}" -c "create role $SCHEDULER_USER login"
+  fi
+  "${psql[@]}" -c "alter role $SCHEDULER_USER password '$(scheduler_password)'" >/dev/null
+  if [ -z "$("${psql[@]}" -c "select 1 from pg_database where datname = '$SCHEDULER_DB'")" ]; then
+    "${psql[@]}" -c "create database $SCHEDULER_DB owner $SCHEDULER_USER"
+  fi
+  # PostgreSQL lets every role connect to every database unless told otherwise.
+  "${psql[@]}" -c "revoke connect on database $DB from public; revoke connect on database $SCHEDULER_DB from public"
 }
 
 stop() {
@@ -91,5 +113,6 @@ case "$cmd" in
   reset) stop; rm -rf "$dir"; log "postgres[$profile]: data removed" ;;
   status) if pid_alive "$(pid)" && ready; then echo "running 127.0.0.1:$PG_PORT pid $(pid)"; else echo stopped; exit 3; fi ;;
   url) url ;;
+  scheduler-url) scheduler_url ;;
   *) die "unknown command $cmd" ;;
 esac

@@ -67,9 +67,13 @@ done
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base_url/health/ready")" = 200 ] || die "the service did not become ready in 60s"
 log "service ready in $(elapsed_since "$t0") ms from the start of this command"
 
-dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" demo-file --out "$DATA_ROOT/demo.json" \
-  --base-url "$base_url" --amqp "$CONSENT_Amqp__Uri" --postgres "$CONSENT_ConnectionStrings__Postgres" \
-  --staff-coordinator "coordinator:$COORDINATOR_PASSWORD" --staff-clinician "clinician:$CLINICIAN_PASSWORD"
+# demo.json carries the demo SUBSCRIBER's broker user, never the service's: whoever holds the file can read the demo
+# clinic's events but cannot publish one. Passwords go through the environment, not the command line.
+subscriber_uri="$("$here/rabbitmq.sh" subscriber-url demo)"
+CONSENT_DEMO_AMQP="$subscriber_uri" CONSENT_DEMO_SCHEDULER_DB="$("$here/postgres.sh" scheduler-url demo)" \
+  CONSENT_DEMO_STAFF_COORDINATOR="coordinator:$COORDINATOR_PASSWORD" CONSENT_DEMO_STAFF_CLINICIAN="clinician:$CLINICIAN_PASSWORD" \
+  dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" demo-file --out "$DATA_ROOT/demo.json" \
+  --base-url "$base_url" --postgres "$CONSENT_ConnectionStrings__Postgres"
 
 # One demo consent, so the tablet can be tried at once: the link a coordinator would hand to the tablet.
 coordinator_token="$(grep -o '"coordinator": *"[^"]*"' "$DATA_ROOT/demo.json" | head -1 | sed 's/.*: *"\(.*\)"/\1/')"
@@ -83,8 +87,9 @@ cat >&2 <<MSG
     API            $base_url   (reference: $base_url/docs, OpenAPI: $base_url/openapi/v1.json)
     Health         $base_url/health/ready
     PostgreSQL     $CONSENT_ConnectionStrings__Postgres
-    RabbitMQ       $CONSENT_Amqp__Uri
-    Demo file      $DATA_ROOT/demo.json   (URLs and one token per role)
+    RabbitMQ       amqp://${subscriber_uri##*@}   (users: consent-service publishes; demo-scheduler, in demo.json, subscribes)
+    Demo file      $DATA_ROOT/demo.json   (URLs, one token per role, the subscriber's AMQP URI)
+    Scheduler      dotnet run --project src/Consent.SchedulerSample -- --demo-file .data/demo.json   (in another terminal)
     Dashboard      $base_url/dashboard   (sign in as coordinator or clinician; passwords in $staff_file)
     Patient tablet ${tablet_url:-"(could not start a demo consent)"}
                    (a new stem-cell consent for demo patient DEMO-0001; the link opens on one browser only)

@@ -160,7 +160,8 @@ internal static class EventsBenchmark
         var lag = Histogram();
         var received = 0;
         var gate = new object();
-        const string exchange = "bench.baseline";
+        // A name the subscriber's broker user owns (its "demo-" prefix): it may declare it and publish to it.
+        const string exchange = "demo-bench.baseline";
         await using var consumer = await Subscribe(amqp, [exchange], body =>
         {
             var micros = (Stopwatch.GetTimestamp() - BitConverter.ToInt64(body.Span)) * 1_000_000 / Stopwatch.Frequency;
@@ -206,7 +207,9 @@ internal static class EventsBenchmark
         var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
         foreach (var exchange in exchanges)
         {
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+            // The consent exchanges belong to the service: a subscriber may only check that they exist.
+            if (exchange.StartsWith("Consent.Contracts:", StringComparison.Ordinal)) await channel.ExchangeDeclarePassiveAsync(exchange);
+            else await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
             await channel.QueueBindAsync(queue.QueueName, exchange, "");
         }
         var consumer = new AsyncEventingBasicConsumer(channel);

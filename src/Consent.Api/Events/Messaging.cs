@@ -6,7 +6,10 @@ public static class Messaging
 {
     /// <summary>
     /// MassTransit on RabbitMQ, publish only: one durable fanout exchange per message type named
-    /// <c>Consent.Contracts:&lt;Type&gt;</c>, persistent messages, publisher confirms on. The relay is the only publisher.
+    /// <c>Consent.Contracts:&lt;Type&gt;</c> and the topic exchange <c>consent.clinic-events</c> (see
+    /// <see cref="ConsentPublisher"/>), persistent messages, publisher confirms on. The relay is the only publisher.
+    /// The broker user needs no more than "configure" and "write" on those exchanges: the bus declares no queue of its
+    /// own (it has no receive endpoint and sends no request), which deploy/local/rabbitmq.sh's consent-service relies on.
     /// </summary>
     public static IServiceCollection AddConsentMessaging(this IServiceCollection services, IConfiguration configuration)
     {

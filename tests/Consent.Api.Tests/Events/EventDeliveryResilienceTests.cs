@@ -10,11 +10,19 @@ namespace Consent.Api.Tests.Events;
 public sealed class EventDeliveryResilienceTests : IAsyncLifetime
 {
     private const string Profile = "brokerdown";
-    private const string Amqp = "amqp://consent:consent-local@127.0.0.1:27972/consent";
     private static readonly Dictionary<string, string> Ports = new() { ["CONSENT_PG_PORT"] = "27532", ["CONSENT_AMQP_PORT"] = "27972" };
     private readonly string _schema = "delivery_" + Guid.NewGuid().ToString("N")[..8];
 
-    public Task InitializeAsync() => Broker("start");
+    // The service's and the subscriber's URIs: the broker's passwords are made per profile by rabbitmq.sh.
+    private string _amqp = "";
+    private string _subscriber = "";
+
+    public async Task InitializeAsync()
+    {
+        await Broker("start");
+        _amqp = await TestInfrastructure.BrokerUriAsync(Profile, Ports);
+        _subscriber = await TestInfrastructure.BrokerUriAsync(Profile, Ports, subscriber: true);
+    }
 
     public Task DisposeAsync() => Broker("stop");
 
@@ -23,7 +31,7 @@ public sealed class EventDeliveryResilienceTests : IAsyncLifetime
     private ApiFactory Service(bool relay = true) => new(new Dictionary<string, string?>
     {
         ["Store:Schema"] = _schema,
-        ["Amqp:Uri"] = Amqp,
+        ["Amqp:Uri"] = _amqp,
         ["Relay:Enabled"] = relay ? "true" : "false",
     });
 
@@ -36,7 +44,7 @@ public sealed class EventDeliveryResilienceTests : IAsyncLifetime
     [Fact]
     public async Task Consents_granted_and_withdrawn_while_RabbitMQ_is_down_are_all_delivered_in_order_once_it_returns()
     {
-        await using var listener = await AmqpListener.StartAsync(Amqp, queue: "resilience-" + _schema);
+        await using var listener = await AmqpListener.StartAsync(_subscriber, queue: TestInfrastructure.SubscriberQueuePrefix + "resilience-" + _schema);
         await using var service = Service();
         var driver = new ConsentDriver(service);
         var (before, tablet, _) = await driver.Start("lumbar-puncture", patientId: "P-BEFORE");
@@ -73,7 +81,7 @@ public sealed class EventDeliveryResilienceTests : IAsyncLifetime
     [Fact]
     public async Task Events_stored_by_a_service_that_stopped_before_publishing_are_published_once_by_the_next_instances()
     {
-        await using var listener = await AmqpListener.StartAsync(Amqp);
+        await using var listener = await AmqpListener.StartAsync(_subscriber);
         string id;
         await using (var stopped = Service(relay: false))
         {

@@ -26,7 +26,7 @@ public sealed class IntegrationEventTests : IAsyncLifetime
     private readonly ApiFactory _factory = new();
     private AmqpListener _listener = null!;
 
-    public async Task InitializeAsync() => _listener = await AmqpListener.StartAsync(TestInfrastructure.Amqp);
+    public async Task InitializeAsync() => _listener = await AmqpListener.StartAsync(TestInfrastructure.AmqpSubscriber);
 
     public async Task DisposeAsync()
     {

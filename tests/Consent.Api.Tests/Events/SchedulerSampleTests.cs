@@ -4,43 +4,69 @@ using System.Text.Json;
 using Consent.Api.Tests.Support;
 using Consent.Contracts;
 using Consent.SchedulerSample;
-using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Consent.Api.Tests.Events;
 
-/// <summary>The sample scheduler, as its own host on real RabbitMQ and PostgreSQL, against the real service.</summary>
+/// <summary>
+/// The sample scheduler, as its own host on real RabbitMQ and PostgreSQL, against the real service: started from a demo
+/// file as the README says, with the demo subscriber's broker user, its own database and the scheduler's token.
+/// </summary>
 public sealed class SchedulerSampleTests : IAsyncLifetime
 {
-    private readonly ApiFactory _service = new(new Dictionary<string, string?> { ["Gate:Subscribers:0"] = "scheduler" });
+    private const string SchedulerSubject = "scheduler-sample";
+
+    private readonly ApiFactory _service = new(new Dictionary<string, string?>
+    {
+        // The registration the service's defaults give the sample (designs.md): acks are bound to the token's subject.
+        ["Gate:Subscribers:0:Name"] = "scheduler",
+        ["Gate:Subscribers:0:Clinic"] = TestInfrastructure.SubscriberClinic,
+        ["Gate:Subscribers:0:Subject"] = SchedulerSubject,
+    });
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+    private readonly string _demoFile = Path.Combine(Path.GetTempPath(), $"demo-{Guid.NewGuid():N}.json");
     private WebApplication _scheduler = null!;
+    private GateSubscription _subscription = null!;
     private HttpClient _bookings = null!;
     private ConsentDriver _driver = null!;
+    private string _patient = null!;
 
     public async Task InitializeAsync()
     {
-        _driver = new ConsentDriver(_service);
+        // The broker lets the demo subscriber read clinic "demo"'s keys only: the scheduler books for that clinic, and
+        // a patient of its own keeps this test apart from others in the same clinic.
+        _driver = new ConsentDriver(_service, TestInfrastructure.SubscriberClinic);
+        _patient = "P-SCHED-" + _suffix;
+        var schedulerDatabase = (await TestInfrastructure.ScriptOutputAsync("postgres.sh", null, "scheduler-url", "test")).Trim();
+        await File.WriteAllTextAsync(_demoFile, JsonSerializer.Serialize(new
+        {
+            baseUrl = "http://localhost",
+            amqpUri = TestInfrastructure.AmqpSubscriber,
+            postgres = TestInfrastructure.Postgres,
+            tokens = new { integration = _service.Token("integration", _driver.Clinic, sub: SchedulerSubject) },
+            scheduler = new { postgres = schedulerDatabase, clinic = _driver.Clinic, queue = "demo-scheduler" },
+        }));
         _scheduler = SchedulerApp.Build(
         [
+            "--demo-file", _demoFile,
             "--urls=http://127.0.0.1:0",
-            "--ConnectionStrings:Postgres=" + TestInfrastructure.Postgres,
-            "--Amqp:Uri=" + TestInfrastructure.Amqp,
-            "--Scheduler:Clinic=" + _driver.Clinic,
-            "--Scheduler:Queue=scheduler-sample-" + _suffix,
+            "--Scheduler:Queue=" + QueueName,
             "--Scheduler:Schema=scheduler_" + _suffix,
-            "--Consent:BaseUrl=http://localhost",
-            "--Consent:Token=" + _service.Token("integration", _driver.Clinic),
             "--Logging:LogLevel:Default=Warning",
-        ], services => services.AddHttpClient<GateConfirmations>().ConfigurePrimaryHttpMessageHandler(() => _service.Server.CreateHandler()));
+        ], services => services.AddHttpClient(GateConfirmations.ClientName).ConfigurePrimaryHttpMessageHandler(() => _service.Server.CreateHandler()));
         await _scheduler.StartAsync();
-        (await _scheduler.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30))).ShouldBe(BusHealthStatus.Healthy);
+        _subscription = _scheduler.Services.GetRequiredService<GateSubscription>();
+        await _subscription.Consuming.WaitAsync(TimeSpan.FromSeconds(30));
         var address = _scheduler.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _bookings = new HttpClient { BaseAddress = new Uri(address) };
     }
+
+    private string QueueName => TestInfrastructure.SubscriberQueuePrefix + "scheduler-" + _suffix;
 
     public async Task DisposeAsync()
     {
@@ -48,10 +74,27 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
         await _scheduler.StopAsync();
         await _scheduler.DisposeAsync();
         await _service.DisposeAsync();
+        File.Delete(_demoFile);
+        // The queues are durable: this test's go with it (the subscriber's user may delete what it owns).
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.AmqpSubscriber) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeleteAsync(QueueName);
+        await channel.QueueDeleteAsync(QueueName + ".dead");
+        await channel.ExchangeDeleteAsync(QueueName + ".dead");
     }
 
-    private Task<HttpResponseMessage> Book(DateTimeOffset at) =>
-        _bookings.PostAsJsonAsync("/bookings", new { patientId = "P-SCHED", procedureCode = "MSC-1", at });
+    private Task<HttpResponseMessage> Book(DateTimeOffset at, string? patient = null) =>
+        _bookings.PostAsJsonAsync("/bookings", new { patientId = patient ?? _patient, procedureCode = "MSC-1", at });
+
+    private async Task<JsonElement> BookOk(DateTimeOffset at, string patient)
+    {
+        var booked = await Book(at, patient);
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created);
+        return await booked.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<string> Status(JsonElement booking) =>
+        (await _bookings.GetFromJsonAsync<JsonElement>($"/bookings/{booking.GetProperty("id").GetString()}")).GetProperty("status").GetString()!;
 
     private static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done)
     {
@@ -73,7 +116,7 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
         refused.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString().ShouldBe("no_consent");
 
-        var (id, tablet, _) = await _driver.Start("lumbar-puncture", patientId: "P-SCHED");
+        var (id, tablet, _) = await _driver.Start("lumbar-puncture", patientId: _patient);
         await ConsentDriver.Walk(tablet, id, "lumbar-puncture");
         var booked = await Eventually(() => Book(slot), r => r.StatusCode == HttpStatusCode.Created);
         booked.StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -89,7 +132,7 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
 
         var acks = await Eventually(() => _driver.Coordinator.GetFromJsonAsync<JsonElement>($"/api/consents/{id}/acks"),
             a => a.GetProperty("withdrawalConfirmed").GetBoolean());
-        acks.GetProperty("withdrawalConfirmed").GetBoolean().ShouldBeTrue("the scheduler confirmed the withdrawal it applied");
+        acks.GetProperty("withdrawalConfirmed").GetBoolean().ShouldBeTrue("the scheduler confirmed the withdrawal it applied, as subscriber 'scheduler' by its token");
     }
 
     [Fact]
@@ -100,10 +143,124 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
         SchedulingGateChanged Change(long sequence, bool allowed, string reason) =>
             new(Guid.NewGuid().ToString(), "cns_x", _driver.Clinic, "P-DEDUPE", "MSC-1", now, allowed, reason, now, now.AddDays(30), sequence);
         var first = Guid.NewGuid();
-        (await store.ApplyAsync(first, Change(10, true, "granted"), CancellationToken.None)).ShouldBe(0);
+        (await store.ApplyAsync(first, Change(10, true, "granted"), CancellationToken.None)).ShouldBe(new AppliedChange(0, 0, 0));
         (await store.ApplyAsync(first, Change(10, true, "granted"), CancellationToken.None)).ShouldBeNull("the same message id is applied once");
         await store.ApplyAsync(Guid.NewGuid(), Change(12, false, "withdrawn"), CancellationToken.None);
         await store.ApplyAsync(Guid.NewGuid(), Change(11, true, "granted"), CancellationToken.None);
         (await store.GateAsync("P-DEDUPE", "MSC-1", CancellationToken.None))!.Reason.ShouldBe("withdrawn", "a late, older message never reopens the gate");
+    }
+
+    private SchedulingGateChanged Change(string patient, long sequence, bool allowed, string reason, DateTimeOffset from, DateTimeOffset until) =>
+        new(Guid.NewGuid().ToString(), "cns_" + sequence, _driver.Clinic, patient, "MSC-1", DateTimeOffset.UtcNow, allowed, reason, from, until, sequence);
+
+    [Theory]
+    [InlineData(GateReasons.Withdrawn)]
+    [InlineData(GateReasons.Expired)]
+    [InlineData(GateReasons.Declined)]
+    [InlineData(GateReasons.ReconsentRequired)]
+    public async Task A_gate_closed_for_good_cancels_booked_and_held_bookings(string reason)
+    {
+        var store = _scheduler.Services.GetRequiredService<SchedulerStore>();
+        var patient = "P-CANCEL-" + Guid.NewGuid().ToString("N")[..6];
+        var now = DateTimeOffset.UtcNow;
+        await store.ApplyAsync(Guid.NewGuid(), Change(patient, 1, true, GateReasons.Granted, now, now.AddDays(30)), CancellationToken.None);
+        var booked = await BookOk(now.AddDays(2), patient);
+        var held = await BookOk(now.AddDays(3), patient);
+        // The window shrinks before the second booking: held, not cancelled.
+        (await store.ApplyAsync(Guid.NewGuid(), Change(patient, 2, true, GateReasons.Granted, now, now.AddDays(2.5)), CancellationToken.None))
+            .ShouldBe(new AppliedChange(0, 1, 0));
+        (await Status(held)).ShouldBe("held");
+
+        (await store.ApplyAsync(Guid.NewGuid(), Change(patient, 3, false, reason, now, now.AddDays(30)), CancellationToken.None))
+            .ShouldBe(new AppliedChange(2, 0, 0));
+        (await Status(booked)).ShouldBe("cancelled");
+        (await Status(held)).ShouldBe("cancelled");
+    }
+
+    [Fact]
+    public async Task Any_other_closed_gate_holds_a_booking_which_is_booked_again_when_its_time_is_allowed_again()
+    {
+        var store = _scheduler.Services.GetRequiredService<SchedulerStore>();
+        var patient = "P-HOLD-" + Guid.NewGuid().ToString("N")[..6];
+        var now = DateTimeOffset.UtcNow;
+        await store.ApplyAsync(Guid.NewGuid(), Change(patient, 1, true, GateReasons.Granted, now, now.AddDays(30)), CancellationToken.None);
+        var booking = await BookOk(now.AddDays(5), patient);
+
+        (await store.ApplyAsync(Guid.NewGuid(), Change(patient, 2, false, GateReasons.ConsentPending, now, now.AddDays(30)), CancellationToken.None))
+            .ShouldBe(new AppliedChange(0, 1, 0));
+        var held = await _bookings.GetFromJsonAsync<JsonElement>($"/bookings/{booking.GetProperty("id").GetString()}");
+        held.GetProperty("status").GetString().ShouldBe("held");
+        held.GetProperty("holdReason").GetString().ShouldBe(GateReasons.ConsentPending);
+        (await Book(now.AddDays(6), patient)).StatusCode.ShouldBe(HttpStatusCode.Conflict, "no new booking while the gate is closed");
+
+        // Granted again, but with a cooling-off period that ends after the booking: still held.
+        (await store.ApplyAsync(Guid.NewGuid(), Change(patient, 3, false, GateReasons.CoolingOff, now.AddDays(7), now.AddDays(30)), CancellationToken.None))
+            .ShouldBe(new AppliedChange(0, 0, 0));
+        (await Status(booking)).ShouldBe("held");
+        (await store.ApplyAsync(Guid.NewGuid(), Change(patient, 4, true, GateReasons.Granted, now, now.AddDays(30)), CancellationToken.None))
+            .ShouldBe(new AppliedChange(0, 0, 1));
+        var restored = await _bookings.GetFromJsonAsync<JsonElement>($"/bookings/{booking.GetProperty("id").GetString()}");
+        restored.GetProperty("status").GetString().ShouldBe("booked");
+        restored.GetProperty("holdReason").ValueKind.ShouldBe(JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task The_queue_keeps_messages_a_week_refuses_more_than_its_limit_and_dead_letters_the_rest_as_documented()
+    {
+        _subscription.Queue.ShouldBe(QueueName);
+        var documented = _subscription.QueueArguments();
+        documented["x-message-ttl"].ShouldBe(7L * 24 * 3600 * 1000);
+        documented["x-max-length"].ShouldBe(100_000);
+        documented["x-overflow"].ShouldBe("reject-publish");
+        documented["x-dead-letter-exchange"].ShouldBe(QueueName + ".dead");
+        // The broker answers a redeclare with the same arguments, and refuses one that differs: the queue has them.
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.AmqpSubscriber) }.CreateConnectionAsync();
+        await using (var same = await connection.CreateChannelAsync())
+        {
+            await same.QueueDeclareAsync(QueueName, durable: true, exclusive: false, autoDelete: false, arguments: documented);
+        }
+        await using var other = await connection.CreateChannelAsync();
+        var different = new Dictionary<string, object?>(documented) { ["x-overflow"] = "drop-head" };
+        var refused = await Should.ThrowAsync<OperationInterruptedException>(() => other.QueueDeclareAsync(QueueName, durable: true, exclusive: false, autoDelete: false, arguments: different));
+        refused.ShutdownReason!.ReplyCode.ShouldBe((ushort)406);
+    }
+
+    [Fact]
+    public async Task A_message_the_scheduler_cannot_apply_is_kept_in_its_dead_letter_queue_not_dropped()
+    {
+        // Published with the service's own user (no one else may) under the scheduler's key: an envelope whose message
+        // lacks the patient, procedure, reason and sequence.
+        await using (var service = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.Amqp) }.CreateConnectionAsync())
+        await using (var channel = await service.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
+        {
+            var envelope = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                messageId = Guid.NewGuid(),
+                messageType = new[] { "urn:message:Consent.Contracts:SchedulingGateChanged" },
+                message = new { consentId = "cns_incomplete", clinicId = _driver.Clinic },
+            });
+            await channel.BasicPublishAsync(AmqpListener.ClinicExchange, _driver.Clinic + ".SchedulingGateChanged", mandatory: false,
+                new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" }, envelope);
+        }
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.AmqpSubscriber) }.CreateConnectionAsync();
+        await using var subscriber = await connection.CreateChannelAsync();
+        var dead = await Eventually(() => subscriber.QueueDeclarePassiveAsync(_subscription.DeadLetters), q => q.MessageCount == 1);
+        dead.MessageCount.ShouldBe(1u, "the rejected message waits in the dead-letter queue");
+        (await subscriber.QueueDeclarePassiveAsync(QueueName)).MessageCount.ShouldBe(0u, "and no longer blocks the scheduler's queue");
+    }
+
+    [Fact]
+    public void The_demo_file_names_what_it_lacks()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"demo-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """{"baseUrl":"http://127.0.0.1:5180","amqpUri":"amqp://u:p@127.0.0.1/consent","tokens":{"integration":"t"},"scheduler":{"postgres":"Host=x","clinic":"demo"}}""");
+        try
+        {
+            Should.Throw<InvalidOperationException>(() => DemoFile.Read(path)).Message.ShouldContain("scheduler.queue");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

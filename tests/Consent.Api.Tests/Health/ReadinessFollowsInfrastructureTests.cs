@@ -20,7 +20,7 @@ public sealed class ReadinessFollowsInfrastructureTests : IAsyncLifetime
         _factory = new ApiFactory(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=27432;Database=consent;Username=consent;Password=consent-local",
-            ["Amqp:Uri"] = "amqp://consent:consent-local@127.0.0.1:27872/consent",
+            ["Amqp:Uri"] = await TestInfrastructure.BrokerUriAsync(Profile, Ports),
         });
     }
 

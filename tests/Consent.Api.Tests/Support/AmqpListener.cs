@@ -9,8 +9,9 @@ namespace Consent.Api.Tests.Support;
 public sealed record ReceivedMessage(string Exchange, string MessageId, string MessageType, JsonElement Message, DateTimeOffset ReceivedAt);
 
 /// <summary>
-/// A subscriber written with plain RabbitMQ.Client, as an integrator on any platform would: it declares the
-/// documented fanout exchanges itself, binds its own queue to them and reads the JSON envelope.
+/// A subscriber written with plain RabbitMQ.Client, as an integrator on any platform would, with a subscriber's broker
+/// user: it checks that the documented exchanges exist (a passive declare: a subscriber may not declare them), binds
+/// its own queue to them and reads the JSON envelope.
 /// </summary>
 public sealed class AmqpListener : IAsyncDisposable
 {
@@ -29,19 +30,32 @@ public sealed class AmqpListener : IAsyncDisposable
 
     public IReadOnlyList<ReceivedMessage> Received => [.. _received];
 
-    /// <param name="queue">A durable named queue survives the listener (and a broker restart); null makes a private one.</param>
-    public static async Task<AmqpListener> StartAsync(string amqpUri, string? queue = null)
+    /// <summary>Every clinic's messages, from the per-type fanout exchanges.</summary>
+    /// <param name="amqpUri">A subscriber's URI (TestInfrastructure.AmqpSubscriber).</param>
+    /// <param name="queue">
+    /// A durable named queue (its name starts with the subscriber's prefix) survives the listener and a broker restart;
+    /// null makes a private, server-named one.
+    /// </param>
+    public static Task<AmqpListener> StartAsync(string amqpUri, string? queue = null) =>
+        StartAsync(amqpUri, queue, [.. EventTypes.Select(type => ("Consent.Contracts:" + type, ""))]);
+
+    /// <summary>The messages that the clinic exchange routes with <paramref name="bindingKey"/> (e.g. "demo.#").</summary>
+    public static Task<AmqpListener> StartForClinicAsync(string amqpUri, string bindingKey) =>
+        StartAsync(amqpUri, queue: null, [(ClinicExchange, bindingKey)]);
+
+    public const string ClinicExchange = "consent.clinic-events";
+
+    private static async Task<AmqpListener> StartAsync(string amqpUri, string? queue, (string Exchange, string Key)[] bindings)
     {
         var factory = new ConnectionFactory { Uri = new Uri(amqpUri), AutomaticRecoveryEnabled = true, NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500), ClientProvidedName = "plain-amqp-test" };
         var connection = await factory.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
         var name = queue ?? "";
         var declared = await channel.QueueDeclareAsync(name, durable: queue is not null, exclusive: queue is null, autoDelete: queue is null);
-        foreach (var type in EventTypes)
+        foreach (var (exchange, key) in bindings)
         {
-            var exchange = "Consent.Contracts:" + type;
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
-            await channel.QueueBindAsync(declared.QueueName, exchange, "");
+            await channel.ExchangeDeclarePassiveAsync(exchange);
+            await channel.QueueBindAsync(declared.QueueName, exchange, key);
         }
         var listener = new AmqpListener(connection, channel);
         var consumer = new AsyncEventingBasicConsumer(channel);

@@ -9,7 +9,19 @@ namespace Consent.Api.Tests.Support;
 public static class TestInfrastructure
 {
     public static string Postgres => Required("CONSENT_TEST_POSTGRES");
+    /// <summary>The service's broker user (consent-service): it may publish to the consent exchanges and nothing else.</summary>
     public static string Amqp => Required("CONSENT_TEST_AMQP");
+
+    /// <summary>
+    /// The demo subscriber's broker user (demo-scheduler): its own queues (names starting "demo-" or server-named),
+    /// bound to the consent exchanges; on the clinic exchange only clinic "demo"'s routing keys. It cannot publish there.
+    /// </summary>
+    public static string AmqpSubscriber => Required("CONSENT_TEST_AMQP_SUBSCRIBER");
+
+    /// <summary>The subscriber's clinic and queue-name prefix on every broker that deploy/local/rabbitmq.sh starts.</summary>
+    public const string SubscriberClinic = "demo";
+
+    public const string SubscriberQueuePrefix = "demo-";
 
     public static string RepoRoot { get; } = Environment.GetEnvironmentVariable("CONSENT_REPO_ROOT") is { Length: > 0 } root
         ? root
@@ -31,8 +43,19 @@ public static class TestInfrastructure
         throw new InvalidOperationException("Cannot find the repository root (Consent.sln) above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>
+    /// The service's ("url") or the subscriber's ("subscriber-url") URI of a broker that rabbitmq.sh runs for a
+    /// private profile: its passwords are made per profile, so they are asked of the script rather than written here.
+    /// </summary>
+    public static async Task<string> BrokerUriAsync(string profile, IReadOnlyDictionary<string, string> ports, bool subscriber = false) =>
+        (await ScriptOutputAsync("rabbitmq.sh", ports, subscriber ? "subscriber-url" : "url", profile)).Trim();
+
     /// <summary>Runs one of the project's own deploy scripts, as a developer would.</summary>
-    public static async Task RunScriptAsync(string script, IReadOnlyDictionary<string, string>? environment = null, params string[] args)
+    public static Task RunScriptAsync(string script, IReadOnlyDictionary<string, string>? environment = null, params string[] args) =>
+        ScriptOutputAsync(script, environment, args);
+
+    /// <summary>Runs one of the project's own deploy scripts and returns what it printed.</summary>
+    public static async Task<string> ScriptOutputAsync(string script, IReadOnlyDictionary<string, string>? environment = null, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot };
         start.ArgumentList.Add(Path.Combine(RepoRoot, "deploy", "local", script));
@@ -47,5 +70,6 @@ public static class TestInfrastructure
         {
             throw new InvalidOperationException($"{script} {string.Join(' ', args)} failed ({process.ExitCode}): {await stdout}{await stderr}");
         }
+        return await stdout;
     }
 }

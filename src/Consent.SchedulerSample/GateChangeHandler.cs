@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Consent.Contracts;
+using Consent.Contracts.Signatures;
 
 namespace Consent.SchedulerSample;
 
@@ -22,17 +23,28 @@ public sealed record GateChangeOutcome(bool Applied, string? Rejection)
 /// exactly once, confirm it to the Consent service. A failure that may pass (database, network) throws, and the
 /// delivery is retried; a message that can never be applied is rejected.
 /// </summary>
-public sealed partial class GateChangeHandler(SchedulerStore store, GateConfirmations confirmations, IConfiguration configuration, ILogger<GateChangeHandler> logger)
+public sealed partial class GateChangeHandler(
+    SchedulerStore store, GateConfirmations confirmations, ConsentKeySource keys, IConfiguration configuration, ILogger<GateChangeHandler> logger)
 {
     private readonly string _clinic = configuration["Scheduler:Clinic"] ?? throw new InvalidOperationException("Scheduler:Clinic is not configured.");
 
     public async Task<GateChangeOutcome> HandleAsync(GateChangeDelivery delivery, CancellationToken ct)
     {
-        if (!TryReadEnvelope(delivery.Body, out var messageId, out var message, out var problem)) return GateChangeOutcome.Reject(problem);
-        // Trust: this is where the message's signature (delivery.Signature, a compact JWS over the message) is checked
-        // against the service's published keys; a verified JWS's payload then replaces `message`, and its eventId must
-        // equal messageId. Nothing below runs for a message that is not trusted.
-        if (!TryDecode(message, out var change, out problem)) return GateChangeOutcome.Reject(problem);
+        if (!TryReadEnvelope(delivery.Body, out var messageId, out _, out var problem)) return GateChangeOutcome.Reject(problem);
+        // Trust: anyone with broker credentials could put a message on our queue. Only what the service signed counts:
+        // the verified JWS payload is the message (the envelope's own copy is ignored), and it must be the message
+        // the envelope claims to be, so a signed change re-sent under a new message id is refused too.
+        if (delivery.Signature is null) return GateChangeOutcome.Reject("unsigned: not from the Consent service");
+        if (!Jws.TryVerify(delivery.Signature, await keys.CurrentAsync(ct), Jws.EventMessageType, out var signed, out var error)
+            && !Jws.TryVerify(delivery.Signature, await keys.RefreshAsync(ct), Jws.EventMessageType, out signed, out error))
+        {
+            return GateChangeOutcome.Reject("signature refused: " + error);
+        }
+        if (!TryDecode(signed, out var change, out problem)) return GateChangeOutcome.Reject(problem);
+        if (!Guid.TryParse(change.EventId, out var signedId) || signedId != messageId)
+        {
+            return GateChangeOutcome.Reject("a signed gate change re-sent under another message id");
+        }
         if (change.ClinicId != _clinic) return GateChangeOutcome.Reject("a gate change of another clinic");
 
         var applied = await store.ApplyAsync(messageId, change, ct);

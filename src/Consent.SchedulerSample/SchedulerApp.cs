@@ -32,6 +32,8 @@ public static class SchedulerApp
             client.BaseAddress = new Uri(configuration["Consent:BaseUrl"] ?? "http://127.0.0.1:5180");
             client.DefaultRequestHeaders.Authorization = new("Bearer", configuration["Consent:Token"] ?? "");
         });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ConsentKeySource>();
         builder.Services.AddSingleton<GateChangeHandler>();
         builder.Services.AddSingleton<GateSubscription>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GateSubscription>());

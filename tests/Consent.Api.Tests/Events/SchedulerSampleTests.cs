@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Security.Cryptography;
+using Consent.Api.Signing;
 using Consent.Api.Tests.Support;
 using Consent.Contracts;
+using Consent.Contracts.Signatures;
 using Consent.SchedulerSample;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -248,6 +251,85 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
         dead.MessageCount.ShouldBe(1u, "the rejected message waits in the dead-letter queue");
         (await subscriber.QueueDeclarePassiveAsync(QueueName)).MessageCount.ShouldBe(0u, "and no longer blocks the scheduler's queue");
     }
+
+    [Fact]
+    public async Task A_withdrawal_followed_at_once_by_a_new_consent_still_cancels_the_booking_made_under_the_withdrawn_consent()
+    {
+        var slot = DateTimeOffset.UtcNow.AddDays(3);
+        var (id, tablet, _) = await _driver.Start("lumbar-puncture", patientId: _patient);
+        await ConsentDriver.Walk(tablet, id, "lumbar-puncture");
+        var booked = await Eventually(() => Book(slot), r => r.StatusCode == HttpStatusCode.Created);
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var booking = await booked.Content.ReadFromJsonAsync<JsonElement>();
+
+        // A coordinator withdraws and re-starts the process straight away, as at a tablet hand-over.
+        (await _driver.Coordinator.PostAsync($"/api/consents/{id}/withdraw", ConsentDriver.Json(new { reason = "patient_request" }))).EnsureSuccessStatusCode();
+        await _driver.Start("lumbar-puncture", patientId: _patient);
+
+        var cancelled = await Eventually(() => _bookings.GetFromJsonAsync<JsonElement>($"/bookings/{booking.GetProperty("id").GetString()}"),
+            b => b.GetProperty("status").GetString() == "cancelled");
+        cancelled.GetProperty("status").GetString().ShouldBe("cancelled", "the withdrawal reached the scheduler as a withdrawal, not hidden behind the new consent");
+        cancelled.GetProperty("cancelReason").GetString().ShouldBe("consent_withdrawn");
+    }
+
+    /// <summary>Puts an envelope on the scheduler's key as only the service's broker user can (a stolen service password, an insider).</summary>
+    private async Task PublishAsService(Guid messageId, object message, string? signature)
+    {
+        await using var service = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.Amqp) }.CreateConnectionAsync();
+        await using var channel = await service.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var envelope = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            messageId,
+            messageType = new[] { "urn:message:Consent.Contracts:SchedulingGateChanged" },
+            message,
+        });
+        var properties = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json", Headers = new Dictionary<string, object?>() };
+        if (signature is not null) properties.Headers["consent-signature"] = System.Text.Encoding.UTF8.GetBytes(signature);
+        await channel.BasicPublishAsync(AmqpListener.ClinicExchange, _driver.Clinic + ".SchedulingGateChanged", mandatory: false, properties, envelope);
+    }
+
+    [Fact]
+    public async Task Unsigned_forged_and_re_sent_gate_changes_are_refused_and_only_what_the_service_signed_is_applied()
+    {
+        var patient = "P-FORGE-" + _suffix;
+        var now = DateTimeOffset.UtcNow;
+        SchedulingGateChanged Change(Guid id, long sequence) =>
+            new(id.ToString(), "cns_forged", _driver.Clinic, patient, "MSC-1", now, true, GateReasons.Granted, now, now.AddDays(30), sequence);
+        var payload = (SchedulingGateChanged change) => JsonSerializer.SerializeToUtf8Bytes(change, JsonSerializerOptions.Web);
+
+        // Unsigned, and signed by a key of the attacker's own under the service's kid.
+        var unsigned = Guid.NewGuid();
+        await PublishAsService(unsigned, Change(unsigned, 1), signature: null);
+        var forged = Guid.NewGuid();
+        using (var attacker = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var kid = _service.Services.GetRequiredService<ServiceSigner>().KeyId;
+            var header = Base64Url($$"""{"alg":"ES256","kid":"{{kid}}","typ":"{{Jws.EventMessageType}}"}""");
+            var body = Base64Url(payload(Change(forged, 2)));
+            var signature = attacker.SignData(System.Text.Encoding.ASCII.GetBytes(header + "." + body), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            await PublishAsService(forged, Change(forged, 2), $"{header}.{body}.{Convert.ToBase64String(signature).TrimEnd('=').Replace('+', '-').Replace('/', '_')}");
+        }
+        // A change the service really signed, re-sent under a message id of the attacker's choosing (to slip past deduplication).
+        var genuine = Guid.NewGuid();
+        var signed = _service.Services.GetRequiredService<ServiceSigner>().Sign(payload(Change(genuine, 3)), Jws.EventMessageType);
+        var resent = Guid.NewGuid();
+        await PublishAsService(resent, Change(genuine, 3), signed);
+
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.AmqpSubscriber) }.CreateConnectionAsync();
+        await using var subscriber = await connection.CreateChannelAsync();
+        var dead = await Eventually(() => subscriber.QueueDeclarePassiveAsync(_subscription.DeadLetters), q => q.MessageCount == 3);
+        dead.MessageCount.ShouldBe(3u, "all three were refused");
+        (await _scheduler.Services.GetRequiredService<SchedulerStore>().GateAsync(patient, "MSC-1", CancellationToken.None)).ShouldBeNull("none opened the gate");
+
+        // The same signed change under its own id is what the service would send: applied.
+        await PublishAsService(genuine, Change(genuine, 3), signed);
+        var gate = await Eventually(() => _scheduler.Services.GetRequiredService<SchedulerStore>().GateAsync(patient, "MSC-1", CancellationToken.None), g => g is not null);
+        gate!.Reason.ShouldBe(GateReasons.Granted);
+    }
+
+    private static string Base64Url(string text) => Base64Url(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     [Fact]
     public void The_demo_file_names_what_it_lacks()

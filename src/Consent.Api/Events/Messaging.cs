@@ -1,4 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using MassTransit;
+using MassTransit.Serialization;
 
 namespace Consent.Api.Events;
 
@@ -11,12 +14,27 @@ public static class Messaging
     /// The broker user needs no more than "configure" and "write" on those exchanges: the bus declares no queue of its
     /// own (it has no receive endpoint and sends no request), which deploy/local/rabbitmq.sh's consent-service relies on.
     /// </summary>
+    private static void LeaveOutHost(JsonTypeInfo info)
+    {
+        if (!typeof(MessageEnvelope).IsAssignableFrom(info.Type)) return;
+        foreach (var property in info.Properties)
+        {
+            if (property.Name == "host") property.ShouldSerialize = static (_, _) => false;
+        }
+    }
+
     public static IServiceCollection AddConsentMessaging(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMassTransit(bus =>
         {
             bus.UsingRabbitMq((_, rabbit) =>
             {
+                // Subscribers get what the contract names, not the publishing machine's name, process id and OS (the
+                // envelope's "host"); a copy of the options, so several buses in one process each keep their own.
+                rabbit.ConfigureJsonSerializerOptions(options => new JsonSerializerOptions(options)
+                {
+                    TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(LeaveOutHost),
+                });
                 var uri = new Uri(configuration["Amqp:Uri"] ?? throw new InvalidOperationException("Amqp:Uri is not configured."));
                 var userInfo = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
                 var virtualHost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));

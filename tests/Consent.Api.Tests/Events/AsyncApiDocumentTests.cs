@@ -92,7 +92,7 @@ public sealed class AsyncApiDocumentTests
     {
         var components = Map(Document(), "components");
         string[] envelope = ["messageId", "requestId", "correlationId", "conversationId", "initiatorId", "sourceAddress", "destinationAddress",
-            "responseAddress", "faultAddress", "messageType", "message", "expirationTime", "sentTime", "headers", "host"];
+            "responseAddress", "faultAddress", "messageType", "message", "expirationTime", "sentTime", "headers"];
         foreach (var record in Records)
         {
             var message = Map(Map(components, "messages"), record.Name);

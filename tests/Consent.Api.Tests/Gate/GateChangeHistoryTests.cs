@@ -21,7 +21,7 @@ public sealed class GateChangeHistoryTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _writer = new ApiFactory(new Dictionary<string, string?> { ["Store:Schema"] = _schema, ["Relay:Enabled"] = "false" });
-        _listener = await AmqpListener.StartAsync(TestInfrastructure.Amqp);
+        _listener = await AmqpListener.StartAsync(TestInfrastructure.AmqpSubscriber);
     }
 
     public async Task DisposeAsync()

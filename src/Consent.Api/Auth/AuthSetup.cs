@@ -56,13 +56,18 @@ public static class AuthSetup
             .AddPolicy(Policies.StaffOrTablet, p => RequireClinicMember(p, StaffRoles.Coordinator, StaffRoles.Clinician, StaffRoles.Admin, StaffRoles.Tablet))
             .AddPolicy(Policies.TabletOrClinician, p => RequireClinicMember(p, StaffRoles.Tablet, StaffRoles.Clinician))
             .AddPolicy(Policies.TabletOrCareTeam, p => RequireClinicMember(p, StaffRoles.Tablet, StaffRoles.Coordinator, StaffRoles.Clinician))
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim(StaffRoles.ClinicClaim).Build());
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireAssertion(HasClinicId).Build());
         return services;
     }
 
     // Every staff or system token must name its clinic: it is the tenant, and data never crosses it.
     private static void RequireClinicMember(AuthorizationPolicyBuilder policy, params string[] roles) =>
-        policy.RequireAuthenticatedUser().RequireClaim(StaffRoles.ClinicClaim).RequireRole(roles);
+        policy.RequireAuthenticatedUser().RequireAssertion(HasClinicId).RequireRole(roles);
+
+    // A clinic id is also the first part of its events' routing key and of its subscribers' broker permissions
+    // (deploy/local/rabbitmq.sh): one with a dot or a wildcard would be unroutable, so such a token opens nothing.
+    private static bool HasClinicId(AuthorizationHandlerContext context) =>
+        context.User.FindFirst(StaffRoles.ClinicClaim)?.Value is { } clinic && ClinicIds.IsValid(clinic);
 
     private static void Configure(JwtBearerOptions jwt, AuthSettings auth)
     {

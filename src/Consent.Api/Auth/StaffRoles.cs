@@ -37,3 +37,12 @@ public static class Policies
     /// <summary>The patient's own tablet, a coordinator or a clinician.</summary>
     public const string TabletOrCareTeam = "tablet-or-care-team";
 }
+
+/// <summary>What a clinic id may be: letters, digits, '-' and '_', 1 to 64 of them (no dot: it is a routing key part).</summary>
+public static partial class ClinicIds
+{
+    public static bool IsValid(string clinic) => Pattern().IsMatch(clinic);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
+}

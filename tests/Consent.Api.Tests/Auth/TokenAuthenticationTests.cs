@@ -89,6 +89,17 @@ public sealed class TokenAuthenticationTests(TokenAuthenticationTests.Factory fa
         (await Send(Me, token)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
+    [Theory]
+    [InlineData("north.east")]
+    [InlineData("demo#")]
+    [InlineData("")]
+    public async Task A_token_whose_clinic_is_not_a_plain_id_gets_403(string clinic)
+    {
+        // A clinic id is a tenant, a routing key part and a broker permission: a dot would make its events unroutable.
+        (await Send(Workflows, factory.Token(StaffRoles.Coordinator, clinic))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await Send(Me, factory.Token(StaffRoles.Coordinator, clinic))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
     [Fact]
     public async Task An_integration_token_on_a_staff_endpoint_gets_403_as_problem_json()
     {

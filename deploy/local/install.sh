@@ -7,8 +7,11 @@ command -v curl >/dev/null || want+=(curl)
 missing=()
 for w in "${want[@]}"; do
   case "$w" in
-    postgres) ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib) ;;
-    rabbitmq) [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server) ;;
+    postgres) ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql postgresql-contrib)
+              command -v openssl >/dev/null || missing+=(openssl) ;;
+    rabbitmq) [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+              # rabbitmq.sh makes each user's password and its RabbitMQ hash with these.
+              command -v openssl >/dev/null || missing+=(openssl); command -v xxd >/dev/null || missing+=(xxd) ;;
     curl) missing+=(curl) ;;
     node) command -v npm >/dev/null || missing+=(nodejs npm) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ; dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core) ;;

@@ -60,11 +60,15 @@ public sealed class EventDeliveryResilienceTests : IAsyncLifetime
             during.Add(id);
         }
         (await driver.Coordinator.PostAsync($"/api/consents/{before}/withdraw", ConsentDriver.Json(new { reason = "patient_request" }))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // The patient starts over at once: published minutes later, the withdrawal must still read as a withdrawal.
+        var (again, _, _) = await driver.Start("lumbar-puncture", patientId: "P-BEFORE");
         (await driver.Coordinator.PostAsync($"/api/consents/{during[0]}/withdraw", ConsentDriver.Json(new { reason = "patient_request" }))).StatusCode.ShouldBe(HttpStatusCode.OK);
         await Broker("start");
 
-        await listener.WaitFor(_ => Types(listener, before).Length == 5 && during.All(id => Types(listener, id).Length >= 3) && Types(listener, during[0]).Length == 5,
-            TimeSpan.FromSeconds(60));
+        await listener.WaitFor(_ => Types(listener, before).Length == 5 && during.All(id => Types(listener, id).Length >= 3) && Types(listener, during[0]).Length == 5
+            && Types(listener, again).Length == 1, TimeSpan.FromSeconds(60));
+        listener.Once(before).Last().Message.GetProperty("reason").GetString().ShouldBe("withdrawn");
+        listener.Once(again).Single().Message.GetProperty("reason").GetString().ShouldBe("consent_pending");
         Types(listener, before).ShouldBe(GrantedThenWithdrawn);
         Types(listener, during[0]).ShouldBe(GrantedThenWithdrawn);
         Types(listener, during[1]).ShouldBe(Granted);

@@ -21,6 +21,7 @@ public sealed partial class EventRelay(
 {
     public const string Consumer = "rabbitmq";
     private const int BatchSize = 200;
+    private const int PublishChunk = 16;
 
     private readonly Counter<long> _published = meters.Create("Consent").CreateCounter<long>("consent.events.published");
     private readonly Counter<long> _integrityFailures = meters.Create("Consent").CreateCounter<long>("consent.relay.integrity_failures");
@@ -72,16 +73,44 @@ public sealed partial class EventRelay(
             }
             // Only the event types that publish anything are read; the position still moves over all the others.
             var batch = await log.ReadGateChangesAsync(connection, position, safe, BatchSize, ct);
-            foreach (var e in batch.Events)
+            // A few events at a time, in order: a chunk's gate changes are recorded in one statement, the first event
+            // does not wait for a whole batch's reads, and the next chunk is read from PostgreSQL while this one waits
+            // for the broker's confirmations.
+            var chunks = batch.Events.Chunk(PublishChunk).ToList();
+            var next = chunks.Count > 0 ? SignedMessagesAsync(chunks[0], ct) : Task.FromResult(new List<SignedMessage>());
+            try
             {
-                await PublishAsync(e, ct);
+                for (var i = 0; i < chunks.Count; i++)
+                {
+                    var messages = await next;
+                    if (i + 1 < chunks.Count) next = SignedMessagesAsync(chunks[i + 1], ct);
+                    await gateChanges.RecordAsync(messages, ct);
+                    foreach (var message in messages)
+                    {
+                        await publisher.PublishAsync(message.Outgoing, message.ClinicId, message.Signature, ct);
+                        _published.Add(1);
+                    }
+                }
+            }
+            finally
+            {
+                // A publish that failed leaves the next chunk's read running: let it end before the relay starts over.
+                await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
             position = batch.Complete ? safe : batch.Events[^1].Sequence;
             await SavePositionAsync(connection, position, ct);
         }
     }
 
-    private async Task PublishAsync(StoredEvent e, CancellationToken ct)
+    private async Task<List<SignedMessage>> SignedMessagesAsync(StoredEvent[] events, CancellationToken ct)
+    {
+        var messages = new List<SignedMessage>();
+        foreach (var e in events) messages.AddRange(await SignedMessagesAsync(e, ct));
+        return messages;
+    }
+
+    /// <summary>What <paramref name="e"/> publishes, as of <paramref name="e"/>, each message signed.</summary>
+    private async Task<IReadOnlyList<SignedMessage>> SignedMessagesAsync(StoredEvent e, CancellationToken ct)
     {
         var (history, chain) = await log.ReadKeyHistoryAsync(e.ClinicId, e.StreamId, e.Sequence, ct);
         var consents = GateAsOf.Consents(history);
@@ -97,18 +126,15 @@ public sealed partial class EventRelay(
             // The stored history does not verify: its own message is not sent, and subscribers are told to close the gate.
             _integrityFailures.Add(1);
             ChainBroken(logger, e.StreamId, e.Version);
-            if (after.PatientId.Length == 0) return;
+            if (after.PatientId.Length == 0) return [];
             messages = IntegrationEvents.IntegrityFailure(e, after);
         }
-        foreach (var outgoing in messages)
+        // Signed with a key PostgreSQL never holds: a subscriber can tell our messages from anyone else's on the broker.
+        return [.. messages.Select(outgoing =>
         {
-            // Signed with a key PostgreSQL never holds: a subscriber can tell our messages from anyone else's on the broker.
             var payload = outgoing.Payload();
-            var signature = signer.Sign(payload, Jws.EventMessageType);
-            await gateChanges.RecordAsync(e.ClinicId, outgoing, payload, signature, ct);
-            await publisher.PublishAsync(outgoing, e.ClinicId, signature, ct);
-            _published.Add(1);
-        }
+            return new SignedMessage(e.ClinicId, outgoing, payload, signer.Sign(payload, Jws.EventMessageType));
+        })];
     }
 
     private async Task<long> LoadPositionAsync(NpgsqlConnection connection, CancellationToken ct)

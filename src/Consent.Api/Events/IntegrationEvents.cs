@@ -16,6 +16,9 @@ public sealed record Outgoing(Guid MessageId, object Message)
     public byte[] Payload() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Message, Message.GetType(), Json);
 }
 
+/// <summary>A message ready for the broker: its clinic, its JSON exactly as signed, and the signature (a compact JWS).</summary>
+public sealed record SignedMessage(string ClinicId, Outgoing Outgoing, byte[] Payload, string Signature);
+
 /// <summary>
 /// Turns one stored consent event into the integration events it means, pure. The message id is the stored
 /// event's id (or, for the gate message, an id derived from it), so a message published again after a crash is

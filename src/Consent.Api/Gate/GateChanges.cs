@@ -17,23 +17,28 @@ public sealed record GateChangeFeed(IReadOnlyList<JsonObject> Items, long Next);
 /// messages can rebuild its state in order (<c>GET /api/gate/changes</c>) and get exactly what a live subscriber got.
 /// Written before the message goes to the broker (a crash in between re-sends the same change, recorded once).
 /// </summary>
-public sealed class GateChanges(IDocumentStore store, NpgsqlDataSource db)
+public sealed class GateChanges(IDocumentStore store, [FromKeyedServices(Hosting.HostingSetup.StoreDataSource)] NpgsqlDataSource db)
 {
     public const int MaxPage = 1000;
 
     private string Table => $"{store.Options.DatabaseSchemaName}.{GateTables.GateChanges}";
 
-    /// <param name="payload">The message's JSON exactly as signed and published.</param>
-    public async Task RecordAsync(string clinic, Outgoing outgoing, byte[] payload, string signature, CancellationToken ct)
+    /// <summary>Records the gate changes among <paramref name="messages"/> (others are not kept), in one statement.</summary>
+    public async Task RecordAsync(IReadOnlyList<SignedMessage> messages, CancellationToken ct)
     {
-        if (outgoing.Message is not Consent.Contracts.SchedulingGateChanged change) return;
+        var changes = messages.Where(m => m.Outgoing.Message is Consent.Contracts.SchedulingGateChanged).ToList();
+        if (changes.Count == 0) return;
         await using var command = db.CreateCommand(
-            $"insert into {Table} (sequence, clinic, message_id, message, signature) values ($1, $2, $3, $4, $5) on conflict (sequence) do nothing");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = change.Sequence });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = outgoing.MessageId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Encoding.UTF8.GetString(payload) });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = signature });
+            $"""
+             insert into {Table} (sequence, clinic, message_id, message, signature)
+             select * from unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::text[])
+             on conflict (sequence) do nothing
+             """);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. changes.Select(m => ((Consent.Contracts.SchedulingGateChanged)m.Outgoing.Message).Sequence)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(m => m.ClinicId)] });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. changes.Select(m => m.Outgoing.MessageId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(m => Encoding.UTF8.GetString(m.Payload))] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(m => m.Signature)] });
         await command.ExecuteNonQueryAsync(ct);
     }
 

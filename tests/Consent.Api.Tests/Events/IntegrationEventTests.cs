@@ -76,6 +76,37 @@ public sealed class IntegrationEventTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_message_is_signed_by_the_service_and_a_verifying_subscriber_refuses_forged_and_re_sent_ones()
+    {
+        var driver = new ConsentDriver(_factory);
+        var (id, tablet, _) = await driver.Start("lumbar-puncture", patientId: "P-SIGNED");
+        await ConsentDriver.Walk(tablet, id, "lumbar-puncture");
+        (await driver.Coordinator.PostAsync($"/api/consents/{id}/withdraw", ConsentDriver.Json(new { reason = "changed_mind" }))).EnsureSuccessStatusCode();
+        await _listener.WaitFor(_ => _listener.Once(id).Count() >= 5);
+        var keys = Consent.Contracts.Signatures.ConsentKeys.Parse(await _factory.CreateClient().GetStringAsync("/.well-known/consent-keys.json"));
+
+        foreach (var message in _listener.Once(id))
+        {
+            message.Distrust(keys).ShouldBeNull(message.MessageType);
+            // The signed payload is the message the envelope carries, field for field.
+            Consent.Contracts.Signatures.Jws.TryVerify(message.Signature!, keys, out var payload, out _).ShouldBeTrue();
+            using var signed = JsonDocument.Parse(payload);
+            foreach (var field in message.Message.EnumerateObject())
+            {
+                // Compared as JSON values (the envelope's serializer may lay nested objects out differently).
+                JsonSerializer.Serialize(signed.RootElement.GetProperty(field.Name)).ShouldBe(JsonSerializer.Serialize(field.Value), $"{message.MessageType}.{field.Name}");
+            }
+        }
+        var withdrawal = _listener.Once(id).Single(m => m.MessageType.EndsWith(":ConsentWithdrawn", StringComparison.Ordinal));
+        (withdrawal with { Signature = null }).Distrust(keys).ShouldBe("unsigned");
+        (withdrawal with { MessageId = Guid.NewGuid().ToString() }).Distrust(keys).ShouldBe("signed for another message id", "a replay under a new id");
+        var parts = withdrawal.Signature!.Split('.');
+        var edited = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(withdrawal.Message.ToString().Replace("changed_mind", "other", StringComparison.Ordinal)))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        (withdrawal with { Signature = $"{parts[0]}.{edited}.{parts[2]}" }).Distrust(keys).ShouldNotBeNull("an edited payload");
+    }
+
+    [Fact]
     public async Task Expiry_and_reconsent_reach_a_plain_AMQP_subscriber_with_the_documented_fields()
     {
         var schema = "events_" + Guid.NewGuid().ToString("N")[..8];

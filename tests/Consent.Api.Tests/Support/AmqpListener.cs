@@ -6,7 +6,21 @@ using RabbitMQ.Client.Events;
 namespace Consent.Api.Tests.Support;
 
 /// <summary>One message as a non-.NET subscriber sees it: the MassTransit JSON envelope, read with nothing but JSON.</summary>
-public sealed record ReceivedMessage(string Exchange, string MessageId, string MessageType, JsonElement Message, DateTimeOffset ReceivedAt);
+/// <param name="Signature">The <c>consent-signature</c> header, if the message had one.</param>
+public sealed record ReceivedMessage(string Exchange, string MessageId, string MessageType, JsonElement Message, DateTimeOffset ReceivedAt, string? Signature = null)
+{
+    /// <summary>
+    /// What a careful subscriber does before trusting a message (asyncapi.yaml, "The signature"): the JWS verifies
+    /// against the published keys, and its payload is an event with this message's own id. Null when it is trusted.
+    /// </summary>
+    public string? Distrust(Consent.Contracts.Signatures.ConsentKeys keys)
+    {
+        if (Signature is null) return "unsigned";
+        if (!Consent.Contracts.Signatures.Jws.TryVerify(Signature, keys, Consent.Contracts.Signatures.Jws.EventMessageType, out var payload, out var error)) return error;
+        using var signed = JsonDocument.Parse(payload);
+        return signed.RootElement.TryGetProperty("eventId", out var id) && id.GetString() == MessageId ? null : "signed for another message id";
+    }
+}
 
 /// <summary>
 /// A subscriber written with plain RabbitMQ.Client, as an integrator on any platform would, with a subscriber's broker
@@ -68,7 +82,9 @@ public sealed class AmqpListener : IAsyncDisposable
                 root.GetProperty("messageId").GetString()!,
                 root.GetProperty("messageType")[0].GetString()!,
                 root.GetProperty("message").Clone(),
-                DateTimeOffset.UtcNow));
+                DateTimeOffset.UtcNow,
+                delivery.BasicProperties.Headers?.TryGetValue("consent-signature", out var signature) == true && signature is byte[] bytes
+                    ? System.Text.Encoding.UTF8.GetString(bytes) : null));
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
         };
         await channel.BasicConsumeAsync(declared.QueueName, autoAck: false, consumer);

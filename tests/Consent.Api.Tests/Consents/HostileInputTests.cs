@@ -74,6 +74,8 @@ public sealed class HostileInputTests(HostileInputTests.Factory factory) : IClas
         { "{\"patientId\":\"A1\",\"procedureCode\":\"X\",\"workflowId\":\"stem-cell-ms\",\"locale\":\"fr\"}", "locale" },
         { "{\"patientId\":\"A1\",\"procedureCode\":\"X\",\"workflowId\":\"stem-cell-ms\",\"locale\":\"en\",\"representative\":{\"name\":\"\",\"relationship\":\"son\"}}", "representative" },
         { "{\"patientId\":42,\"procedureCode\":\"X\",\"workflowId\":\"stem-cell-ms\",\"locale\":\"en\"}", "patientId" },
+        // PostgreSQL's jsonb cannot hold a NUL character: it must be refused at the door, not by the database.
+        { "{\"patientId\":\"A1\",\"procedureCode\":\"X\",\"workflowId\":\"stem-cell-ms\",\"locale\":\"en\",\"representative\":{\"name\":\"Ann\\u0000e\",\"relationship\":\"son\"}}", "representative.name" },
     };
 
     [Theory]
@@ -88,6 +90,22 @@ public sealed class HostileInputTests(HostileInputTests.Factory factory) : IClas
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(problem.ToString());
         (await driver.Coordinator.GetFromJsonAsync<JsonElement>("/api/consents")).GetProperty("total").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_NUL_character_in_any_text_is_a_problem_naming_the_field_and_stores_nothing()
+    {
+        var driver = new ConsentDriver(factory);
+        var (id, tablet, created) = await driver.Start();
+        var question = await tablet.PostAsync($"/api/consents/{id}/questions", Raw("{\"text\":\"why\\u0000?\"}"));
+        question.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await question.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("text", out _).ShouldBeTrue();
+        var withdrawal = await driver.Coordinator.PostAsync($"/api/consents/{id}/withdraw", Raw("{\"reason\":\"\\u0000\"}"));
+        withdrawal.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await withdrawal.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("reason", out _).ShouldBeTrue();
+        await ShouldBeUnchanged(driver, id, created);
+        // The connection that carried nothing bad is as good as before: the next innocent request works.
+        (await tablet.PostAsync($"/api/consents/{id}/questions", ConsentDriver.Json(new { text = "why?" }))).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public sealed partial class GateSubscription(GateChangeHandler handler, IConfigu
 
     private async Task OnDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
     {
-        var signature = delivery.BasicProperties.Headers?.TryGetValue("consent-signature", out var header) == true && header is byte[] bytes
+        var signature = delivery.BasicProperties.Headers?.TryGetValue(Consent.Contracts.Signatures.Jws.EventMessageHeader, out var header) == true && header is byte[] bytes
             ? Encoding.UTF8.GetString(bytes)
             : null;
         GateChangeOutcome outcome;

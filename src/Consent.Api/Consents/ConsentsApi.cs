@@ -157,7 +157,8 @@ public static partial class ConsentsApi
         return Results.Ok(new { items, total });
     }
 
-    private static bool Positive(string? text, int fallback, int max, out int value)
+    /// <summary>A whole number from 1 to <paramref name="max"/> in a query parameter, or <paramref name="fallback"/> when absent.</summary>
+    internal static bool Positive(string? text, int fallback, int max, out int value)
     {
         value = fallback;
         return text is null || (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 1 && value <= max);

@@ -14,9 +14,6 @@ public sealed class ConsentPublisher(IBus bus, IConfiguration configuration)
     /// <summary>The durable topic exchange that carries every message under its clinic's routing key.</summary>
     public const string ClinicExchange = "consent.clinic-events";
 
-    /// <summary>The AMQP header that carries a message's signature.</summary>
-    public const string MessageSignatureHeader = "consent-signature";
-
     private static readonly Uri ClinicExchangeAddress = new($"exchange:{ClinicExchange}?type=topic&durable=true&autodelete=false");
 
     private readonly TimeSpan _publishTimeout = TimeSpan.FromSeconds(configuration.GetValue("Relay:PublishTimeoutSeconds", 10));
@@ -49,6 +46,6 @@ public sealed class ConsentPublisher(IBus bus, IConfiguration configuration)
     {
         context.MessageId = outgoing.MessageId;
         context.Durable = true;
-        if (signature is not null) context.Headers.Set(MessageSignatureHeader, signature);
+        if (signature is not null) context.Headers.Set(Consent.Contracts.Signatures.Jws.EventMessageHeader, signature);
     }
 }

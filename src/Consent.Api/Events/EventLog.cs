@@ -77,17 +77,6 @@ public sealed class EventLog(IDocumentStore store, [FromKeyedServices(Hosting.Ho
         return changes;
     }
 
-    /// <summary>One consent's events up to <paramref name="version"/>, in stream order.</summary>
-    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string clinic, string streamId, long version, CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand(
-            $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data from {Schema}.mt_events where tenant_id = $1 and stream_id = $2 and version <= $3 order by version");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
-        return await ReadEventsAsync(command, ct);
-    }
-
     /// <summary>
     /// Everything stored for one patient and procedure up to global position <paramref name="upTo"/>: the events of every
     /// consent for them, in stream order, and the chain links of <paramref name="streamId"/>'s events. The patient and

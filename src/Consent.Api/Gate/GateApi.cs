@@ -149,8 +149,7 @@ public static class GateApi
         {
             return Problems.Field(StatusCodes.Status400BadRequest, "since", "since is the last sequence applied (0 or more); leave it out to start from the beginning.");
         }
-        var pageSize = 100;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > GateChanges.MaxPage))
+        if (!ConsentsApi.Positive(limit, 100, GateChanges.MaxPage, out var pageSize))
         {
             return Problems.Field(StatusCodes.Status400BadRequest, "limit", $"limit is from 1 to {GateChanges.MaxPage} (default 100).");
         }

@@ -12,9 +12,6 @@ public sealed class GateReader(IDocumentStore store, NpgsqlDataSource db, Publis
 {
     public sealed record Inputs(IReadOnlyList<GateCandidate> Candidates, long Sequence);
 
-    public static Task<IReadOnlyList<ConsentSummary>> ConsentsAsync(IQuerySession session, string patientId, string procedureCode, CancellationToken ct) =>
-        session.Query<ConsentSummary>().Where(s => s.PatientId == patientId && s.ProcedureCode == procedureCode).ToListAsync(ct);
-
     public GateCandidate Candidate(string consentId, ConsentState state) =>
         new(consentId, state, workflows.Catalog.Find(state.WorkflowId, state.WorkflowVersion)?.Settings.Reaffirmation?.Window);
 

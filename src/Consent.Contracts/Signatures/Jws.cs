@@ -15,6 +15,9 @@ public static class Jws
     /// <summary>The <c>typ</c> of the signature on each RabbitMQ event message.</summary>
     public const string EventMessageType = "consent-event+jws";
 
+    /// <summary>The AMQP header that carries each event message's signature.</summary>
+    public const string EventMessageHeader = "consent-signature";
+
     // ES256 signatures are r||s, each 32 bytes (RFC 7518 §3.4), never DER.
     private const int SignatureBytes = 64;
     // Our headers are under 100 bytes; a bound keeps a hostile message from making a verifier parse megabytes of JSON.

@@ -101,8 +101,8 @@ public sealed class IntegrationEventTests : IAsyncLifetime
         (withdrawal with { Signature = null }).Distrust(keys).ShouldBe("unsigned");
         (withdrawal with { MessageId = Guid.NewGuid().ToString() }).Distrust(keys).ShouldBe("signed for another message id", "a replay under a new id");
         var parts = withdrawal.Signature!.Split('.');
-        var edited = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(withdrawal.Message.ToString().Replace("changed_mind", "other", StringComparison.Ordinal)))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var edited = System.Buffers.Text.Base64Url.EncodeToString(
+            System.Text.Encoding.UTF8.GetBytes(withdrawal.Message.ToString().Replace("changed_mind", "other", StringComparison.Ordinal)));
         (withdrawal with { Signature = $"{parts[0]}.{edited}.{parts[2]}" }).Distrust(keys).ShouldNotBeNull("an edited payload");
     }
 

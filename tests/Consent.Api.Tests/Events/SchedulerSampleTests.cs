@@ -284,7 +284,7 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
             message,
         });
         var properties = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json", Headers = new Dictionary<string, object?>() };
-        if (signature is not null) properties.Headers["consent-signature"] = System.Text.Encoding.UTF8.GetBytes(signature);
+        if (signature is not null) properties.Headers[Jws.EventMessageHeader] = System.Text.Encoding.UTF8.GetBytes(signature);
         await channel.BasicPublishAsync(AmqpListener.ClinicExchange, _driver.Clinic + ".SchedulingGateChanged", mandatory: false, properties, envelope);
     }
 
@@ -307,7 +307,7 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
             var header = Base64Url($$"""{"alg":"ES256","kid":"{{kid}}","typ":"{{Jws.EventMessageType}}"}""");
             var body = Base64Url(payload(Change(forged, 2)));
             var signature = attacker.SignData(System.Text.Encoding.ASCII.GetBytes(header + "." + body), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-            await PublishAsService(forged, Change(forged, 2), $"{header}.{body}.{Convert.ToBase64String(signature).TrimEnd('=').Replace('+', '-').Replace('/', '_')}");
+            await PublishAsService(forged, Change(forged, 2), $"{header}.{body}.{Base64Url(signature)}");
         }
         // A change the service really signed, re-sent under a message id of the attacker's choosing (to slip past deduplication).
         var genuine = Guid.NewGuid();
@@ -329,7 +329,7 @@ public sealed class SchedulerSampleTests : IAsyncLifetime
 
     private static string Base64Url(string text) => Base64Url(System.Text.Encoding.UTF8.GetBytes(text));
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 
     [Fact]
     public void The_demo_file_names_what_it_lacks()

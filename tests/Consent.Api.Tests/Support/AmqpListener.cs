@@ -83,7 +83,7 @@ public sealed class AmqpListener : IAsyncDisposable
                 root.GetProperty("messageType")[0].GetString()!,
                 root.GetProperty("message").Clone(),
                 DateTimeOffset.UtcNow,
-                delivery.BasicProperties.Headers?.TryGetValue("consent-signature", out var signature) == true && signature is byte[] bytes
+                delivery.BasicProperties.Headers?.TryGetValue(Consent.Contracts.Signatures.Jws.EventMessageHeader, out var signature) == true && signature is byte[] bytes
                     ? System.Text.Encoding.UTF8.GetString(bytes) : null));
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
         };

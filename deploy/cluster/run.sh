@@ -393,6 +393,22 @@ status() {
   printf '%-8s %s\n' haproxy "$(running haproxy && echo "http://127.0.0.1:$HAPROXY_HTTP postgres 127.0.0.1:$HAPROXY_PG amqp 127.0.0.1:$HAPROXY_AMQP stats http://127.0.0.1:$HAPROXY_STATS/stats" || echo down)"
 }
 
+healthy() {
+  local i
+  for i in 0 1 2; do etcd_healthy "$i" || return 1; done
+  any_primary && sync_standby_ready || return 1
+  for i in 0 1 2; do rmq_port_open "$i" || return 1; done
+  [ "$(rmq_ctl 0 cluster_status --formatter json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["running_nodes"]))' 2>/dev/null)" = 3 ] || return 1
+  for ((i = 0; i < SVC_COUNT; i++)); do svc_ready "$i" || return 1; done
+  [ "$(http_code "http://127.0.0.1:$HAPROXY_HTTP/health/ready")" = 200 ]
+}
+# The member the others follow (etcd's v2 statistics say which).
+etcd_leader() {
+  local i; for i in 0 1 2; do
+    curl -s -m 2 "http://127.0.0.1:$(etcd_client_port "$i")/v2/stats/self" | grep -q '"state":"StateLeader"' && { echo "${ETCD_NAMES[$i]}"; return 0; }
+  done; return 1
+}
+
 print_summary() {
   cat >&2 <<MSG
 
@@ -428,6 +444,10 @@ case "$cmd" in
          *) pid_of "$2" ;;
        esac ;;
   role) pg_role $((${2:?pg1 or pg2} - 1)) ;;
+  # Exits 0 when everything is as start left it: etcd members healthy, a primary with a synchronous standby, the three
+  # RabbitMQ nodes clustered, every instance ready and HAProxy routing to one.
+  healthy) healthy ;;
+  etcd-leader) etcd_leader ;;
   haproxy-states) haproxy_states ;;
   *) die "unknown command $cmd (up|start|stop|status|reset)" ;;
 esac

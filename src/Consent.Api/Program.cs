@@ -16,6 +16,7 @@ builder.Services.AddConsentHealth();
 builder.Services.AddWorkflowCatalog();
 builder.Services.AddConsents();
 builder.Services.AddConsentDataProtection();
+builder.Services.AddDatabaseOutageAnswers();
 builder.Services.AddConsentSigning();
 builder.Services.AddConsentMessaging(builder.Configuration);
 builder.Services.AddTabletUi();

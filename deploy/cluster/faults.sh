@@ -61,6 +61,12 @@ driver() {
     dotnet "$here/FaultDriver/bin/Release/net10.0/Consent.Cluster.FaultDriver.dll" "$@"
 }
 
+# One throughput measurement (instances, tablets) as a line of the results.
+throughput() {
+  FAULT_TABLETS="$2" driver throughput "${FAULT_SECONDS:-30}" | sed -n 's/^RESULT //p' \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); d["name"]="throughput-'"$1"'"; print(json.dumps(d))' >> "$results"
+}
+
 case "${1:-all}" in
   inject) inject "${2:?fault}"; exit 0 ;;
   heal) heal "${2:?fault}"; exit 0 ;;
@@ -79,12 +85,16 @@ results="$CLUSTER_DIR/fault-results.jsonl"; : > "$results"
 for s in "${scenarios[@]}"; do
   wait_healthy 150
   if [ "$s" = throughput ]; then
-    log "faults: throughput with $SVC_COUNT instances"
-    driver throughput "${FAULT_SECONDS:-30}" | sed -n 's/^RESULT //p' | python3 -c 'import json,sys; d=json.load(sys.stdin); d["name"]="throughput-'"$SVC_COUNT"'"; print(json.dumps(d))' >> "$results"
+    for tablets in 4 16; do
+      log "faults: throughput with $SVC_COUNT instances, $tablets tablets"
+      throughput "$SVC_COUNT" "$tablets"
+    done
     for ((i = 2; i <= SVC_COUNT; i++)); do run stop-one "svc$i"; done
     sleep 3   # HAProxy marks them down (2 failed checks, 1 s apart)
-    log "faults: throughput with 1 instance"
-    driver throughput "${FAULT_SECONDS:-30}" | sed -n 's/^RESULT //p' | python3 -c 'import json,sys; d=json.load(sys.stdin); d["name"]="throughput-1"; print(json.dumps(d))' >> "$results"
+    for tablets in 4 16; do
+      log "faults: throughput with 1 instance, $tablets tablets"
+      throughput 1 "$tablets"
+    done
     for ((i = 2; i <= SVC_COUNT; i++)); do run start-one "svc$i"; done
     continue
   fi
@@ -98,10 +108,10 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 faults = [r for r in rows if "stepsLost" in r]
 if faults:
-    head = ["fault", "failed requests", "recovered after s", "wrong answers", "acked steps", "steps lost", "doubled", "chains broken", "events expected", "events lost", "dup. ids", "redelivered"]
+    head = ["fault", "failed requests", "recovered after s (after heal)", "wrong answers", "acked steps", "steps lost", "doubled", "chains broken", "events expected", "events lost", "dup. ids", "redelivered"]
     print(" | ".join(head))
     for r in faults:
-        print(" | ".join(str(x) for x in [r["name"], f'{r["failedAttempts"]} ({r["failureKinds"] or "-"})', r["recoverySeconds"], r["wrongAnswers"],
+        print(" | ".join(str(x) for x in [r["name"], f'{r["failedAttempts"]} ({r["failureKinds"] or "-"})', f'{r["recoverySeconds"]} ({r.get("afterHealSeconds", "-")})', r["wrongAnswers"],
               r["ackedSteps"], r["stepsLost"], r["stepsDoubled"], r["chainsBroken"], r["eventsExpected"], r["eventsLost"], r["eventsDuplicateIds"], r["redelivered"]]))
 tp = [r for r in rows if r.get("name", "").startswith("throughput")]
 if tp:

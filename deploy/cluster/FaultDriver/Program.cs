@@ -56,6 +56,7 @@ Log($"{name}: inject: {inject}");
 await Shell(inject);
 await Task.Delay(hold);
 Log($"{name}: heal: {heal}");
+var healedAt = ledger.NowMs;
 await Shell(heal);
 await Task.Delay(after);
 await stop.CancelAsync();
@@ -72,6 +73,8 @@ Result(new
     failedAttempts = during.Count,
     failureKinds = string.Join(' ', during.GroupBy(f => f.Kind).OrderByDescending(g => g.Count()).Select(g => $"{g.Key}x{g.Count()}")),
     recoverySeconds = during.Count == 0 ? 0 : Math.Round((during.Max(f => f.AtMs) - injectedAt) / 1000.0, 1),
+    // A fault that lasts until it is healed (both PostgreSQL nodes down) is over only once the heal has run.
+    afterHealSeconds = during.Count == 0 ? 0 : Math.Round(Math.Max(0, during.Max(f => f.AtMs) - healedAt) / 1000.0, 1),
     wrongAnswers = ledger.WrongAnswers.Count,
     gaveUp = ledger.GaveUp,
     steps.Consents, steps.AckedSteps, stepsLost = steps.Lost, stepsDoubled = steps.Doubled, steps.ChainsBroken,

@@ -3,7 +3,8 @@
 # deploy/local/install.sh, then Patroni (with its etcd client library), etcd and HAProxy.
 source "$(dirname "${BASH_SOURCE[0]}")/../local/lib.sh"
 
-"$REPO_ROOT/deploy/local/install.sh" postgres rabbitmq
+# node: the build copies the tablet's npm assets on a fresh checkout (as for the run command).
+"$REPO_ROOT/deploy/local/install.sh" postgres rabbitmq node
 
 missing=()
 command -v patroni >/dev/null || [ -x /usr/bin/patroni ] || missing+=(patroni)

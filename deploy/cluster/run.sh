@@ -216,7 +216,7 @@ defaults
   timeout server 60s
   # WebSockets (the dashboard's live updates) and AMQP connections stay open for long.
   timeout tunnel 1h
-  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+  default-server inter 1s fall 2 rise 2
 
 listen stats
   mode http
@@ -225,6 +225,8 @@ listen stats
   stats uri /stats
 
 # The service: an instance gets traffic only while /health/ready answers 200 (PostgreSQL and RabbitMQ reachable).
+# Requests already on an instance that turns unready finish there (a database blip marks every instance down at once;
+# cutting their requests would only turn answers into errors).
 # The dashboard's SignalR connection must come back to the instance that negotiated it: a cookie keeps a browser on one.
 frontend consent_http
   mode http
@@ -249,6 +251,7 @@ listen postgres_primary
   timeout server 1h
   option httpchk GET /primary
   http-check expect status 200
+  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
 $(for i in 0 1; do echo "  server ${PG_NAMES[$i]} 127.0.0.1:$(pg_port "$i") check port $(pg_rest "$i")"; done)
 
 # RabbitMQ: any live node (queues are quorum queues, replicated on all three).
@@ -258,6 +261,7 @@ listen rabbitmq
   balance leastconn
   timeout client 3h
   timeout server 3h
+  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
 $(for i in 0 1 2; do echo "  server ${RMQ_NAMES[$i]} 127.0.0.1:$(rmq_port "$i") check"; done)
 CFG
 }

@@ -26,9 +26,10 @@ internal static partial class ServiceConfiguration
         var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (Match m in LiteralKey().Matches(all)) keys.Add(m.Groups[1].Value);
         foreach (Match m in ConnectionString().Matches(all)) keys.Add($"ConnectionStrings:{m.Groups[1].Value}");
-        foreach (Match m in BoundSection().Matches(all))
+        var bound = BoundSection().Matches(all).Concat(ConfiguredSection().Matches(all)).Select(m => (Type: m.Groups[1].Value, Section: m.Groups[2].Value))
+            .Concat(SectionGot().Matches(all).Select(m => (Type: m.Groups[2].Value, Section: m.Groups[1].Value)));
+        foreach (var (type, section) in bound)
         {
-            var (type, section) = (m.Groups[1].Value, m.Groups[2].Value);
             var declaration = sources.FirstOrDefault(s => Regex.IsMatch(s, $@"\bclass {type}\b"))
                 ?? throw new InvalidOperationException($"settings class {type} (bound to {section}) not found");
             var body = declaration[Regex.Match(declaration, $@"\bclass {type}\b").Index..];
@@ -59,6 +60,12 @@ internal static partial class ServiceConfiguration
 
     [GeneratedRegex(@"AddOptions<(\w+)>\(\)\s*\.BindConfiguration\(""(\w+)""\)")]
     private static partial Regex BoundSection();
+
+    [GeneratedRegex(@"Configure<(\w+)>\([^;]*?GetSection\(""(\w+)""\)")]
+    private static partial Regex ConfiguredSection();
+
+    [GeneratedRegex(@"GetSection\(""(\w+)""\)\.Get<(\w+)>")]
+    private static partial Regex SectionGot();
 
     [GeneratedRegex(@"public [\w?<>\[\], ]+ (\w+) \{ get; (?:set|init); \}")]
     private static partial Regex SettableProperty();

@@ -38,12 +38,12 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Lint_of_the_shipped_workflows_exits_0()
+    public async Task Lint_of_the_shipped_workflows_checks_evidence_and_finds_the_v1_defects()
     {
         var (exit, output, _) = await Consent("lint", "workflows");
 
-        exit.ShouldBe(0, output);
-        output.ShouldContain("2 definition(s): 0 error(s)");
+        exit.ShouldBe(1, output);
+        output.ShouldMatch(@"stem-cell-ms/v1\.yaml:\d+: error key-information-without-serious-risk steps\[0\]\.body");
     }
 
     [Fact]

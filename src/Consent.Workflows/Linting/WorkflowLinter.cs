@@ -21,7 +21,10 @@ public static class WorkflowLinter
     private const int MinWordsToScore = 25;
     private const int MaxSentenceWords = 25;
 
-    public static LintReport LintYaml(string yaml, string sourceName, ClaimRules rules)
+    /// <summary>Lints with claim rules only: no evidence rules, so disclosure is checked by tags alone.</summary>
+    public static LintReport LintYaml(string yaml, string sourceName, ClaimRules rules) => LintYaml(yaml, sourceName, new LintRules(rules, EvidenceRules.None));
+
+    public static LintReport LintYaml(string yaml, string sourceName, LintRules rules)
     {
         var loaded = WorkflowLoader.Parse(yaml, sourceName);
         return loaded.Definition is { } definition
@@ -29,15 +32,17 @@ public static class WorkflowLinter
             : new LintReport([.. loaded.Errors.Select(e => new LintFinding(LintSeverity.Error, "load", e.Path, e.Line, e.Message))]);
     }
 
-    public static LintReport Lint(WorkflowDefinition definition, ClaimRules rules)
+    public static LintReport Lint(WorkflowDefinition definition, ClaimRules rules) => Lint(definition, new LintRules(rules, EvidenceRules.None));
+
+    public static LintReport Lint(WorkflowDefinition definition, LintRules rules)
     {
         var findings = new List<LintFinding>();
         var d = definition;
         Structure(d, findings);
         Locales(d, findings);
         Settings(d, findings);
-        Elements(d, findings);
-        Claims(d, rules, findings);
+        DisclosureLint.Check(d, rules.Evidence, findings);
+        Claims(d, rules.Claims, findings);
         ReadabilityOf(d, findings);
         return new LintReport([.. findings.OrderBy(f => f.Line).ThenBy(f => f.Code, StringComparer.Ordinal)]);
     }
@@ -161,27 +166,6 @@ public static class WorkflowLinter
         if (s.AcceptedEarlierVersions.Any(v => v >= d.Version))
         {
             Error(f, "accepted-version-not-earlier", d.Source, "acceptedEarlierVersions may list only versions before this one", "settings.acceptedEarlierVersions");
-        }
-    }
-
-    private static void Elements(WorkflowDefinition d, List<LintFinding> f)
-    {
-        foreach (var s in d.Steps)
-        {
-            foreach (var unknown in s.Elements.Where(e => !DisclosureElements.Required.ContainsKey(e)))
-            {
-                Error(f, "unknown-element", s.Source, $"'{unknown}' is not a disclosure element ({string.Join(", ", DisclosureElements.Required.Keys)})", $"{s.Source.Path}.elements");
-            }
-        }
-        var tagged = d.Steps.SelectMany(s => s.Elements).ToHashSet(StringComparer.Ordinal);
-        foreach (var (element, meaning) in DisclosureElements.Required.Where(e => !tagged.Contains(e.Key)))
-        {
-            Error(f, "missing-element", d.Source, $"no section discloses '{element}': {meaning}", "steps");
-        }
-        var first = d.Steps.FirstOrDefault();
-        if (first is not null && tagged.Contains("key_information") && !first.Elements.Contains("key_information"))
-        {
-            Error(f, "key-information-not-first", first.Source, "the key-information summary must come first");
         }
     }
 

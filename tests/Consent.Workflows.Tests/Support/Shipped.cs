@@ -22,6 +22,9 @@ public static class Shipped
 
     public static ClaimRules ClaimRules { get; } = ClaimRules.LoadDirectory(Path.Combine(FindRepoRoot(), "workflows", "claims"));
 
+    /// <summary>Claim and evidence rules, as <c>consent lint</c> reads them from the workflows folder.</summary>
+    public static LintRules Rules { get; } = LintRules.LoadDirectory(Path.Combine(FindRepoRoot(), "workflows"));
+
     // A build with --artifacts-path outside the tree puts the binaries where no Consent.sln is above them, so the
     // source file's own location is the fallback.
     private static string FindRepoRoot([CallerFilePath] string sourceFile = "")

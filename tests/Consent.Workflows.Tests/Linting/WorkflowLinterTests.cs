@@ -280,12 +280,12 @@ public sealed class WorkflowLinterTests
 
     [Fact]
     public void A_short_section_is_not_scored_however_long_its_words() =>
-        Lint(Minimal.With("Your arm may hurt.", "Immunomodulatory oligodendrocyte characterization.")).Findings.ShouldBeEmpty();
+        Lint(Minimal.With("Your arm may hurt.", "Neuroinflammatory oligodendrocyte characterization.")).Findings.ShouldBeEmpty();
 
     [Fact]
     public void Text_that_is_not_patient_facing_is_not_scored()
     {
-        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Immunomodulatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
+        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Neuroinflammatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
         var yaml = Minimal.With("This is a short test. It is safe to read.", Quoted(hard)).Replace("    type: explain\n", "    type: explain\n    patientFacing: false\n", StringComparison.Ordinal);
         Lint(yaml).Findings.ShouldBeEmpty();
     }
@@ -302,7 +302,7 @@ public sealed class WorkflowLinterTests
     [Fact]
     public void A_section_above_grade_10_is_an_error_listing_its_hardest_sentences()
     {
-        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Immunomodulatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
+        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Neuroinflammatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
         var report = Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(hard)));
         var finding = report.Errors.Single(f => f.Code == "readability");
         finding.Path.ShouldBe("steps[0].body");

@@ -33,7 +33,15 @@ public sealed partial class EvidenceRules
         ImmutableDictionary<string, Element> Elements,
         ImmutableArray<Regex> SeriousRisks,
         ImmutableDictionary<string, ImmutableArray<Regex>> StatementAsserts,
-        ImmutableDictionary<string, Element> Understandings);
+        ImmutableDictionary<string, Element> Understandings,
+        Terms Terms);
+
+    /// <summary>
+    /// Terms of art and acronyms a patient must have explained at first use: <see cref="Known"/> lists the terms,
+    /// any word with two capitals is an acronym unless <see cref="PlainAcronyms"/> names it, and a sentence explains
+    /// a term when it puts it in parentheses or next to one of <see cref="Cues"/> ("means", "also called").
+    /// </summary>
+    public sealed record Terms(ImmutableArray<string> Known, ImmutableHashSet<string> PlainAcronyms, ImmutableArray<Regex> Cues);
 
     public static EvidenceRules LoadDirectory(string directory)
     {
@@ -69,7 +77,8 @@ public sealed partial class EvidenceRules
             Elements(file.Elements, sourceName),
             Patterns(file.SeriousRisks, sourceName, "seriousRisks"),
             file.StatementAsserts.ToImmutableDictionary(kv => kv.Key, kv => Patterns(kv.Value, sourceName, $"statementAsserts.{kv.Key}"), StringComparer.Ordinal),
-            Elements(file.Understandings, sourceName));
+            Elements(file.Understandings, sourceName),
+            new Terms([.. file.Terms.Select(TextNormalizer.Normalize)], [.. file.PlainAcronyms], Patterns(file.ExplanationCues, sourceName, "explanationCues")));
     }
 
     private static ImmutableDictionary<string, Element> Elements(Dictionary<string, ElementEntry> entries, string sourceName) =>
@@ -141,6 +150,9 @@ public sealed partial class EvidenceRules
         public List<string> SeriousRisks { get; set; } = [];
         public Dictionary<string, List<string>> StatementAsserts { get; set; } = [];
         public Dictionary<string, ElementEntry> Understandings { get; set; } = [];
+        public List<string> Terms { get; set; } = [];
+        public List<string> PlainAcronyms { get; set; } = [];
+        public List<string> ExplanationCues { get; set; } = [];
     }
 
     private sealed class ElementEntry

@@ -59,6 +59,19 @@ public static partial class Readability
         return new Score(ease, words.Count, sentences.Count, sentences);
     }
 
+    /// <summary>
+    /// Fernández-Huerta for one sentence, with its length term as words per sentence: the section formula's
+    /// "sentences per 100 words" would score a three-word sentence as harder than a thirty-word one.
+    /// </summary>
+    public static Score FernandezHuertaSentence(string sentence)
+    {
+        var words = Words(sentence);
+        if (words.Count == 0) return new Score(100, 0, 0, [sentence]);
+        var syllables = words.Sum(SpanishSyllables);
+        var ease = 206.84 - 0.60 * (100.0 * syllables / words.Count) - 1.02 * words.Count;
+        return new Score(ease, words.Count, 1, [sentence]);
+    }
+
     public static int EnglishSyllables(string word)
     {
         var w = word.ToLowerInvariant().Where(char.IsLetter).ToArray();

@@ -201,15 +201,15 @@ public sealed class WorkflowLinterTests
     [Theory]
     [InlineData("This is not a cure.")]
     [InlineData("It has not been proven to help.")]
-    [InlineData("It is not approved by the FDA.")]
-    [InlineData("There is no cure for MS.")]
+    [InlineData("It is not approved by the US Food and Drug Administration (FDA).")]
+    [InlineData("There is no cure for multiple sclerosis.")]
     [InlineData("Nothing here is guaranteed, and it isn't proven.")]
     public void Negated_claims_are_allowed(string sentence) =>
         Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(sentence))).Errors.ShouldBeEmpty();
 
     [Theory]
     [InlineData("No es una cura.")]
-    [InlineData("No está aprobado por la FDA.")]
+    [InlineData("No está aprobado por la Administración de Alimentos y Medicamentos (FDA).")]
     [InlineData("No se ha comprobado que ayude.")]
     public void Negated_spanish_claims_are_allowed(string sentence) =>
         Lint(Minimal.With("Esta es una prueba corta. Se puede leer.", Quoted(sentence))).Errors.ShouldBeEmpty();
@@ -217,8 +217,8 @@ public sealed class WorkflowLinterTests
     [Fact]
     public void A_claim_that_is_true_and_sourced_may_be_allowed_for_one_step()
     {
-        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is FDA approved for this use.")
-            .Replace("Esta es una prueba corta. Se puede leer.", "El medicamento está aprobado por la FDA para este uso.", StringComparison.Ordinal)
+        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is approved by the US Food and Drug Administration (FDA) for this use.")
+            .Replace("Esta es una prueba corta. Se puede leer.", "El medicamento está aprobado por la Administración de Alimentos y Medicamentos (FDA) para este uso.", StringComparison.Ordinal)
             .Replace("    title: { en: About the test, es: Sobre la prueba }\n", "    title: { en: About the test, es: Sobre la prueba }\n    claimsAllowed: [{ rule: fda-approved, source: \"FDA label, 2024\" }]\n", StringComparison.Ordinal);
         Lint(yaml).Errors.ShouldBeEmpty();
     }
@@ -231,7 +231,7 @@ public sealed class WorkflowLinterTests
     [Fact]
     public void An_allowance_covers_only_its_own_rule()
     {
-        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is FDA approved and a cure.")
+        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is approved by the US Food and Drug Administration (FDA) and a cure.")
             .Replace("    title: { en: About the test, es: Sobre la prueba }\n", "    title: { en: About the test, es: Sobre la prueba }\n    claimsAllowed: [{ rule: fda-approved, source: \"FDA label, 2024\" }]\n", StringComparison.Ordinal);
         Lint(yaml).Errors.Select(f => f.Code).ShouldBe(["claim-cure"]);
     }
@@ -279,8 +279,44 @@ public sealed class WorkflowLinterTests
     }
 
     [Fact]
-    public void A_short_section_is_not_scored_however_long_its_words() =>
-        Lint(Minimal.With("Your arm may hurt.", "Neuroinflammatory oligodendrocyte characterization.")).Findings.ShouldBeEmpty();
+    public void A_short_section_is_not_scored_as_a_section_but_its_jargon_sentence_is_an_error() =>
+        Lint(Minimal.With("Your arm may hurt.", "Your arm may hurt. Neuroinflammatory oligodendrocyte characterization.")).Errors
+            .Select(f => (f.Code, f.Path)).ShouldBe([("hard-sentence", "steps[3].body")]);
+
+    [Fact]
+    public void One_dense_sentence_inside_an_otherwise_plain_section_is_an_error_naming_it()
+    {
+        const string plain = "Your arm may hurt. It may turn red for a day. It may swell a bit. Put ice on it. Call us if it gets worse. Most people feel fine the next day. Intrathecal immunomodulatory administration necessitates neurological evaluation.";
+        Readability.FleschKincaidGrade(plain).Value.ShouldBeLessThan(MaxSectionGrade);
+        var report = Lint(Minimal.With("Your arm may hurt.", Quoted(plain)));
+        report.Errors.ShouldContain(f => f.Code == "hard-sentence" && f.Message.Contains("Intrathecal immunomodulatory administration"));
+    }
+
+    private const double MaxSectionGrade = WorkflowLinter.MaxGrade;
+
+    [Fact]
+    public void A_dense_spanish_sentence_is_an_error_by_fernandez_huerta_below_40() =>
+        Lint(Minimal.With("Le puede doler el brazo.", "Le puede doler el brazo. La administración intratecal necesita evaluación neurológica exhaustiva."))
+            .Errors.ShouldContain(f => f.Code == "hard-sentence" && f.Message.StartsWith("es:") && f.Path == "steps[3].body");
+
+    [Theory]
+    [InlineData("This is a short test. It is safe to read.", "The FDA has not approved it.", "FDA")]
+    [InlineData("This is a short test. It is safe to read.", "It is given by an intrathecal injection.", "intrathecal")]
+    [InlineData("This is a short test. It is safe to read.", "Another choice is aHSCT at a special center.", "aHSCT")]
+    public void A_term_of_art_or_acronym_not_explained_at_first_use_is_an_error(string find, string replace, string term) =>
+        Lint(Minimal.With(find, replace)).Errors.ShouldContain(f => f.Code == "unexplained-term" && f.Message.StartsWith($"en: '{term}'"));
+
+    [Theory]
+    [InlineData("The US Food and Drug Administration (FDA) has not approved it. The FDA warns about clinics.")]
+    [InlineData("It is given by an intrathecal injection, which is a shot into the spine.")]
+    public void A_term_explained_at_first_use_may_be_used_plainly_after(string text) =>
+        Lint(Minimal.With("This is a short test. It is safe to read.", text)).Errors.ShouldNotContain(f => f.Code == "unexplained-term" && f.Message.StartsWith("en:"));
+
+    [Fact]
+    public void Each_locale_must_explain_the_term_itself() =>
+        Lint(Minimal.With("This is a short test. It is safe to read.", "The US Food and Drug Administration (FDA) has not approved it.")
+                .Replace("Esta es una prueba corta. Se puede leer.", "La FDA no lo ha aprobado.", StringComparison.Ordinal))
+            .Errors.Where(f => f.Code == "unexplained-term").Select(f => f.Message[..9]).ShouldBe(["es: 'FDA'"]);
 
     [Fact]
     public void Text_that_is_not_patient_facing_is_not_scored()

@@ -30,7 +30,8 @@ public static partial class ConsentRuntime
             return Decision.Reject(RejectionCode.InvalidInput, "representative", $"A representative needs a name and a relationship (each at most {MaxNameLength} characters).");
         }
         var first = Navigation.FirstStep(definition);
-        return Decision.Accept(new ConsentStarted(definition.Id, definition.Version, definition.ContentHash, command.Locale, command.Representative, first, now));
+        var seed = command.OptionSeed ?? OptionOrder.SeedFrom(definition.ContentHash, now);
+        return Decision.Accept(new ConsentStarted(definition.Id, definition.Version, definition.ContentHash, command.Locale, command.Representative, first, now, seed));
     }
 
     public static Decision Decide(WorkflowDefinition definition, ConsentState state, ConsentCommand command, DateTimeOffset now)

@@ -49,6 +49,7 @@ public static class WorkflowLinter
         DisclosureLint.Check(d, rules.Evidence, findings);
         TermsLint.Check(d, rules.Evidence, findings);
         QuizLint.Check(d, rules.Evidence, findings);
+        PlaceholderLint.Check(d, findings);
         Claims(d, rules.Claims, findings);
         ReadabilityOf(d, findings);
         return new LintReport([.. findings.OrderBy(f => f.Line).ThenBy(f => f.Code, StringComparer.Ordinal)]);

@@ -30,6 +30,7 @@ public static class ClinicFields
         new("injury.compensation", Kind.Text, "whether any compensation is offered for an injury"),
         new("cells.source", Kind.Text, "where the cells come from (the person's own or a donor's) and how they are prepared"),
         new("cells.afterWithdrawal", Kind.Text, "what happens to collected cells when the person withdraws"),
+        new("treatment.schedule", Kind.Text, "how long each part of the treatment takes and how many visits it needs"),
         new("trial.participants", Kind.Value, "the approximate number of people taking part, when it is research"),
     ];
 

@@ -7,9 +7,9 @@ namespace Consent.Workflows.Linting;
 /// every locale, a procedure consent must have a risk step, the key information must name a specific serious
 /// risk, and the signed statement may assert only what every path showed.
 /// </summary>
-internal static class DisclosureLint
+public static class DisclosureLint
 {
-    public static void Check(WorkflowDefinition d, EvidenceRules evidence, List<LintFinding> f)
+    internal static void Check(WorkflowDefinition d, EvidenceRules evidence, List<LintFinding> f)
     {
         Declaration(d, f);
         Tags(d, f);

@@ -15,7 +15,9 @@ public static partial class Readability
     /// <summary>The text's sentences after Markdown is removed; list items and headings end a sentence.</summary>
     public static IReadOnlyList<string> Sentences(string markdown)
     {
-        var text = LinkPattern().Replace(markdown, "$1");
+        // A clinic's value stands in for a placeholder; its own words are the profile's to keep plain.
+        var text = PlaceholderPattern().Replace(markdown, "x");
+        text = LinkPattern().Replace(text, "$1");
         text = MarkupPattern().Replace(text, " ");
         var sentences = new List<string>();
         foreach (var line in text.Split('\n'))
@@ -117,6 +119,9 @@ public static partial class Readability
     private static bool IsStrong(char c) => "aeoáéóíú".Contains(c, StringComparison.Ordinal);
 
     private static bool EndsSentence(string s) => s.EndsWith('.') || s.EndsWith('!') || s.EndsWith('?') || s.EndsWith(':');
+
+    [GeneratedRegex(@"\{clinic\.[A-Za-z0-9.]+\}")]
+    private static partial Regex PlaceholderPattern();
 
     [GeneratedRegex(@"\[([^\]]*)\]\([^)]*\)")]
     private static partial Regex LinkPattern();

@@ -20,8 +20,9 @@ public static class WorkflowLinter
     /// <summary>One sentence above this grade (or below this ease in Spanish) is an error wherever it stands.</summary>
     public const double MaxSentenceGrade = 12;
     public const double MinSentenceEase = 40;
-    // Two words ("Sign here.") are not a sentence a formula can judge.
-    private const int MinWordsForSentenceScore = 3;
+    // Under six words the formulas judge the longest word, not the sentence: "This treatment is experimental."
+    // scores grade 12.5 and "Un estudio de investigación registrado." ease 34. Short jargon is caught by the terms rule.
+    private const int MinWordsForSentenceScore = 6;
     // Grade formulas swing wildly on a few words; shorter sections are judged by their longest sentence instead.
     private const int MinWordsToScore = 25;
     private const int MaxSentenceWords = 25;

@@ -28,7 +28,7 @@ public sealed class WorkflowLinterTests
     public void Shipped_workflows_load()
     {
         Shipped.All.Errors.ShouldBeEmpty(string.Join(" | ", Shipped.All.Errors));
-        Shipped.All.All.Select(d => d.Id).ShouldBe(["lumbar-puncture", "stem-cell-ms"], ignoreOrder: true);
+        Shipped.All.All.Select(d => $"{d.Id} v{d.Version}").ShouldBe(["lumbar-puncture v1", "lumbar-puncture v2", "stem-cell-ms v1", "stem-cell-ms v2"], ignoreOrder: true);
     }
 
     [Fact]
@@ -280,7 +280,7 @@ public sealed class WorkflowLinterTests
 
     [Fact]
     public void A_short_section_is_not_scored_as_a_section_but_its_jargon_sentence_is_an_error() =>
-        Lint(Minimal.With("Your arm may hurt.", "Your arm may hurt. Neuroinflammatory oligodendrocyte characterization.")).Errors
+        Lint(Minimal.With("Your arm may hurt.", "Your arm may hurt. Neuroinflammatory oligodendrocyte characterization requires immunohistochemical quantification.")).Errors
             .Select(f => (f.Code, f.Path)).ShouldBe([("hard-sentence", "steps[3].body")]);
 
     [Fact]

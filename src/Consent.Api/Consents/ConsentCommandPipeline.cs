@@ -74,7 +74,7 @@ public sealed partial class ConsentCommandPipeline(IDocumentStore store, Publish
         if (OutOfScope(http, id, record) is { } refusal) return new Attempt(refusal);
         ArgumentNullException.ThrowIfNull(record); // OutOfScope has refused a missing consent already
         if (stale(http, record)) return new Attempt(Problems.Field(StatusCodes.Status412PreconditionFailed, "If-Match", $"The consent is at version {record.Version}; read it again."));
-        if (workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
+        if (workflows.Find(record.ClinicId, record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
         {
             return new Attempt(Problems.Field(StatusCodes.Status409Conflict, "workflow", $"Workflow {record.Runtime.WorkflowId} v{record.Runtime.WorkflowVersion} is no longer published here."));
         }

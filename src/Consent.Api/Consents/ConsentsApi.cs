@@ -74,7 +74,7 @@ public static partial class ConsentsApi
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
         if (PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } invalid) return invalid;
-        if (workflows.Catalog.Find(request.WorkflowId) is not { } definition) return Problems.Field(StatusCodes.Status422UnprocessableEntity, "workflowId", $"No published workflow '{request.WorkflowId}'.");
+        if (workflows.Find(Clinic(http), request.WorkflowId) is not { } definition) return Problems.Field(StatusCodes.Status422UnprocessableEntity, "workflowId", $"No published workflow '{request.WorkflowId}'.");
 
         var started = await StartAsync(store, Clinic(http), Actor.From(http), definition, request, clock.GetUtcNow(), http.RequestAborted);
         if (started.Rejection is { } rejection) return ConsentCommandPipeline.Reject(rejection);
@@ -149,7 +149,7 @@ public static partial class ConsentsApi
         if (procedureCode is not null) query = query.Where(s => s.ProcedureCode == procedureCode);
         var total = await query.CountAsync(http.RequestAborted);
         var rows = await query.OrderByDescending(s => s.UpdatedAt).Skip((pageNumber - 1) * size).Take(size).ToListAsync(http.RequestAborted);
-        var items = rows.Select(s => ConsentView.From(s.Record, workflows.Catalog.Find(s.WorkflowId, s.WorkflowVersion), withStepBody: false)).ToList();
+        var items = rows.Select(s => ConsentView.From(s.Record, workflows.Find(s.Record.ClinicId, s.WorkflowId, s.WorkflowVersion), withStepBody: false)).ToList();
         await using (var audit = store.LightweightSession(Clinic(http)))
         {
             await RecordAccess(http, audit, "(list)", "list: " + string.Join(",", rows.Select(r => r.Id)), clock);
@@ -171,7 +171,7 @@ public static partial class ConsentsApi
         if (ConsentCommandPipeline.OutOfScope(http, id, summary?.Record) is { } refusal) return refusal;
         await RecordAccess(http, session, id, "consent", clock);
         http.Response.Headers.ETag = $"\"{summary!.Record.Version}\"";
-        return Results.Ok(ConsentView.From(summary.Record, workflows.Catalog.Find(summary.WorkflowId, summary.WorkflowVersion)));
+        return Results.Ok(ConsentView.From(summary.Record, workflows.Find(summary.Record.ClinicId, summary.WorkflowId, summary.WorkflowVersion)));
     }
 
     private static async Task<IResult> SubmitStep(HttpContext http, string id, string stepId, ConsentCommandPipeline pipeline)

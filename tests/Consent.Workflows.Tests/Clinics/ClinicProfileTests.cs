@@ -89,4 +89,15 @@ public sealed class ClinicProfileTests
     public void The_linter_refuses_a_placeholder_the_schema_does_not_know() =>
         WorkflowLinter.LintYaml(Minimal.With("{clinic.contacts.main}", "{clinic.contacts.mian}"), "t.yaml", Shipped.Rules).Errors
             .ShouldContain(f => f.Code == "unknown-placeholder" && f.Path == "steps[1].body" && f.Message.Contains("{clinic.contacts.mian}"));
+
+    [Fact]
+    public void A_consent_cannot_start_on_a_definition_with_a_value_the_clinic_lacks()
+    {
+        var partial = ClinicProfile.Parse("id: north\ncontacts:\n  main: 555-0111\n", "north").Profile!;
+        var v2 = Shipped.StemCellMsV2;
+        var refused = Consent.Workflows.Runtime.ConsentRuntime.Start(Placeholders.RenderAll(v2, partial), new Consent.Workflows.Runtime.StartConsent("en", null), Walker.T0);
+        refused.Rejection!.Field.ShouldBe("clinic");
+        refused.Rejection.Message.ShouldContain("{clinic.contacts.urgent}");
+        Consent.Workflows.Runtime.ConsentRuntime.Start(Placeholders.RenderAll(v2, Demo), new Consent.Workflows.Runtime.StartConsent("en", null), Walker.T0).Accepted.ShouldBeTrue();
+    }
 }

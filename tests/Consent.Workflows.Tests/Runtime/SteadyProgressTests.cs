@@ -1,3 +1,4 @@
+using Consent.Workflows.Clinics;
 using Consent.Workflows.Definitions;
 using Consent.Workflows.Runtime;
 using Consent.Workflows.Tests.Support;
@@ -17,7 +18,10 @@ public sealed class SteadyProgressTests
         return data;
     }
 
-    private static IEnumerable<WorkflowDefinition> Definitions() => Shipped.All.All.Concat(TestWorkflows.All);
+    // Walked as a clinic's patients read them: the runtime refuses a definition with a placeholder left unfilled.
+    private static readonly ClinicProfile Demo = ClinicProfile.LoadFile(Path.Combine(Shipped.RepoRoot, "clinics", "demo.yaml")).Profile!;
+
+    private static IEnumerable<WorkflowDefinition> Definitions() => Shipped.All.All.Select(d => Placeholders.RenderAll(d, Demo)).Concat(TestWorkflows.All);
 
     [Theory]
     [MemberData(nameof(Routes))]

@@ -25,7 +25,7 @@ public sealed partial class ConsentWriter(
         var record = await ConsentStreams.LoadAsync(session, write.ConsentId, ct) ?? ConsentRecord.None;
         if (Refusal(write, record) is { } refusal) return refusal;
         if (write.ExpectedVersion is { } expected && expected != record.Version) return new WriteOutcome(WriteStatus.Stale) { CurrentVersion = record.Version };
-        if ((write.Change.Definition ?? workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion)) is not { } definition)
+        if ((write.Change.Definition ?? workflows.Find(record.ClinicId, record.Runtime.WorkflowId, record.Runtime.WorkflowVersion)) is not { } definition)
         {
             return new WriteOutcome(WriteStatus.WorkflowGone) { After = record };
         }

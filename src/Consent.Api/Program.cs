@@ -13,6 +13,7 @@ using Consent.Api.Workflows;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConsentHosting();
 builder.Services.AddConsentAuth();
+builder.Services.AddClaimTextChecks();
 builder.Services.AddConsentHealth();
 builder.Services.AddWorkflowCatalog();
 builder.Services.AddConsents();
@@ -26,6 +27,7 @@ builder.Services.AddDashboard();
 
 var app = builder.Build();
 app.UseConsentHosting();
+app.UseTextInputChecks();
 app.MapHealthApi();
 app.MapSigningKeys();
 app.MapIdentityApi();

@@ -12,6 +12,7 @@ using Consent.Api.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConsentHosting();
+builder.AddTransportSecurity();
 builder.Services.AddConsentAuth();
 builder.Services.AddClaimTextChecks();
 builder.Services.AddConsentHealth();
@@ -26,6 +27,7 @@ builder.Services.AddTabletUi();
 builder.Services.AddDashboard();
 
 var app = builder.Build();
+app.UseTransportSecurity();
 app.UseConsentHosting();
 app.UseTextInputChecks();
 app.MapHealthApi();

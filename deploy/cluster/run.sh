@@ -284,6 +284,8 @@ service_env() {
   # One key directory for every instance (made before they start, so no two make a first key at once).
   export CONSENT_Signing__KeyDirectory="$CLUSTER_DIR/signing-keys" CONSENT_Signing__CreateIfMissing=false
   export CONSENT_Demo__Enabled=true
+  # Production settings over plain HTTP on loopback: tablet links point at HAProxy, and no HTTPS redirect (#21).
+  export CONSENT_Tablet__PublicBaseUrl="http://127.0.0.1:$HAPROXY_HTTP" CONSENT_Hosting__RequireHttps=false
   # The fault suite's tablets all come from one address through one proxy.
   export CONSENT_RateLimiting__PermitsPerSecond="${CONSENT_RateLimiting__PermitsPerSecond:-1000000}" CONSENT_RateLimiting__Burst="${CONSENT_RateLimiting__Burst:-1000000}"
   local staff_file="$CLUSTER_DIR/staff.env"

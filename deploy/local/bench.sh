@@ -32,6 +32,8 @@ export CONSENT_Workflows__Path="$REPO_ROOT/workflows"
 export CONSENT_RateLimiting__PermitsPerSecond=1000000 CONSENT_RateLimiting__Burst=1000000
 export CONSENT_Serilog__MinimumLevel__Default="${BENCH_LOG_LEVEL:-Warning}"
 export ASPNETCORE_ENVIRONMENT=Production
+# Production settings, over plain HTTP on loopback: the links point at this port, and no HTTPS redirect.
+export CONSENT_Tablet__PublicBaseUrl="http://127.0.0.1:$HTTP_PORT" CONSENT_Hosting__RequireHttps=false
 api_dir="$REPO_ROOT/src/Consent.Api"
 dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" --contentRoot "$api_dir" --urls "http://127.0.0.1:$HTTP_PORT" > "$DATA_ROOT/bench/service.log" 2>&1 &
 service_pid=$!

@@ -3,6 +3,16 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
+# Tokens and the demo tablet link are bearer secrets: printed only when asked (a terminal is often shared, recorded or
+# scrolled back by others); they are always in .data/demo.json, readable by its owner only.
+show_tokens=false
+for arg in "$@"; do
+  case "$arg" in
+    --show-tokens) show_tokens=true ;;
+    *) die "unknown argument '$arg' (the only one is --show-tokens)" ;;
+  esac
+done
+
 HTTP_PORT="${CONSENT_HTTP_PORT:-5180}"
 here="$REPO_ROOT/deploy/local"
 "$here/install.sh" postgres rabbitmq node
@@ -81,6 +91,14 @@ tablet_url="$(curl -s -X POST "$base_url/api/consents" -H "Authorization: Bearer
   -d '{"patientId":"DEMO-0001","procedureCode":"MSC-IV","workflowId":"stem-cell-ms","locale":"en"}' \
   | grep -o '"tabletUrl":"[^"]*"' | sed 's/"tabletUrl":"\(.*\)"/\1/')" || true
 
+if $show_tokens; then
+  tablet_line="${tablet_url:-"(could not start a demo consent)"}"
+  tokens="$(sed -n '/"tokens"/,/}/p' "$DATA_ROOT/demo.json" | sed '1d;$d;s/^ */    /')"
+else
+  tablet_line="(a link was made; run with --show-tokens to print it, or start a consent from the dashboard)"
+  tokens="    in $DATA_ROOT/demo.json (mode 0600); run with --show-tokens to print them here"
+fi
+
 cat >&2 <<MSG
 
   Consent is running (demo clinic "demo").
@@ -91,11 +109,11 @@ cat >&2 <<MSG
     Demo file      $DATA_ROOT/demo.json   (URLs, one token per role, the subscriber's AMQP URI)
     Scheduler      dotnet run --project src/Consent.SchedulerSample -- --demo-file .data/demo.json   (in another terminal)
     Dashboard      $base_url/dashboard   (sign in as coordinator or clinician; passwords in $staff_file)
-    Patient tablet ${tablet_url:-"(could not start a demo consent)"}
+    Patient tablet $tablet_line
                    (a new stem-cell consent for demo patient DEMO-0001; the link opens on one browser only)
 
   Tokens:
-$(sed -n '/"tokens"/,/}/p' "$DATA_ROOT/demo.json" | sed '1d;$d;s/^ */    /')
+$tokens
 
   Press Ctrl-C to stop everything this command started.
 

@@ -12,7 +12,9 @@ using Consent.Api.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConsentHosting();
+builder.AddTransportSecurity();
 builder.Services.AddConsentAuth();
+builder.Services.AddClaimTextChecks();
 builder.Services.AddConsentHealth();
 builder.Services.AddWorkflowCatalog();
 builder.Services.AddConsents();
@@ -26,7 +28,9 @@ builder.Services.AddTabletUi();
 builder.Services.AddDashboard();
 
 var app = builder.Build();
+app.UseTransportSecurity();
 app.UseConsentHosting();
+app.UseTextInputChecks();
 app.MapHealthApi();
 app.MapSigningKeys();
 app.MapIdentityApi();

@@ -23,7 +23,12 @@ public static class DashboardSetup
         services.AddOptions<StaffSettings>().BindConfiguration("Staff");
         services.AddSingleton<StaffAccounts>();
         // A staff account is looked up by username at sign-in, before its clinic is known.
-        services.ConfigureMarten(options => options.Schema.For<StaffAccount>().SingleTenanted());
+        services.ConfigureMarten(options =>
+        {
+            options.Schema.For<StaffAccount>().SingleTenanted();
+            SignInThrottle.AddTo(options);
+        });
+        services.AddSingleton<SignInThrottle>();
         services.AddHostedService(sp => sp.GetRequiredService<StaffAccounts>());
         services.AddSingleton<DashboardFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardFeed>());

@@ -28,6 +28,8 @@ public sealed class StaffSettings
     public List<LocalStaffEntry> Local { get; set; } = [];
     public int LockoutAttempts { get; set; } = 5;
     public int LockoutMinutes { get; set; } = 15;
+    /// <summary>Failures from one client address, whatever usernames they tried, before it is locked out too.</summary>
+    public int AddressLockoutAttempts { get; set; } = 20;
     /// <summary>A dashboard session ends after this long without a request.</summary>
     public int SessionMinutes { get; set; } = 30;
 }
@@ -41,9 +43,10 @@ public sealed class LocalStaffEntry
     public string DisplayName { get; set; } = "";
 }
 
-public sealed partial class StaffAccounts(IDocumentStore store, IOptions<StaffSettings> settings, TimeProvider clock, ILogger<StaffAccounts> log) : IHostedService
+public sealed partial class StaffAccounts(IDocumentStore store, SignInThrottle throttle, IOptions<StaffSettings> settings, TimeProvider clock, ILogger<StaffAccounts> log) : IHostedService
 {
     private static readonly PasswordHasher<StaffAccount> Hasher = new();
+    private static readonly SemaphoreSlim Hashing = new(Math.Max(1, Environment.ProcessorCount / 2));
     // Verified when the username is unknown, so that a wrong name costs as long as a wrong password.
     private static readonly string DecoyHash = Hasher.HashPassword(new StaffAccount(), Guid.NewGuid().ToString());
 
@@ -76,49 +79,49 @@ public sealed partial class StaffAccounts(IDocumentStore store, IOptions<StaffSe
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>The account when the password is right and the account is not locked; every failure counts toward a lockout.</summary>
-    public async Task<StaffAccount?> VerifyAsync(string? username, string? password, CancellationToken ct)
+    /// <summary>
+    /// The account when the password is right and neither the account nor the client address is locked; every other
+    /// attempt counts as a failure against both. Each outcome costs the same (one lookup, one password hash, one write),
+    /// so the time taken does not tell a locked account, an unknown name and a wrong password apart.
+    /// </summary>
+    public async Task<StaffAccount?> VerifyAsync(string? username, string? password, string clientAddress, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(username) || username.Length > 100 || string.IsNullOrEmpty(password) || password.Length > 200)
-        {
-            return null;
-        }
-        await using var session = store.LightweightSession();
-        var account = await session.LoadAsync<StaffAccount>(username.Trim().ToLowerInvariant(), ct);
-        if (account is null)
-        {
-            Hasher.VerifyHashedPassword(new StaffAccount(), DecoyHash, password);
-            return null;
-        }
+        var wellFormed = !string.IsNullOrWhiteSpace(username) && username.Length <= 100 && !string.IsNullOrEmpty(password) && password.Length <= 200;
+        var id = wellFormed ? username!.Trim().ToLowerInvariant() : null;
+        var keys = SignInThrottle.KeysOf(id, clientAddress);
         var now = clock.GetUtcNow();
-        if (account.LockedUntil > now) return null;
-        if (Hasher.VerifyHashedPassword(account, account.PasswordHash, password) == PasswordVerificationResult.Failed)
+        var locked = await throttle.IsLockedAsync(keys, now, ct);
+        StaffAccount? account = null;
+        if (id is not null)
         {
-            account.FailedAttempts++;
-            if (account.FailedAttempts >= settings.Value.LockoutAttempts)
-            {
-                account.LockedUntil = now.AddMinutes(settings.Value.LockoutMinutes);
-                account.FailedAttempts = 0;
-                WriteLocked(log, settings.Value.LockoutMinutes);
-            }
-            session.Store(account);
-            await session.SaveChangesAsync(ct);
-            return null;
+            await using var session = store.QuerySession();
+            account = await session.LoadAsync<StaffAccount>(id, ct);
         }
-        if (account.FailedAttempts > 0 || account.LockedUntil is not null)
+        bool right;
+        // A flood of sign-ins must not take every thread for hashing: that starved the database's connection attempts
+        // (30 at once timed out and answered 500). They wait here without holding a thread instead.
+        await Hashing.WaitAsync(ct);
+        try
         {
-            account.FailedAttempts = 0;
-            account.LockedUntil = null;
-            session.Store(account);
-            await session.SaveChangesAsync(ct);
+            right = Hasher.VerifyHashedPassword(account ?? new StaffAccount(), account?.PasswordHash ?? DecoyHash, password ?? "") != PasswordVerificationResult.Failed;
         }
-        return account;
+        finally
+        {
+            Hashing.Release();
+        }
+        if (account is not null && right && !locked)
+        {
+            await throttle.ClearAccountAsync(account.Id, ct);
+            return account;
+        }
+        if (await throttle.RecordFailureAsync(keys, now, ct)) WriteLocked(log, settings.Value.LockoutMinutes);
+        return null;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} local staff accounts created or updated from configuration")]
     private static partial void WriteSeeded(ILogger logger, int count);
 
     // No username in the log: a log reader has no need for it.
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A staff account was locked for {Minutes} minutes after repeated failed sign-ins")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A staff account or client address was locked for {Minutes} minutes after repeated failed sign-ins")]
     private static partial void WriteLocked(ILogger logger, int minutes);
 }

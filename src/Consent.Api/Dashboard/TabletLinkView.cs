@@ -24,7 +24,7 @@ public sealed record TabletLinkView(string Url, string ShortCode, string QrDataU
 
     private static TabletLinkView For(HttpRequest request, string token, string shortCode, DateTimeOffset expiresAt)
     {
-        var url = $"{request.Scheme}://{request.Host}/tablet#{token}";
+        var url = $"{Hosting.TransportSecurity.PublicBaseUrl(request.HttpContext)}/tablet#{token}";
         using var generator = new QRCodeGenerator();
         using var data = generator.CreateQrCode(url, QRCodeGenerator.ECCLevel.M);
         var svg = new SvgQRCode(data).GetGraphic(6);

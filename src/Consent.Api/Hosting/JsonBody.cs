@@ -44,9 +44,9 @@ public static class JsonBody
         {
             return new(null, "", Problems.Field(StatusCodes.Status400BadRequest, "body", "The body is not valid UTF-8."));
         }
-        if (FieldWithNul(buffer.AsSpan(0, length)) is { } nul)
+        if (TextProblem(buffer.AsSpan(0, length)) is var (textStatus, textField, textMessage))
         {
-            return new(null, raw, Problems.Field(StatusCodes.Status400BadRequest, nul, $"'{nul}' holds a NUL character (\\u0000), which no text may contain."));
+            return new(null, raw, Problems.Field(textStatus, textField, textMessage));
         }
         try
         {
@@ -92,13 +92,15 @@ public static class JsonBody
     }
 
     /// <summary>
-    /// The field (as a dotted path) of the first string holding a NUL character, if any. PostgreSQL's jsonb cannot store
-    /// one: let through, it failed the whole write batch with a 500 (and, on a pooled connection, the next request too).
-    /// Malformed JSON is left for the deserializer to name.
+    /// The first text problem, naming its field as a dotted path: a string holding a NUL character (PostgreSQL's jsonb
+    /// cannot store one: let through, it failed the whole write batch with a 500), a key sent twice in one object (which
+    /// value counts would depend on the reader: the service and a log or proxy could disagree), or a name that shows
+    /// nothing once normalised. Malformed JSON is left for the deserializer to name.
     /// </summary>
-    private static string? FieldWithNul(ReadOnlySpan<byte> json)
+    private static (int Status, string Field, string Message)? TextProblem(ReadOnlySpan<byte> json)
     {
         var path = new List<string>();
+        var keys = new Stack<HashSet<string>>();
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         try
         {
@@ -106,15 +108,31 @@ public static class JsonBody
             {
                 switch (reader.TokenType)
                 {
+                    case JsonTokenType.StartObject:
+                        keys.Push(new HashSet<string>(StringComparer.Ordinal));
+                        break;
+                    case JsonTokenType.EndObject:
+                        keys.Pop();
+                        break;
                     case JsonTokenType.PropertyName:
                         var name = reader.GetString()!;
-                        if (HasNul(ref reader)) return Dotted(path, "body");
+                        if (HasNul(ref reader)) return Nul(Dotted(path, "body"));
                         // The names of the objects this property sits in, outermost first.
                         if (path.Count >= reader.CurrentDepth) path.RemoveRange(reader.CurrentDepth - 1, path.Count - reader.CurrentDepth + 1);
                         path.Add(name);
+                        if (!keys.Peek().Add(name))
+                        {
+                            var field = Dotted(path, "body");
+                            return (StatusCodes.Status400BadRequest, field, $"'{field}' is sent twice; send each field once.");
+                        }
                         break;
                     case JsonTokenType.String when HasNul(ref reader):
-                        return Dotted(path, "body");
+                        return Nul(Dotted(path, "body"));
+                    case JsonTokenType.String when reader.CurrentDepth == path.Count && path.Count > 0
+                        && (TextInputChecks.NameFields.Contains(path[^1]) || TextInputChecks.NameFields.Contains(Dotted(path, "")))
+                        && reader.GetString() is { Length: > 0 } text && TextInputChecks.IsInvisible(text):
+                        var nameField = Dotted(path, "body");
+                        return (StatusCodes.Status422UnprocessableEntity, nameField, $"'{nameField}' must show a name: it holds only invisible or blank characters.");
                     default:
                         break;
                 }
@@ -127,6 +145,9 @@ public static class JsonBody
         return null;
 
         static string Dotted(List<string> path, string whole) => path.Count == 0 ? whole : string.Join('.', path);
+
+        static (int, string, string) Nul(string field) =>
+            (StatusCodes.Status400BadRequest, field, $"'{field}' holds a NUL character (\\u0000), which no text may contain.");
 
         // A raw NUL byte is not valid JSON (the reader refuses it), so only the escape \u0000 can bring one: strings
         // without escapes (a signature image's 270 KB of base64) are not copied to be looked at.

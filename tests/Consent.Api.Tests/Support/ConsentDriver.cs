@@ -13,8 +13,8 @@ public sealed class ConsentDriver(ApiFactory factory, string? clinic = null)
 {
     public static readonly WorkflowCatalog Workflows = WorkflowCatalog.LoadDirectory(Path.Combine(TestInfrastructure.RepoRoot, "workflows"));
 
-    public static readonly string SignaturePng = "data:image/png;base64," + Convert.ToBase64String(
-        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+    public static readonly string SignaturePng =
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=";
 
     public string Clinic { get; } = clinic ?? "clinic-" + Guid.NewGuid().ToString("N")[..8];
     public HttpClient Coordinator => factory.ClientAs(StaffRoles.Coordinator, Clinic);

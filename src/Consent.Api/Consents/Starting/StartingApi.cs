@@ -50,7 +50,7 @@ public static class StartingApi
         var view = JsonSerializer.SerializeToNode(ConsentView.From(record, definition), JsonSerializerOptions.Web)!.AsObject();
         view["tabletToken"] = token;
         // The token rides in the fragment, which browsers never send to a server or write to its logs.
-        view["tabletUrl"] = $"{http.Request.Scheme}://{http.Request.Host}/tablet#{token}";
+        view["tabletUrl"] = $"{TransportSecurity.PublicBaseUrl(http)}/tablet#{token}";
         http.Response.Headers.ETag = $"\"{record.Version}\"";
         return new CreatedWithLocation($"/api/consents/{record.Id}", view.ToJsonString());
     }

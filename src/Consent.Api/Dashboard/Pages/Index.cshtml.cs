@@ -144,6 +144,8 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         if (Date is { Length: > 0 })
         {
             if (!DateOnly.TryParseExact(Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return ("date", "A date is written 2026-11-25.");
+            // The day after 9999-12-31 does not exist (a 500 once); no consent was started outside these years anyway.
+            if (day.Year is < 2000 or > 2999) return ("date", "A date lies between 2000-01-01 and 2999-12-31.");
             Day = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         }
         if (Needs is { Length: > 0 } && NeedsOptions.All(n => n.Value != Needs)) return ("needs", "Choose one of the listed needs.");

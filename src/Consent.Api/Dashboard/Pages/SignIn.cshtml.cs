@@ -27,7 +27,8 @@ public sealed class SignInModel(StaffAccounts accounts, IOptions<AuthSettings> a
     {
         ReturnUrl = SafeReturn(returnUrl);
         if (!LocalSignIn) return Forbid();
-        if (await accounts.VerifyAsync(username, password, HttpContext.RequestAborted) is not { } account)
+        var address = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (await accounts.VerifyAsync(username, password, address, HttpContext.RequestAborted) is not { } account)
         {
             Failed = true;
             Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -44,7 +45,9 @@ public sealed class SignInModel(StaffAccounts accounts, IOptions<AuthSettings> a
         return LocalRedirect(ReturnUrl);
     }
 
-    // Only back into the dashboard: never an open redirect.
+    // Only back into the dashboard: never an open redirect, and only printable ASCII (a control character in a Location
+    // header failed the answer with a 500).
     private static string SafeReturn(string? url) =>
-        url is not null && url.StartsWith("/dashboard", StringComparison.Ordinal) && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\') ? url : "/dashboard";
+        url is { Length: <= 2000 } && url.StartsWith("/dashboard", StringComparison.Ordinal) && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\')
+        && url.All(c => c is > ' ' and < (char)0x7F) ? url : "/dashboard";
 }

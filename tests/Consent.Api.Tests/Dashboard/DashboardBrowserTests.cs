@@ -11,6 +11,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Consent.Api.Tests.Dashboard;
 
 /// <summary>The coordinators' and clinicians' dashboard in Debian's Chromium against the real service, beside a real tablet.</summary>
+[Trait("Category", "Browser")]
 public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture<TabletBrowser>
 {
     private static string NewClinic() => "clinic-" + Guid.NewGuid().ToString("N")[..8];

@@ -16,6 +16,7 @@ namespace Consent.Api.Tests.Events;
 /// by ajv against the AsyncAPI document's schemas: the envelope and the event with additionalProperties false,
 /// every required field, and formats (uuid, date-time, uri).
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class AsyncApiMessageTests : IAsyncLifetime
 {
     private IConnection _connection = null!;

@@ -11,6 +11,7 @@ namespace Consent.Api.Tests.Events;
 /// deploy/local/rabbitmq.sh gives it) refuses anyone else, and lets a clinic's subscriber read only its clinic's
 /// routing keys. Every check here is the broker's answer to a plain AMQP client, not the service's.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class BrokerPermissionTests
 {
     /// <summary>The per-type fanout exchanges and the clinic topic exchange, with a routing key each.</summary>

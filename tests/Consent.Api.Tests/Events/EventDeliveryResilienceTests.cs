@@ -7,6 +7,7 @@ namespace Consent.Api.Tests.Events;
 /// Events survive a broker outage and a service stop between storing and publishing. The broker here is a private
 /// RabbitMQ (profile "brokerdown", own ports) so that stopping it disturbs no other test.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class EventDeliveryResilienceTests : IAsyncLifetime
 {
     private const string Profile = "brokerdown";

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Consent.Api.Tests.Events;
 
 /// <summary>The events a downstream system receives, read by a subscriber with plain RabbitMQ.Client and no MassTransit.</summary>
+[Trait("Category", "Infrastructure")]
 public sealed class IntegrationEventTests : IAsyncLifetime
 {
     private static readonly string[] Common = ["eventId", "consentId", "clinicId", "patientId", "procedureCode", "occurredAt"];

@@ -11,6 +11,7 @@ namespace Consent.Api.Tests.Gate;
 /// publishes it: a withdrawal followed at once by a new consent for the same patient is still a withdrawal to every
 /// subscriber. The writes happen with no relay running; a relay started afterwards is as far behind as one can be.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class GateChangeHistoryTests : IAsyncLifetime
 {
     private readonly string _schema = "gatehistory_" + Guid.NewGuid().ToString("N")[..8];

@@ -169,12 +169,6 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         var clinic = NewClinic();
         var (id, _, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55508");
         var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
-        // The page hears of changes over its live-updates WebSocket: the test sees each message the page receives.
-        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        coordinator.WebSocket += (_, socket) => socket.FrameReceived += (_, frame) =>
-        {
-            if (frame.Text?.Contains("\"changed\"", StringComparison.Ordinal) == true && frame.Text.Contains(id, StringComparison.Ordinal)) heard.TrySetResult();
-        };
         await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
         await coordinator.WaitForFunctionAsync("() => document.body.dataset.liveConnected === 'true'");
 
@@ -183,8 +177,8 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.RouteAsync(new Regex("handler=Reissue"), async route =>
         {
             var answer = await route.FetchAsync();
-            await heard.Task.WaitAsync(TimeSpan.FromSeconds(15));
-            await Task.Delay(300); // the page's script runs on the message it has just received
+            // The page marks each live update it has handled (data-live-handled): wait until it has handled this consent's.
+            await coordinator.WaitForFunctionAsync($"() => (document.body.dataset.liveHandled || '').startsWith('{id}:')", null, new() { Timeout = 15_000 });
             try
             {
                 await route.FulfillAsync(new() { Response = answer });

@@ -174,11 +174,11 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
 
         // The service's answer reaches the browser only after the page has heard of the event the form itself stored,
         // as happens on a busy machine: the page must wait for the answer (a new link is shown once), not reload.
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await coordinator.RouteAsync(new Regex("handler=Reissue"), async route =>
         {
             var answer = await route.FetchAsync();
-            // The page marks each live update it has handled (data-live-handled): wait until it has handled this consent's.
-            await coordinator.WaitForFunctionAsync($"() => (document.body.dataset.liveHandled || '').startsWith('{id}:')", null, new() { Timeout = 15_000 });
+            await handled.Task.WaitAsync(TimeSpan.FromSeconds(30));
             try
             {
                 await route.FulfillAsync(new() { Response = answer });
@@ -188,7 +188,13 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
                 // The page went elsewhere meanwhile and cancelled the request: the assertion below reports it.
             }
         });
-        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
+        var before = await coordinator.EvaluateAsync<string?>("() => document.body.dataset.liveHandled ?? null") ?? "";
+        var click = coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
+        // The page marks each live update it has handled (data-live-handled): the answer is let through once it has
+        // handled this consent's, instead of after a fixed time.
+        await coordinator.WaitForFunctionAsync($"() => (document.body.dataset.liveHandled || '').startsWith('{id}:') && document.body.dataset.liveHandled !== '{before}'", null, new() { Timeout = 15_000 });
+        handled.TrySetResult();
+        await click;
         await Expect(coordinator.Locator("[data-short-code]")).ToHaveCountAsync(1);
         await Expect(coordinator.Locator("p.notice.success")).ToContainTextAsync("A new tablet link is issued");
     }

@@ -6,8 +6,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 here="$REPO_ROOT/deploy/local"
 
+# The pure projects (no PostgreSQL, RabbitMQ or browser) run first: a broken rule shows in seconds.
+pure=(tests/Consent.Api.UnitTests/Consent.Api.UnitTests.csproj tests/Consent.Workflows.Tests/Consent.Workflows.Tests.csproj
+  tests/Consent.Contracts.Tests/Consent.Contracts.Tests.csproj)
 if [ $# -gt 0 ]; then projects=("$@"); else
-  mapfile -t projects < <(ls tests/*/*.csproj | grep -v Benchmarks)
+  mapfile -t projects < <({ printf '%s\n' "${pure[@]}"; ls tests/*/*.csproj | grep -v Benchmarks; } | awk '!seen[$0]++')
 fi
 
 "$here/install.sh" postgres rabbitmq chromium node

@@ -3,7 +3,7 @@ using Consent.Workflows.Runtime;
 
 namespace Consent.Api.Consents;
 
-/// <summary>The contract's ConsentView (shared/api-contract.md).</summary>
+/// <summary>The contract's ConsentView (its schema in the OpenAPI document at /openapi/v1.json).</summary>
 public sealed record ConsentView(
     string Id, string PatientId, string ProcedureCode, WorkflowRef Workflow, string Locale, string Status, long Version,
     DateTimeOffset CreatedAt, DateTimeOffset? GrantedAt, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil,

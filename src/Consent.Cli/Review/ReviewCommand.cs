@@ -8,7 +8,7 @@ namespace Consent.Cli.Review;
 
 /// <summary>
 /// <c>consent review WORKFLOW --clinic CLINIC</c>: one HTML document an IRB can review, with the content hash it
-/// approves (shared/api-contract.md). Exit 0 when written, 1 when the workflow, version or clinic is not found or
+/// approves (the hashes workflows/approvals.yaml lists; see workflows/README.md). Exit 0 when written, 1 when the workflow, version or clinic is not found or
 /// the profile is invalid.
 /// </summary>
 internal static class ReviewCommand

@@ -5,7 +5,7 @@ using Consent.Api.Auth;
 namespace Consent.Cli.Tokens;
 
 /// <summary>
-/// <c>consent demo-file</c>: writes <c>.data/demo.json</c> (see shared/api-contract.md, "Running locally")
+/// <c>consent demo-file</c>: writes <c>.data/demo.json</c> (see the README, "The two commands")
 /// with one local token per role for the demo clinic. <c>amqpUri</c> is the demo subscriber's broker credential, never
 /// the service's. The integration token is the sample scheduler's (<c>sub</c> <see cref="SchedulerSubject"/>, the
 /// subject the service's default Gate:Subscribers registration expects); <c>scheduler</c> holds what that sample needs

@@ -30,7 +30,7 @@ public sealed record Tick : ConsentCommand;
 
 public sealed record Supersede(int ToVersion, IReadOnlyList<string> ChangedSections) : ConsentCommand;
 
-/// <summary>The input of a step, by step type (shared/api-contract.md, StepInput).</summary>
+/// <summary>The input of a step, by step type (the StepInput schema of the OpenAPI document at /openapi/v1.json).</summary>
 public abstract record StepInput;
 
 public sealed record ExplainInput(bool? Acknowledged) : StepInput;

@@ -12,7 +12,7 @@ namespace Consent.Workflows.Runtime;
 /// </summary>
 public static partial class ConsentRuntime
 {
-    /// <summary>Signature images are at most 200 KB (shared/api-contract.md).</summary>
+    /// <summary>Signature images are at most 200 KB (the OpenAPI document at /openapi/v1.json, StepInput's SignatureInput).</summary>
     public const int MaxSignatureBytes = 200 * 1024;
     private const int MaxTextLength = 2000;
     private const int MaxNameLength = 200;

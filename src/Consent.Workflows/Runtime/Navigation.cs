@@ -87,6 +87,52 @@ public static class Navigation
         }
         return null;
     }
+
+    // The tablet's moves between steps already done: rereading an earlier step, and the way back to the current one.
+
+    /// <summary>The steps on the patient's path that are done and may be reread, in path order; never the current step.</summary>
+    public static IReadOnlyList<StepDefinition> Reread(WorkflowDefinition definition, ConsentState state) =>
+        [.. Path(definition, state.Choices).Where(s => state.Completed.Contains(s.Id) && s.Id != state.CurrentStepId)];
+
+    /// <summary>
+    /// The earlier step "Back" goes to from the step <paramref name="shown"/> (the current one, or one being reread when
+    /// <paramref name="rereading"/>); with no step shown (waiting for someone), the last one done. Null when there is none.
+    /// </summary>
+    public static StepDefinition? BackTarget(WorkflowDefinition definition, ConsentState state, StepDefinition? shown, bool rereading)
+    {
+        var reread = Reread(definition, state);
+        var lastDone = reread.Count > 0 ? reread[^1] : null;
+        if (shown is null) return lastDone;
+        if (!rereading)
+        {
+            // Back from the current step: the last step done before it on the patient's path.
+            var path = Path(definition, state.Choices);
+            var at = path.ToList().FindIndex(s => s.Id == shown.Id);
+            return at < 0 ? lastDone : path.Take(at).LastOrDefault(s => state.Completed.Contains(s.Id));
+        }
+        var index = reread.ToList().FindIndex(s => s.Id == shown.Id);
+        return index > 0 ? reread[index - 1] : null;
+    }
+
+    /// <summary>While rereading <paramref name="shown"/>: the next step done, or null when the next one is where the patient is.</summary>
+    public static StepDefinition? ForwardTarget(WorkflowDefinition definition, ConsentState state, StepDefinition? shown, bool rereading)
+    {
+        if (!rereading || shown is null) return null;
+        var reread = Reread(definition, state).ToList();
+        var index = reread.FindIndex(s => s.Id == shown.Id);
+        var next = index >= 0 && index + 1 < reread.Count ? reread[index + 1] : null;
+        // Never read forward past where the patient is.
+        var path = Path(definition, state.Choices).ToList();
+        var current = state.CurrentStepId is { } c ? path.FindIndex(s => s.Id == c) : path.Count;
+        return next is not null && path.FindIndex(s => s.Id == next.Id) < current ? next : null;
+    }
+
+    /// <summary>"Risk 2 of 5": where <paramref name="stepId"/> stands among the risks on this patient's path (0 when it is not one of them).</summary>
+    public static (int Number, int Of) RiskPosition(WorkflowDefinition definition, ConsentState state, string? stepId)
+    {
+        var risks = Path(definition, state.Choices).Where(s => s.Type == StepType.Risk).ToList();
+        return (risks.FindIndex(s => s.Id == stepId) + 1, risks.Count);
+    }
 }
 
 /// <summary>Steps done and the most that can still be left; the tablet shows the share done.</summary>

@@ -19,6 +19,7 @@ namespace Consent.Api.Tests.Auth;
 /// Production mode is configuration only: point Auth:Authority at an OpenID Connect authority and the service
 /// validates its tokens. The authority here is a real HTTP server publishing discovery and signing keys.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class OidcModeTests : IAsyncLifetime
 {
     private readonly RSA _rsa = RSA.Create(2048);

@@ -11,6 +11,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Consent.Api.Tests.Auth;
 
+[Trait("Category", "Infrastructure")]
 public sealed class TokenAuthenticationTests(TokenAuthenticationTests.Factory factory) : IClassFixture<TokenAuthenticationTests.Factory>
 {
     public sealed class Factory : ApiFactory;

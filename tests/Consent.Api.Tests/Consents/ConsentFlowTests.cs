@@ -7,6 +7,7 @@ using Npgsql;
 
 namespace Consent.Api.Tests.Consents;
 
+[Trait("Category", "Infrastructure")]
 public sealed class ConsentFlowTests(ConsentFlowTests.Factory factory) : IClassFixture<ConsentFlowTests.Factory>
 {
     public sealed class Factory : ApiFactory;

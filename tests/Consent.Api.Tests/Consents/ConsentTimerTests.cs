@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Consent.Api.Tests.Consents;
 
+[Trait("Category", "Infrastructure")]
 public sealed class ConsentTimerTests : IAsyncLifetime
 {
     private readonly FakeClock _clock = new(DateTimeOffset.UtcNow);

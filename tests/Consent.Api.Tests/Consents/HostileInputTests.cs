@@ -7,6 +7,7 @@ using Consent.Api.Tests.Support;
 namespace Consent.Api.Tests.Consents;
 
 /// <summary>Malformed, oversized, misplaced and malicious input: always the right 4xx, never a change, never a leak.</summary>
+[Trait("Category", "Infrastructure")]
 public sealed class HostileInputTests(HostileInputTests.Factory factory) : IClassFixture<HostileInputTests.Factory>
 {
     public sealed class Factory : ApiFactory;
@@ -155,6 +156,7 @@ public sealed class HostileInputTests(HostileInputTests.Factory factory) : IClas
     }
 }
 
+[Trait("Category", "Infrastructure")]
 public sealed class TabletLinkAndRateLimitTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace Consent.Api.Tests.Consents;
 /// Several writers on one consent at the same instant (a double tap, two tablets, a coordinator withdrawing): one
 /// wins, every loser gets 409/412, never a 5xx, and no connection left broken in the pool fails the next request.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class RacingWritersTests(RacingWritersTests.Factory factory) : IClassFixture<RacingWritersTests.Factory>
 {
     public sealed class Factory : ApiFactory;

@@ -5,6 +5,7 @@ using Consent.Api.Tests.Support;
 namespace Consent.Api.Tests.Consents;
 
 /// <summary>Publishing a new version: the service starts again with it in its workflows folder.</summary>
+[Trait("Category", "Infrastructure")]
 public sealed class ReconsentTests
 {
     internal static string WorkflowsWith(params (int Version, Func<string, string> Edit)[] versions)

@@ -11,6 +11,7 @@ namespace Consent.Api.Tests.Consents;
 /// An insider with write access to PostgreSQL (but not to the service's signing key) edits what is stored; the gate,
 /// verify and the relay must notice instead of believing the rows.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class StoredIntegrityTests(StoredIntegrityTests.Factory factory) : IClassFixture<StoredIntegrityTests.Factory>
 {
     public sealed class Factory : ApiFactory;

@@ -11,6 +11,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Consent.Api.Tests.Dashboard;
 
 /// <summary>The coordinators' and clinicians' dashboard in Debian's Chromium against the real service, beside a real tablet.</summary>
+[Trait("Category", "Browser")]
 public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture<TabletBrowser>
 {
     private static string NewClinic() => "clinic-" + Guid.NewGuid().ToString("N")[..8];
@@ -168,22 +169,16 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         var clinic = NewClinic();
         var (id, _, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55508");
         var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
-        // The page hears of changes over its live-updates WebSocket: the test sees each message the page receives.
-        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        coordinator.WebSocket += (_, socket) => socket.FrameReceived += (_, frame) =>
-        {
-            if (frame.Text?.Contains("\"changed\"", StringComparison.Ordinal) == true && frame.Text.Contains(id, StringComparison.Ordinal)) heard.TrySetResult();
-        };
         await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
         await coordinator.WaitForFunctionAsync("() => document.body.dataset.liveConnected === 'true'");
 
         // The service's answer reaches the browser only after the page has heard of the event the form itself stored,
         // as happens on a busy machine: the page must wait for the answer (a new link is shown once), not reload.
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await coordinator.RouteAsync(new Regex("handler=Reissue"), async route =>
         {
             var answer = await route.FetchAsync();
-            await heard.Task.WaitAsync(TimeSpan.FromSeconds(15));
-            await Task.Delay(300); // the page's script runs on the message it has just received
+            await handled.Task.WaitAsync(TimeSpan.FromSeconds(30));
             try
             {
                 await route.FulfillAsync(new() { Response = answer });
@@ -193,7 +188,13 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
                 // The page went elsewhere meanwhile and cancelled the request: the assertion below reports it.
             }
         });
-        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
+        var before = await coordinator.EvaluateAsync<string?>("() => document.body.dataset.liveHandled ?? null") ?? "";
+        var click = coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
+        // The page marks each live update it has handled (data-live-handled): the answer is let through once it has
+        // handled this consent's, instead of after a fixed time.
+        await coordinator.WaitForFunctionAsync($"() => (document.body.dataset.liveHandled || '').startsWith('{id}:') && document.body.dataset.liveHandled !== '{before}'", null, new() { Timeout = 15_000 });
+        handled.TrySetResult();
+        await click;
         await Expect(coordinator.Locator("[data-short-code]")).ToHaveCountAsync(1);
         await Expect(coordinator.Locator("p.notice.success")).ToContainTextAsync("A new tablet link is issued");
     }

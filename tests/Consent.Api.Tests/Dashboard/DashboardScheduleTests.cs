@@ -13,6 +13,7 @@ public sealed class ClockedService() : TabletBrowser(new Dictionary<string, stri
     public static readonly FakeClock Clock = new(DateTimeOffset.UtcNow);
 }
 
+[Trait("Category", "Browser")]
 public sealed class DashboardScheduleTests(ClockedService browser) : IClassFixture<ClockedService>
 {
     [Fact]

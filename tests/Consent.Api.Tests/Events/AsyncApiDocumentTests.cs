@@ -6,6 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace Consent.Api.Tests.Events;
 
 /// <summary>asyncapi.yaml and the Consent.Contracts records describe the same messages, field for field, and the standard parser accepts it.</summary>
+[Trait("Category", "Infrastructure")]
 public sealed class AsyncApiDocumentTests
 {
     private static readonly Type[] Records = [.. typeof(ConsentGranted).Assembly.GetTypes()

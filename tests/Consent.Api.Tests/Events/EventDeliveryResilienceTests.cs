@@ -7,6 +7,7 @@ namespace Consent.Api.Tests.Events;
 /// Events survive a broker outage and a service stop between storing and publishing. The broker here is a private
 /// RabbitMQ (profile "brokerdown", own ports) so that stopping it disturbs no other test.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class EventDeliveryResilienceTests : IAsyncLifetime
 {
     private const string Profile = "brokerdown";
@@ -92,6 +93,7 @@ public sealed class EventDeliveryResilienceTests : IAsyncLifetime
             var driver = new ConsentDriver(stopped);
             (id, var tablet, _) = await driver.Start("lumbar-puncture", patientId: "P-CRASH");
             await ConsentDriver.Walk(tablet, id, "lumbar-puncture");
+            // A fixed time, not a wait for a signal: the test asserts that nothing arrives.
             await Task.Delay(500);
             listener.For(id).ShouldBeEmpty("nothing was published: the service stopped between storing and publishing");
         }
@@ -102,6 +104,7 @@ public sealed class EventDeliveryResilienceTests : IAsyncLifetime
         _ = first.Server;
         _ = second.Server;
         await listener.WaitFor(_ => Types(listener, id).Length == 3);
+        // A fixed time, not a wait for a signal: the test asserts that no second copy arrives.
         await Task.Delay(1000);
         listener.For(id).Select(m => m.MessageType.Split(':')[^1]).ShouldBe(Granted, "each message published once");
     }

@@ -9,11 +9,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Consent.Api.Tests.Events;
 
 /// <summary>The events a downstream system receives, read by a subscriber with plain RabbitMQ.Client and no MassTransit.</summary>
+[Trait("Category", "Infrastructure")]
 public sealed class IntegrationEventTests : IAsyncLifetime
 {
     private static readonly string[] Common = ["eventId", "consentId", "clinicId", "patientId", "procedureCode", "occurredAt"];
 
-    /// <summary>The fields of api-contract.md: required beyond the common ones, and those that may be left out.</summary>
+    /// <summary>The fields of the AsyncAPI document (src/Consent.Contracts/asyncapi.yaml): required beyond the common ones, and those that may be left out.</summary>
     private static readonly Dictionary<string, (string[] Required, string[] Optional)> Documented = new()
     {
         ["ConsentGranted"] = (["workflowId", "workflowVersion", "choices", "provisions", "validFrom", "validUntil"], []),

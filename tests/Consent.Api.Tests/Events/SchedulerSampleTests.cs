@@ -20,6 +20,7 @@ namespace Consent.Api.Tests.Events;
 /// The sample scheduler, as its own host on real RabbitMQ and PostgreSQL, against the real service: started from a demo
 /// file as the README says, with the demo subscriber's broker user, its own database and the scheduler's token.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class SchedulerSampleTests : IAsyncLifetime
 {
     private const string SchedulerSubject = "scheduler-sample";

@@ -13,6 +13,7 @@ namespace Consent.Api.Tests.Gate;
 /// Two service instances on one database: the gate one instance keeps in memory follows changes made through the
 /// other, and when its listening connection is cut it reads the database until it listens again.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class GateAcrossInstancesTests : IAsyncLifetime
 {
     private readonly string _schema = "gatecache_" + Guid.NewGuid().ToString("N")[..8];

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Consent.Api.Tests.Gate;
 
+[Trait("Category", "Infrastructure")]
 public sealed class GateApiTests : IAsyncLifetime
 {
     /// <summary>The clinic whose subscribers are registered: "scheduler" and "ehr", known by their tokens' subjects.</summary>

@@ -4,6 +4,7 @@ using Consent.Api.Tests.Support;
 
 namespace Consent.Api.Tests.Health;
 
+[Trait("Category", "Infrastructure")]
 public sealed class HealthEndpointsTests(HealthEndpointsTests.Factory factory) : IClassFixture<HealthEndpointsTests.Factory>
 {
     public sealed class Factory : ApiFactory;

@@ -8,6 +8,7 @@ namespace Consent.Api.Tests.Health;
 /// Stops and starts a private PostgreSQL and RabbitMQ (profile "resilience", own ports) under a running
 /// service, so that other tests sharing the test profile are never disturbed.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class ReadinessFollowsInfrastructureTests : IAsyncLifetime
 {
     private const string Profile = "resilience";

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Consent.Api.Tests.Hosting;
 
+[Trait("Category", "Infrastructure")]
 public sealed class DataProtectionKeysTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace Consent.Api.Tests.Hosting;
 /// about ten seconds): 503 with Retry-After, an answer that says "send it again", never a 500 that reads as a fault in
 /// the request; and sent again with the same Idempotency-Key once the database is back, the step is stored once.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class DatabaseOutageAnswersTests
 {
     [Fact]

@@ -10,6 +10,7 @@ using Serilog.Events;
 namespace Consent.Api.Tests.Hosting;
 
 /// <summary>Everything the service logs while a patient consents, read back from its own log pipeline.</summary>
+[Trait("Category", "Infrastructure")]
 public sealed class LogPrivacyTests
 {
     /// <summary>Each event as a reader of the log would see it: the rendered message, every property and the exception.</summary>

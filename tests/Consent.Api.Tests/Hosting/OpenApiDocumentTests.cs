@@ -10,6 +10,7 @@ using Consent.Api.Consents.Listing;
 namespace Consent.Api.Tests.Hosting;
 
 /// <summary>The OpenAPI document the service serves is valid, complete, and says what the service really answers.</summary>
+[Trait("Category", "Infrastructure")]
 public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Factory factory) : IClassFixture<OpenApiDocumentTests.Factory>
 {
     public sealed class Factory : ApiFactory;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Consent.Api.Tests.Signing;
 
+[Trait("Category", "Infrastructure")]
 public sealed class KeySetEndpointTests
 {
     [Fact]

@@ -25,6 +25,7 @@ public sealed class ProfileTablet() : TabletBrowser(Settings())
     }
 }
 
+[Trait("Category", "Browser")]
 public sealed class TabletClinicProfileTests(ProfileTablet browser) : IClassFixture<ProfileTablet>
 {
     private static readonly Consent.Workflows.Definitions.WorkflowDefinition V2 =

@@ -13,6 +13,7 @@ public sealed class IdleTablet() : TabletBrowser(new Dictionary<string, string?>
     public static readonly TimeSpan ToWarning = TimeSpan.FromSeconds(600), ToHiding = TimeSpan.FromSeconds(600);
 }
 
+[Trait("Category", "Browser")]
 public sealed class TabletIdleTests(IdleTablet browser) : IClassFixture<IdleTablet>
 {
     private static long Ms(TimeSpan time) => (long)time.TotalMilliseconds;

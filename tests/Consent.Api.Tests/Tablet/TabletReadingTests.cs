@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 namespace Consent.Api.Tests.Tablet;
 
 /// <summary>Reading aids, a clear error for a bad answer, and forms that refuse what a tablet did not send.</summary>
+[Trait("Category", "Browser")]
 public sealed class TabletReadingTests(TabletBrowser browser) : IClassFixture<TabletBrowser>
 {
     [Fact]

@@ -9,6 +9,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Consent.Api.Tests.Tablet;
 
 /// <summary>The tablet in Debian's Chromium against the real service, as a patient uses it: by touch, screen by screen.</summary>
+[Trait("Category", "Browser")]
 public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<TabletBrowser>
 {
     [Fact]

@@ -7,6 +7,7 @@ using Consent.Api.Tests.Support;
 
 namespace Consent.Api.Tests.Workflows;
 
+[Trait("Category", "Infrastructure")]
 public sealed class WorkflowsApiTests(WorkflowsApiTests.Factory factory) : IClassFixture<WorkflowsApiTests.Factory>
 {
     public sealed class Factory : ApiFactory;

@@ -117,37 +117,15 @@ public sealed class ConsentModel(
         // A step is answered only while the consent is open for answers; waiting for someone keeps its place.
         Step = State.Status is ConsentStatus.Pending or ConsentStatus.InProgress && State.CurrentStepId is { } id ? definition.FindStep(id) : null;
         Progress = Navigation.Steady(definition, State);
-        var path = Navigation.Path(definition, State.Choices);
-        Reread = [.. path.Where(s => State.Completed.Contains(s.Id) && s.Id != State.CurrentStepId)];
+        Reread = Navigation.Reread(definition, State);
         return null;
     }
 
     /// <summary>The earlier step "Back" goes to from the step shown, if any.</summary>
-    public StepDefinition? BackTarget()
-    {
-        if (Step is null) return (Reread.Count > 0 ? Reread[^1] : null);
-        if (!Reviewing)
-        {
-            // Back from the current step: the last step read before it on the patient's path.
-            var path = Navigation.Path(Definition, State.Choices);
-            var at = path.ToList().FindIndex(s => s.Id == Step.Id);
-            return at < 0 ? (Reread.Count > 0 ? Reread[^1] : null) : path.Take(at).LastOrDefault(s => State.Completed.Contains(s.Id));
-        }
-        var index = Reread.ToList().FindIndex(s => s.Id == Step.Id);
-        return index > 0 ? Reread[index - 1] : null;
-    }
+    public StepDefinition? BackTarget() => Navigation.BackTarget(Definition, State, Step, Reviewing);
 
     /// <summary>While rereading: the next earlier step, or null when the next one is where the patient is.</summary>
-    public StepDefinition? ForwardTarget()
-    {
-        if (!Reviewing || Step is null) return null;
-        var index = Reread.ToList().FindIndex(s => s.Id == Step.Id);
-        var next = index >= 0 && index + 1 < Reread.Count ? Reread[index + 1] : null;
-        // Never read forward past where the patient is.
-        var path = Navigation.Path(Definition, State.Choices).ToList();
-        var current = State.CurrentStepId is { } c ? path.FindIndex(s => s.Id == c) : path.Count;
-        return next is not null && path.FindIndex(s => s.Id == next.Id) < current ? next : null;
-    }
+    public StepDefinition? ForwardTarget() => Navigation.ForwardTarget(Definition, State, Step, Reviewing);
 
     /// <summary>After a wrong quiz answer the runtime re-opens the quiz's explanation; the screen says so kindly.</summary>
     public bool ReopenedAfterWrongAnswer =>
@@ -155,11 +133,7 @@ public sealed class ConsentModel(
         && quiz.Explanation == Step.Id && State.WrongAnswers.GetValueOrDefault(quizId) > 0;
 
     /// <summary>"Risk 2 of 5" among the risks on this patient's path.</summary>
-    public (int Number, int Of) RiskPosition()
-    {
-        var risks = Navigation.Path(Definition, State.Choices).Where(s => s.Type == StepType.Risk).ToList();
-        return (risks.FindIndex(s => s.Id == Step?.Id) + 1, risks.Count);
-    }
+    public (int Number, int Of) RiskPosition() => Navigation.RiskPosition(Definition, State, Step?.Id);
 
     public bool CanSwitchLanguage => State.Status is ConsentStatus.Pending or ConsentStatus.InProgress or ConsentStatus.NeedsDiscussion or ConsentStatus.AwaitingCountersign
         && Definition.Locales.Length > 1;

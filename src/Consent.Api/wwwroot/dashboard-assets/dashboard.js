@@ -26,6 +26,8 @@
       if (typing || document.querySelector('[data-tablet-url]')) status.textContent = 'This consent changed. Reload the page to see it.';
       else location.replace(location.pathname + location.search);
     }
+    // Which update the page has handled last, for a test to wait on instead of sleeping.
+    document.body.dataset.liveHandled = consentId + ':' + sequence;
   });
   connection.start().then(function () { document.body.dataset.liveConnected = 'true'; }).catch(function () {
     status.textContent = 'Live updates are not available; reload the page to see changes.';

@@ -1,7 +1,7 @@
 using Consent.Api.Gate;
 using Consent.Workflows.Runtime;
 
-namespace Consent.Api.Tests.Gate;
+namespace Consent.Api.UnitTests.Gate;
 
 public sealed class GateCacheTests
 {

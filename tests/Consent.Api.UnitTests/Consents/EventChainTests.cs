@@ -1,7 +1,7 @@
 using Consent.Api.Consents.Integrity;
 using CsCheck;
 
-namespace Consent.Api.Tests.Consents;
+namespace Consent.Api.UnitTests.Consents;
 
 public sealed class EventChainTests
 {

@@ -11,6 +11,7 @@ namespace Consent.Api.Tests.Dashboard;
 /// The staff sign-in's lockout (#21, item 5): every racing failure counts, one client address trying many names is
 /// stopped too, and a locked account, an unknown name and a wrong password cannot be told apart by the time they take.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class SignInThrottleTests(SignInThrottleTests.Factory factory) : IClassFixture<SignInThrottleTests.Factory>
 {
     public sealed class Factory() : ApiFactory(new Dictionary<string, string?>

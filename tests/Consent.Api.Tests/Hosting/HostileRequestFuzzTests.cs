@@ -17,6 +17,7 @@ namespace Consent.Api.Tests.Hosting;
 /// hostile path ids, query values, headers, tokens and bodies, each write carrying at least one defect that must get it
 /// refused. None may answer 5xx, and nothing may be stored (#21: the review found 16 answers of 500 in 6,150).
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class HostileRequestFuzzTests(HostileRequestFuzzTests.Factory factory) : IClassFixture<HostileRequestFuzzTests.Factory>
 {
     public sealed class Factory() : ApiFactory(new Dictionary<string, string?>

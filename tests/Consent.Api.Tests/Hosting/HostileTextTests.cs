@@ -11,6 +11,7 @@ namespace Consent.Api.Tests.Hosting;
 /// Text that earned a 500 or a wrong answer (#21, item 4): control characters in tokens, filters and forms, extreme
 /// dates, duplicate JSON keys and names that show nothing. Each is refused with a 4xx naming the field and stores nothing.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class HostileTextTests(HostileTextTests.Factory factory) : IClassFixture<HostileTextTests.Factory>
 {
     public sealed class Factory() : ApiFactory(new Dictionary<string, string?>

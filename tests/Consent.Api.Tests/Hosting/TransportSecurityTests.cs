@@ -10,6 +10,7 @@ namespace Consent.Api.Tests.Hosting;
 /// How the service was reached must not be the caller's to say (#21, item 5): the tablet link comes from configuration,
 /// not from a forged Host header, and answers with patient data are never cached.
 /// </summary>
+[Trait("Category", "Infrastructure")]
 public sealed class TransportSecurityTests(TransportSecurityTests.Factory factory) : IClassFixture<TransportSecurityTests.Factory>
 {
     public sealed class Factory() : ApiFactory(new Dictionary<string, string?> { ["Tablet:PublicBaseUrl"] = "https://consent.clinic.example" });

@@ -6,6 +6,7 @@ using Consent.Api.Gate;
 using Consent.Api.Health;
 using Consent.Api.Signing;
 using Consent.Api.Hosting;
+using Consent.Api.Records;
 using Consent.Api.Tablet;
 using Consent.Api.Workflows;
 
@@ -20,6 +21,7 @@ builder.Services.AddConsentSigning();
 builder.Services.AddConsentMessaging(builder.Configuration);
 builder.Services.AddTabletUi();
 builder.Services.AddDashboard();
+builder.Services.AddRecords();
 
 var app = builder.Build();
 app.UseConsentHosting();
@@ -29,6 +31,7 @@ app.MapIdentityApi();
 app.MapWorkflowsApi();
 app.MapConsentsApi();
 app.MapGateApi();
+app.MapRecordsApi();
 app.UseDashboard();
 app.UseTabletUi();
 

@@ -18,10 +18,15 @@ public static class RecordsApi
 
     public static IEndpointRouteBuilder MapRecordsApi(this IEndpointRouteBuilder app)
     {
+        // Read now rather than at the first download: a missing font stops the start, not a patient's copy.
+        RecordFonts.Install(app.ServiceProvider.GetRequiredService<IConfiguration>()["Records:FontDirectory"] ?? RecordFonts.DefaultDirectory);
         var consents = app.MapGroup("/api/consents").WithTags("Records");
         consents.MapGet("/{id}/record", Json).RequireAuthorization(Policies.TabletOrCareTeam)
             .WithName("getConsentRecord").WithSummary("The signed consent record: the JSON record and its compact JWS (ES256, keys at /.well-known/consent-keys.json).")
             .Produces<RecordDownload>().ProducesProblems(401, 404, 409);
+        consents.MapGet("/{id}/record.pdf", Pdf).RequireAuthorization(Policies.TabletOrCareTeam)
+            .WithName("getConsentRecordPdf").WithSummary("The patient's copy as a PDF (A4 or Letter), with the JSON record and its JWS attached.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/pdf").ProducesProblems(400, 401, 404, 409);
         return app;
     }
 
@@ -34,6 +39,25 @@ public static class RecordsApi
             .Append(",\"jws\":\"").Append(issued.Jws).Append("\"}").ToString();
         return Results.Text(body, "application/json", Encoding.UTF8);
     }
+
+    private static async Task<IResult> Pdf(HttpContext http, string id, string? paper, string? download, SignedRecords records)
+    {
+        if (PaperOf(paper) is not { } size) return Problems.Field(StatusCodes.Status400BadRequest, "paper", "paper is a4 or letter.");
+        if (download is not (null or "true" or "false")) return Problems.Field(StatusCodes.Status400BadRequest, "download", "download is true or false.");
+        var lookup = await records.GetAsync(http, id, "record.pdf");
+        if (lookup.Issued is not { } issued) return lookup.Refusal!;
+        var name = $"consent-record-{id}.pdf";
+        // Inline by default so that a tablet or browser shows it to print; download=true saves it.
+        http.Response.Headers.ContentDisposition = $"{(download == "true" ? "attachment" : "inline")}; filename=\"{name}\"";
+        return Results.Bytes(RecordPdf.Render(issued, size), "application/pdf");
+    }
+
+    private static Paper? PaperOf(string? paper) => paper?.ToUpperInvariant() switch
+    {
+        null or "A4" => Paper.A4,
+        "LETTER" => Paper.Letter,
+        _ => null,
+    };
 }
 
 /// <summary>The JSON download: the record and its JWS, whose payload is that record byte for byte.</summary>

@@ -31,4 +31,10 @@ public sealed class ClinicValuesSource(IConfiguration configuration)
         var zone = clinic["TimeZone"] ?? configuration["Tablet:TimeZone"] ?? "UTC";
         return new ClinicValues(clinic["Name"] ?? clinicId, TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _) ? zone : "UTC");
     }
+
+    /// <summary>The identifier system of the clinic's patient ids in FHIR (<c>Records:Clinics:{id}:PatientIdentifierSystem</c>).</summary>
+    public string PatientIdentifierSystem(string clinicId) =>
+        configuration.GetSection("Records:Clinics").GetSection(clinicId)["PatientIdentifierSystem"]
+        ?? configuration["Records:PatientIdentifierSystem"]
+        ?? $"urn:consent:{clinicId}:patient-id";
 }

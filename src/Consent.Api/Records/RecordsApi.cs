@@ -27,6 +27,9 @@ public static class RecordsApi
         consents.MapGet("/{id}/record.pdf", Pdf).RequireAuthorization(Policies.TabletOrCareTeam)
             .WithName("getConsentRecordPdf").WithSummary("The patient's copy as a PDF (A4 or Letter), with the JSON record and its JWS attached.")
             .Produces(StatusCodes.Status200OK, contentType: "application/pdf").ProducesProblems(400, 401, 404, 409);
+        consents.MapGet("/{id}/fhir", Fhir).RequireAuthorization(Policies.GateReaders)
+            .WithName("getConsentFhir").WithSummary("The record as a FHIR R4 Bundle: Consent, Provenance (its signature is the record's JWS) and DocumentReference for the PDF.")
+            .Produces(StatusCodes.Status200OK, contentType: RecordFhir.MediaType).ProducesProblems(401, 404, 409);
         return app;
     }
 
@@ -50,6 +53,15 @@ public static class RecordsApi
         // Inline by default so that a tablet or browser shows it to print; download=true saves it.
         http.Response.Headers.ContentDisposition = $"{(download == "true" ? "attachment" : "inline")}; filename=\"{name}\"";
         return Results.Bytes(RecordPdf.Render(issued, size), "application/pdf");
+    }
+
+    private static async Task<IResult> Fhir(HttpContext http, string id, SignedRecords records, ClinicValuesSource clinics)
+    {
+        var lookup = await records.GetAsync(http, id, "fhir");
+        if (lookup.Issued is not { } issued) return lookup.Refusal!;
+        var pdfUrl = $"{records.BaseUrl(http)}/api/consents/{id}/record.pdf";
+        var bundle = RecordFhir.Build(issued, RecordPdf.Render(issued, Paper.A4), pdfUrl, clinics.PatientIdentifierSystem(issued.Record.ClinicId));
+        return Results.Text(RecordFhir.Serialize(bundle), RecordFhir.MediaType, Encoding.UTF8);
     }
 
     private static Paper? PaperOf(string? paper) => paper?.ToUpperInvariant() switch

@@ -122,6 +122,12 @@ public sealed class SignedRecords(IDocumentStore store, Events.EventLog log, Pub
         return new RecordLookup(new IssuedRecord(payload, jws, RecordJson.FromUtf8(payload)!), null);
     }
 
-    private string KeysUrl(HttpContext http) =>
-        (configuration["Records:PublicBaseUrl"] is { Length: > 0 } baseUrl ? baseUrl.TrimEnd('/') : $"{http.Request.Scheme}://{http.Request.Host}") + SigningSetup.KeySetPath;
+    /// <summary>The service's public address: <c>Records:PublicBaseUrl</c>, else the one the request came to.</summary>
+    public string BaseUrl(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return configuration["Records:PublicBaseUrl"] is { Length: > 0 } baseUrl ? baseUrl.TrimEnd('/') : $"{http.Request.Scheme}://{http.Request.Host}";
+    }
+
+    private string KeysUrl(HttpContext http) => BaseUrl(http) + SigningSetup.KeySetPath;
 }

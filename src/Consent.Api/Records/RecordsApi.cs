@@ -2,6 +2,7 @@ using System.Text;
 using Consent.Api.Auth;
 using Consent.Api.Hosting;
 using Marten;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Consent.Api.Records;
 
@@ -30,6 +31,26 @@ public static class RecordsApi
         consents.MapGet("/{id}/fhir", Fhir).RequireAuthorization(Policies.GateReaders)
             .WithName("getConsentFhir").WithSummary("The record as a FHIR R4 Bundle: Consent, Provenance (its signature is the record's JWS) and DocumentReference for the PDF.")
             .Produces(StatusCodes.Status200OK, contentType: RecordFhir.MediaType).ProducesProblems(401, 404, 409);
+
+        app.MapGet("/api/records/export", RecordExport.ExportAsync).RequireAuthorization(Policies.CoordinatorOrClinician).WithTags("Records")
+            .WithName("exportConsentRecords").WithSummary("The clinic's records last changed in a date range (from, to: yyyy-MM-dd, at most 366 days), as a zip streamed as it is written: per consent record.json (JSON+JWS) and record.pdf.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip").ProducesProblems(400);
+        app.MapGet("/dashboard/records.zip", RecordExport.ExportAsync)
+            .RequireAuthorization(new AuthorizeAttribute(Policies.CoordinatorOrClinician) { AuthenticationSchemes = Dashboard.DashboardSetup.CookieScheme })
+            .ExcludeFromDescription();
+        foreach (var (path, handler) in new (string, Delegate)[] { ("record.json", Json), ("record.pdf", Pdf), ("fhir", Fhir) })
+        {
+            app.MapGet($"/dashboard/consents/{{id}}/{path}", handler)
+                .RequireAuthorization(new AuthorizeAttribute(Policies.CoordinatorOrClinician) { AuthenticationSchemes = Dashboard.DashboardSetup.CookieScheme })
+                .ExcludeFromDescription();
+        }
+
+        // The tablet's "Your copy" and the dashboard reach the same records through their own cookie sessions, whose
+        // cookies are scoped to /tablet and /dashboard.
+        app.MapGet("/tablet/copy.pdf", (HttpContext http, SignedRecords records) =>
+                Pdf(http, http.User.FindFirst(Tablet.TabletAuthenticationHandler.ConsentClaim)!.Value, null, null, records))
+            .RequireAuthorization(new AuthorizeAttribute(Policies.Tablet) { AuthenticationSchemes = Tablet.TabletUi.CookieScheme })
+            .ExcludeFromDescription();
         return app;
     }
 
@@ -37,11 +58,12 @@ public static class RecordsApi
     {
         var lookup = await records.GetAsync(http, id, "record.json");
         if (lookup.Issued is not { } issued) return lookup.Refusal!;
-        // The record goes out as the very bytes that were signed, so that comparing it with the JWS payload is exact.
-        var body = new StringBuilder().Append("{\"record\":").Append(Encoding.UTF8.GetString(issued.Payload))
-            .Append(",\"jws\":\"").Append(issued.Jws).Append("\"}").ToString();
-        return Results.Text(body, "application/json", Encoding.UTF8);
+        return Results.Bytes(DownloadBytes(issued), "application/json");
     }
+
+    /// <summary>The record goes out as the very bytes that were signed, so that comparing it with the JWS payload is exact.</summary>
+    internal static byte[] DownloadBytes(IssuedRecord issued) =>
+        [.. "{\"record\":"u8, .. issued.Payload, .. ",\"jws\":\""u8, .. Encoding.ASCII.GetBytes(issued.Jws), .. "\"}"u8];
 
     private static async Task<IResult> Pdf(HttpContext http, string id, string? paper, string? download, SignedRecords records)
     {

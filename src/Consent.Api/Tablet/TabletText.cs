@@ -130,6 +130,7 @@ public static class TabletText
         ["noscript"] = new() { ["en"] = "This page needs JavaScript to open. Please ask a member of staff for help.", ["es"] = "Esta página necesita JavaScript para abrirse. Pida ayuda al personal." },
         ["copy.title"] = new() { ["en"] = "Your copy of this consent", ["es"] = "Su copia de este consentimiento" },
         ["copy.print"] = new() { ["en"] = "Print or save", ["es"] = "Imprimir o guardar" },
+        ["copy.pdf"] = new() { ["en"] = "Signed copy (PDF)", ["es"] = "Copia firmada (PDF)" },
         ["copy.back"] = new() { ["en"] = "Back", ["es"] = "Volver" },
         ["copy.signed.by"] = new() { ["en"] = "Signed by {0} ({1}) on {2}", ["es"] = "Firmado por {0} ({1}) el {2}" },
         ["copy.countersigned"] = new() { ["en"] = "Countersigned by {0}", ["es"] = "Firmado también por {0}" },

@@ -31,6 +31,14 @@ public sealed class AuthSettings
 
 public static class AuthSetup
 {
+    /// <summary>A tablet token in the Authorization header, or null when the header holds none.</summary>
+    public static string? TabletTokenOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string bearer = "Bearer ";
+        return header.StartsWith(bearer + TabletClaims.TokenPrefix, StringComparison.Ordinal) && header.Length < 200 ? header[bearer.Length..] : null;
+    }
+
     public static IServiceCollection AddConsentAuth(this IServiceCollection services)
     {
         services.AddOptions<AuthSettings>().BindConfiguration("Auth")
@@ -38,7 +46,11 @@ public static class AuthSetup
             .Validate(s => !s.IsOidc || !string.IsNullOrWhiteSpace(s.Authority), "Auth:Authority is required when Auth:Mode is Oidc.")
             .ValidateOnStart();
 
-        Tablet.TabletAuthenticationHandler.AddTabletTokens(services.AddAuthentication("BearerOrTablet").AddJwtBearer());
+        // One default scheme that looks at the bearer token and hands it to the handler that understands it: tablet tokens
+        // to the tablet's scheme (registered by the tablet feature), anything else to the staff JWT handler.
+        services.AddAuthentication("BearerOrTablet").AddJwtBearer()
+            .AddPolicyScheme("BearerOrTablet", null, o => o.ForwardDefaultSelector = http =>
+                TabletTokenOf(http.Request) is null ? JwtBearerDefaults.AuthenticationScheme : TabletClaims.Scheme);
         // Configured lazily from options so that configuration added by a test host or environment is honoured.
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthSettings>>((jwt, auth) => Configure(jwt, auth.Value));

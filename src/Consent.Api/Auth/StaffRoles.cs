@@ -18,6 +18,21 @@ public static class StaffRoles
     public const string SubjectClaim = "sub";
 }
 
+/// <summary>What a tablet principal carries besides its role and clinic (see the tablet's authentication).</summary>
+public static class TabletClaims
+{
+    /// <summary>The one consent the tablet may open.</summary>
+    public const string Consent = "consent";
+    /// <summary>The SHA-256 of the tablet token, checked against the consent's current link on every request.</summary>
+    public const string Link = "tablet_link";
+    /// <summary>The browser session a tablet page runs in; recorded on its events as the device.</summary>
+    public const string Device = "device";
+    /// <summary>Tablet tokens start with this, so one bearer scheme can tell them from staff JWTs.</summary>
+    public const string TokenPrefix = "tab_";
+    /// <summary>The authentication scheme of tablet tokens.</summary>
+    public const string Scheme = "Tablet";
+}
+
 /// <summary>Authorization policy names; each endpoint names the least privilege it needs.</summary>
 public static class Policies
 {

@@ -41,12 +41,21 @@ public sealed record ConsentRecord
     /// <summary>When the clock next has something to do for this consent: end of cooling-off, expiry, or a reminder.</summary>
     public DateTimeOffset? NextDueAt => ConsentRuntime.NextTimer(Runtime, ReminderAfter);
 
-    public ConsentRecord Apply(ConsentEvent e) => (e switch
+    /// <summary>
+    /// The one fold of a consent: the record after stored event <paramref name="e"/>, whose place in the chain is
+    /// <paramref name="hash"/> (null where the chain is not needed, e.g. the relay's gate as of an event). The write path,
+    /// the inline projection, replay and the relay all fold with this.
+    /// </summary>
+    public ConsentRecord Apply(ConsentEvent e, string? hash = null) => (e switch
     {
         ConsentOpened o => this with { Id = o.ConsentId, ClinicId = o.ClinicId, PatientId = o.PatientId, ProcedureCode = o.ProcedureCode, ReminderAfter = o.ReminderAfter },
         TabletLinkIssued t => this with { TabletTokenSha256 = t.TokenSha256, TabletExpiresAt = t.ExpiresAt },
         TabletLinkRevoked => this with { TabletTokenSha256 = null, TabletExpiresAt = null },
         ProcedureScheduled p => this with { ScheduledFor = p.ScheduledFor },
         _ => this with { Runtime = Runtime.Evolve(e) },
-    }) with { Version = Version + 1, UpdatedAt = e.At };
+    }) with { Version = Version + 1, UpdatedAt = e.At, LastHash = hash ?? LastHash };
+
+    /// <summary>A whole stream as Marten returns it, folded event by event with each event's stored chain hash.</summary>
+    public static ConsentRecord Fold(IEnumerable<JasperFx.Events.IEvent> events) =>
+        events.Aggregate(None, (record, e) => e.Data is ConsentEvent data ? record.Apply(data, ConsentStreams.HashOf(e)) : record);
 }

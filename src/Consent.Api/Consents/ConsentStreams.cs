@@ -1,52 +1,24 @@
-using System.Security.Cryptography;
-using System.Text;
 using Consent.Api.Consents.Integrity;
-using Consent.Api.Tablet;
 using Consent.Workflows.Runtime;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
+using Consent.Api.Auditing;
 
 namespace Consent.Api.Consents;
 
-/// <summary>Who did something, as recorded on every event: never a name or other personal data.</summary>
-public sealed record Actor(string Subject, string Role, string Device, string IpHash)
-{
-    /// <summary>The device session: its declared id, or its address hash when it declares none.</summary>
-    public string DeviceKey => Device == "unknown" ? "ip:" + IpHash : Device;
-
-    public IReadOnlyDictionary<string, string> Metadata(DateTimeOffset at) => new Dictionary<string, string>
-    {
-        ["actor"] = Subject,
-        ["role"] = Role,
-        ["device"] = Device,
-        ["ipHash"] = IpHash,
-        ["at"] = at.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-    };
-
-    public static Actor From(HttpContext http)
-    {
-        // A tablet page's session names its device itself; API callers may declare theirs.
-        var device = http.User.FindFirst(Tablet.TabletAuthenticationHandler.DeviceClaim)?.Value ?? http.Request.Headers["X-Device-Id"].ToString();
-        if (device.Length is 0 or > 64 || !device.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) device = "unknown";
-        // A hash, not the address: enough to tell devices apart in an investigation, useless to re-identify a person.
-        var ip = http.Connection.RemoteIpAddress?.ToString() ?? "";
-        var ipHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("consent-ip|" + ip)))[..16];
-        return new Actor(
-            http.User.FindFirst(Auth.StaffRoles.SubjectClaim)?.Value ?? "anonymous",
-            http.User.FindFirst(Auth.StaffRoles.RoleClaim)?.Value ?? "none",
-            device, ipHash);
-    }
-}
-
 /// <summary>
-/// The whole write path for a consent: read its stream, fold it, append new events at the expected version with
-/// each event's place in the tamper-evident chain. Marten's stream version check makes concurrent writers safe.
+/// A consent's event stream: read its record, fold it, append new events at the expected version with each event's
+/// place in the tamper-evident chain. Marten's stream version check makes concurrent writers safe. Only
+/// <see cref="ConsentWriter"/> appends.
 /// </summary>
 public static class ConsentStreams
 {
     public const string HashHeader = "hash";
     public const string PrevHashHeader = "prevHash";
+
+    /// <summary>The chain hash a stored event carries in its headers.</summary>
+    public static string? HashOf(IEvent e) => e.Headers?.GetValueOrDefault(HashHeader)?.ToString();
 
     /// <summary>
     /// The consent as of its last stored event, read from its projection row (one row, not the whole stream). The
@@ -60,18 +32,11 @@ public static class ConsentStreams
     public static async Task<ConsentRecord?> ReplayAsync(IQuerySession session, string id, CancellationToken ct)
     {
         var events = await session.Events.FetchStreamAsync(id, token: ct);
-        if (events.Count == 0) return null;
-        var record = ConsentRecord.None;
-        foreach (var e in events)
-        {
-            if (e.Data is not ConsentEvent data) continue;
-            record = record.Apply(data) with { LastHash = e.Headers?.GetValueOrDefault(HashHeader)?.ToString() ?? record.LastHash };
-        }
-        return record;
+        return events.Count == 0 ? null : ConsentRecord.Fold(events);
     }
 
     /// <summary>Appends <paramref name="events"/> after <paramref name="record"/>'s version; returns the record they make.</summary>
-    public static ConsentRecord Append(IDocumentSession session, ConsentRecord record, Actor actor, IReadOnlyList<ConsentEvent> events, string streamId)
+    internal static ConsentRecord Append(IDocumentSession session, ConsentRecord record, Actor actor, IReadOnlyList<ConsentEvent> events, string streamId)
     {
         if (events.Count == 0) return record;
         var action = record.Exists
@@ -89,35 +54,12 @@ public static class ConsentStreams
             stored.SetHeader(PrevHashHeader, prev);
             stored.SetHeader(HashHeader, hash);
             prev = hash;
-            record = record.Apply(events[i]) with { LastHash = hash };
+            record = record.Apply(events[i], hash);
         }
         return record;
     }
 
     /// <summary>Another writer appended to the stream first: the loser's transaction stored nothing.</summary>
-    public static bool IsLostRace(Exception ex) => ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException;
-
-    /// <summary>
-    /// The service's own change to one consent (a timer firing, a newly published version): decide on the stored
-    /// state and append in one transaction, revoking the tablet link when the consent ends. False when there was
-    /// nothing to do or someone changed the consent first; the caller's next round sees the new state.
-    /// </summary>
-    public static async Task<bool> ApplySystemDecisionAsync(
-        IDocumentStore store, string clinic, string id, Actor actor, DateTimeOffset now, Func<ConsentRecord, Decision?> decide, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession(clinic);
-        var record = await LoadAsync(session, id, ct);
-        if (record is null || decide(record) is not { Accepted: true, Events.IsDefaultOrEmpty: false } decision) return false;
-        var after = Append(session, record, actor, decision.Events, id);
-        await TabletLinks.RevokeWhenFinishedAsync(session, after, now, ct);
-        try
-        {
-            await session.SaveChangesAsync(ct);
-            return true;
-        }
-        catch (Exception ex) when (IsLostRace(ex))
-        {
-            return false;
-        }
-    }
+    public static bool IsLostRace(Exception ex) =>
+        ex is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or DocumentAlreadyExistsException or Marten.Exceptions.ExistingStreamIdCollisionException;
 }

@@ -27,10 +27,7 @@ public sealed class ConsentSummaryProjection : SingleStreamProjection<ConsentSum
     {
         var summary = snapshot ?? new ConsentSummary { Id = id };
         if (e.Data is not ConsentEvent consentEvent) return summary;
-        var record = summary.Record.Apply(consentEvent) with
-        {
-            LastHash = e.Headers?.GetValueOrDefault(ConsentStreams.HashHeader)?.ToString() ?? summary.Record.LastHash,
-        };
+        var record = summary.Record.Apply(consentEvent, ConsentStreams.HashOf(e));
         summary.Record = record;
         summary.PatientId = record.PatientId;
         summary.ProcedureCode = record.ProcedureCode;

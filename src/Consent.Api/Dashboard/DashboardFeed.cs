@@ -1,4 +1,4 @@
-using Consent.Api.Events;
+using Consent.Api.Consents.Storage;
 using Microsoft.AspNetCore.SignalR;
 using Npgsql;
 
@@ -10,7 +10,7 @@ namespace Consent.Api.Dashboard;
 /// event type and position, no patient data. Every instance feeds its own connections, from the events stored after
 /// it started.
 /// </summary>
-public sealed partial class DashboardFeed(NpgsqlDataSource db, EventLog events, IHubContext<DashboardHub> hub, IConfiguration configuration, ILogger<DashboardFeed> log)
+public sealed partial class DashboardFeed(NpgsqlDataSource db, MartenTables tables, IHubContext<DashboardHub> hub, IConfiguration configuration, ILogger<DashboardFeed> log)
     : BackgroundService
 {
     private const int BatchSize = 1000;
@@ -25,7 +25,7 @@ public sealed partial class DashboardFeed(NpgsqlDataSource db, EventLog events, 
             try
             {
                 await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                var now = await events.ObserveAsync(connection, stoppingToken);
+                var now = await tables.ObserveAsync(connection, stoppingToken);
                 if (horizon is null)
                 {
                     (horizon, position) = (new ReadHorizon(now.Highest), now.Highest);
@@ -33,7 +33,7 @@ public sealed partial class DashboardFeed(NpgsqlDataSource db, EventLog events, 
                 var safe = horizon.Advance(now);
                 while (position < safe)
                 {
-                    var changes = await events.ReadChangedStreamsAsync(connection, position, safe, BatchSize, stoppingToken);
+                    var changes = await tables.ReadChangedStreamsAsync(connection, position, safe, BatchSize, stoppingToken);
                     position = changes.Count < BatchSize ? safe : changes[^1].Sequence;
                     // One message per consent per round, however many of its events arrived.
                     foreach (var change in changes.GroupBy(c => (c.ClinicId, c.StreamId)).Select(g => g.Last()))

@@ -1,3 +1,4 @@
+using Marten;
 using Consent.Api.Auth;
 using Consent.Api.Hosting;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -21,6 +22,8 @@ public static class DashboardSetup
     {
         services.AddOptions<StaffSettings>().BindConfiguration("Staff");
         services.AddSingleton<StaffAccounts>();
+        // A staff account is looked up by username at sign-in, before its clinic is known.
+        services.ConfigureMarten(options => options.Schema.For<StaffAccount>().SingleTenanted());
         services.AddHostedService(sp => sp.GetRequiredService<StaffAccounts>());
         services.AddSingleton<DashboardFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardFeed>());

@@ -1,4 +1,5 @@
 using QRCoder;
+using Consent.Api.Consents;
 
 namespace Consent.Api.Dashboard;
 
@@ -12,7 +13,7 @@ public sealed record TabletLinkView(string Url, string ShortCode, string QrDataU
     public static async Task<TabletLinkView> HandOverAsync(
         Marten.IDocumentStore store, HttpRequest request, string token, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken ct)
     {
-        var (code, stored) = Tablet.TabletShortCode.New(Tablet.TabletSession.HashOf(token), now);
+        var (code, stored) = Tablet.TabletShortCode.New(TabletSession.HashOf(token), now);
         await using (var session = store.LightweightSession())
         {
             session.Store(stored);

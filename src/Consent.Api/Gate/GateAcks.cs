@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Consent.Api.Consents;
-using Consent.Api.Events;
+using Consent.Api.Consents.Storage;
 using Consent.Workflows.Runtime;
 using Marten;
 using Npgsql;
@@ -8,13 +8,13 @@ using Npgsql;
 namespace Consent.Api.Gate;
 
 /// <summary>What each registered subscriber confirmed for a consent's patient and procedure.</summary>
-public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, EventLog log, GateReader gate, GateSubscribers registered)
+public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, MartenTables tables, GateReader gate, GateSubscribers registered)
 {
     public async Task<ConsentAcks> ForConsentAsync(string clinic, ConsentSummary consent, CancellationToken ct)
     {
         var gateSequence = (await gate.ReadAsync(clinic, consent.PatientId, consent.ProcedureCode, ct)).Sequence;
         long? withdrawal = consent.Record.Runtime.Status == ConsentStatus.Withdrawn
-            ? await log.LastSequenceOfAsync(clinic, consent.Id, typeof(ConsentWithdrawn), ct)
+            ? await tables.LastSequenceOfAsync(clinic, consent.Id, typeof(ConsentWithdrawn), ct)
             : null;
         var confirmed = await ConfirmedAsync(clinic, consent.PatientId, consent.ProcedureCode, ct);
         var subscribers = registered.Of(clinic).Select(s => s.Name)

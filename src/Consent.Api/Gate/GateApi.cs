@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Consent.Api.Auditing;
 using Consent.Api.Auth;
 using Consent.Api.Consents;
 using Consent.Api.Hosting;
@@ -56,20 +57,20 @@ public static class GateApi
     private static async Task<IResult> Get(HttpContext http, IDocumentStore store, GateReader reader, TimeProvider clock,
         string? patientId, string? procedureCode, string? at)
     {
-        if (ConsentsApi.PatientAndProcedureProblem(patientId, procedureCode) is { } problem) return problem;
+        if (ExternalIds.PatientAndProcedureProblem(patientId, procedureCode) is { } problem) return problem;
         var when = clock.GetUtcNow();
         if (at is not null && !DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out when))
         {
             return Problems.Field(StatusCodes.Status400BadRequest, "at", "at is an ISO-8601 time, e.g. 2026-12-01T09:30:00Z.");
         }
-        var clinic = ConsentsApi.Clinic(http);
+        var clinic = ConsentResults.Clinic(http);
         var inputs = await reader.ReadAsync(clinic, patientId!, procedureCode!, http.RequestAborted);
         var answer = GateRules.Evaluate(inputs.Candidates, when);
         var sequence = inputs.Sequence;
         if (!http.User.IsInRole(StaffRoles.Integration))
         {
             await using var audit = store.LightweightSession(clinic);
-            await ConsentsApi.RecordAccess(http, audit, answer.ConsentId ?? "(none)", "gate", clock);
+            await AccessLog.RecordAsync(http, audit, answer.ConsentId ?? "(none)", "gate", clock);
         }
         return Results.Ok(new GateResponse(answer.Allowed, answer.Reason, answer.ConsentId, answer.ValidFrom, answer.ValidUntil, sequence));
     }
@@ -80,7 +81,7 @@ public static class GateApi
         var body = await JsonBody.ReadAsync<GateAckRequest>(http.Request, JsonBody.SmallBody);
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
-        var clinic = ConsentsApi.Clinic(http);
+        var clinic = ConsentResults.Clinic(http);
         var subject = http.User.FindFirst(StaffRoles.SubjectClaim)?.Value ?? "";
         if (subscribers.ForSubject(clinic, subject) is not { } subscriber)
         {
@@ -92,7 +93,7 @@ public static class GateApi
             return Problems.Field(StatusCodes.Status422UnprocessableEntity, "subscriber",
                 $"A subscriber confirms only for itself: this token is '{subscriber.Name}'. Leave subscriber out or send that name.");
         }
-        if (ConsentsApi.PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } problem) return problem;
+        if (ExternalIds.PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } problem) return problem;
         if (request.Sequence < 1) return Problems.Field(StatusCodes.Status400BadRequest, "sequence", "sequence is the SchedulingGateChanged sequence applied, from 1.");
         var current = (await reader.ReadAsync(clinic, request.PatientId, request.ProcedureCode, http.RequestAborted)).Sequence;
         if (request.Sequence > current)
@@ -131,16 +132,16 @@ public static class GateApi
 
     private static async Task<IResult> Acks(HttpContext http, string id, IDocumentStore store, GateAckReader acks, TimeProvider clock)
     {
-        var clinic = ConsentsApi.Clinic(http);
+        var clinic = ConsentResults.Clinic(http);
         await using var session = store.LightweightSession(clinic);
         var summary = await session.LoadAsync<ConsentSummary>(id, http.RequestAborted);
         if (summary is null) return Problems.NotFound($"No consent '{id}'.");
-        await ConsentsApi.RecordAccess(http, session, id, "acks", clock);
+        await AccessLog.RecordAsync(http, session, id, "acks", clock);
         return Results.Ok(await acks.ForConsentAsync(clinic, summary, http.RequestAborted));
     }
 
     private static IResult ListSubscribers(HttpContext http, GateSubscribers subscribers) =>
-        Results.Ok(subscribers.Of(ConsentsApi.Clinic(http)).Select(s => new GateSubscriberView(s.Name)));
+        Results.Ok(subscribers.Of(ConsentResults.Clinic(http)).Select(s => new GateSubscriberView(s.Name)));
 
     private static async Task<IResult> Changes(HttpContext http, GateChanges changes, string? since, string? limit)
     {
@@ -149,10 +150,10 @@ public static class GateApi
         {
             return Problems.Field(StatusCodes.Status400BadRequest, "since", "since is the last sequence applied (0 or more); leave it out to start from the beginning.");
         }
-        if (!ConsentsApi.Positive(limit, 100, GateChanges.MaxPage, out var pageSize))
+        if (!QueryNumbers.Positive(limit, 100, GateChanges.MaxPage, out var pageSize))
         {
             return Problems.Field(StatusCodes.Status400BadRequest, "limit", $"limit is from 1 to {GateChanges.MaxPage} (default 100).");
         }
-        return Results.Ok(await changes.ReadAsync(ConsentsApi.Clinic(http), after, pageSize, http.RequestAborted));
+        return Results.Ok(await changes.ReadAsync(ConsentResults.Clinic(http), after, pageSize, http.RequestAborted));
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Consent.Api.Events;
 using Marten;
 using Npgsql;
 
@@ -11,6 +10,9 @@ namespace Consent.Api.Gate;
 /// the message as it was signed, plus its <c>signature</c> (documented as <see cref="Hosting.GateChangesPage"/>).
 /// </summary>
 public sealed record GateChangeFeed(IReadOnlyList<JsonObject> Items, long Next);
+
+/// <summary>One gate change as the relay sends it: its sequence, clinic, message id, the message's JSON exactly as signed, and the signature.</summary>
+public sealed record GateChangeRecord(long Sequence, string ClinicId, Guid MessageId, string Message, string Signature);
 
 /// <summary>
 /// The ledger of every gate change the relay sent, kept so that a subscriber that was away longer than its queue kept
@@ -23,10 +25,9 @@ public sealed class GateChanges(IDocumentStore store, [FromKeyedServices(Hosting
 
     private string Table => $"{store.Options.DatabaseSchemaName}.{GateTables.GateChanges}";
 
-    /// <summary>Records the gate changes among <paramref name="messages"/> (others are not kept), in one statement.</summary>
-    public async Task RecordAsync(IReadOnlyList<SignedMessage> messages, CancellationToken ct)
+    /// <summary>Records <paramref name="changes"/> in one statement.</summary>
+    public async Task RecordAsync(IReadOnlyList<GateChangeRecord> changes, CancellationToken ct)
     {
-        var changes = messages.Where(m => m.Outgoing.Message is Consent.Contracts.SchedulingGateChanged).ToList();
         if (changes.Count == 0) return;
         await using var command = db.CreateCommand(
             $"""
@@ -34,10 +35,10 @@ public sealed class GateChanges(IDocumentStore store, [FromKeyedServices(Hosting
              select * from unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::text[])
              on conflict (sequence) do nothing
              """);
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. changes.Select(m => ((Consent.Contracts.SchedulingGateChanged)m.Outgoing.Message).Sequence)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. changes.Select(m => m.Sequence)] });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(m => m.ClinicId)] });
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. changes.Select(m => m.Outgoing.MessageId)] });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(m => Encoding.UTF8.GetString(m.Payload))] });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. changes.Select(m => m.MessageId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(m => m.Message)] });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(m => m.Signature)] });
         await command.ExecuteNonQueryAsync(ct);
     }

@@ -1,14 +1,11 @@
-using Consent.Api.Consents;
-using Consent.Api.Events;
+using Consent.Api.Consents.Storage;
 using Consent.Api.Workflows;
 using Consent.Workflows.Runtime;
-using Marten;
-using Npgsql;
 
 namespace Consent.Api.Gate;
 
 /// <summary>The gate's inputs for one patient and procedure in one clinic, all consistent with every write already answered.</summary>
-public sealed class GateReader(IDocumentStore store, NpgsqlDataSource db, PublishedWorkflows workflows, EventLog log, GateCache cache)
+public sealed class GateReader(MartenTables tables, PublishedWorkflows workflows, GateCache cache)
 {
     public sealed record Inputs(IReadOnlyList<GateCandidate> Candidates, long Sequence);
 
@@ -23,33 +20,8 @@ public sealed class GateReader(IDocumentStore store, NpgsqlDataSource db, Publis
     {
         if (cache.TryGet(clinic, patientId, procedureCode, out var kept)) return kept;
         var generation = cache.Generation;
-        var schema = store.Options.DatabaseSchemaName;
-        await using var command = db.CreateCommand(
-            $"""
-             with consents as (
-               select id, data -> 'Record' -> 'Runtime' as r from {schema}.mt_doc_consentsummary
-                where tenant_id = $1 and data ->> 'PatientId' = $2 and data ->> 'ProcedureCode' = $3)
-             select id, jsonb_build_object('Started', true, 'Status', r -> 'Status', 'CreatedAt', r -> 'CreatedAt', 'ValidFrom', r -> 'ValidFrom',
-                      'ValidUntil', r -> 'ValidUntil', 'Reaffirmations', r -> 'Reaffirmations', 'WorkflowId', r -> 'WorkflowId',
-                      'WorkflowVersion', r -> 'WorkflowVersion')::text,
-                    (select coalesce(max(seq_id), 0) from {schema}.mt_events
-                      where tenant_id = $1 and stream_id in (select id from consents) and mt_dotnet_type = any($4))
-               from consents
-             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = patientId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = procedureCode });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = log.GateChangingTypeNames });
-        var serializer = store.Options.Serializer();
-        var candidates = new List<GateCandidate>();
-        long sequence = 0;
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            candidates.Add(Candidate(reader.GetString(0), serializer.FromJson<ConsentState>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(reader.GetString(1))))));
-            sequence = reader.GetInt64(2);
-        }
-        var inputs = new Inputs(candidates, sequence);
+        var (consents, sequence) = await tables.ReadGateRowsAsync(clinic, patientId, procedureCode, GateRules.ChangingTypeNames, ct);
+        var inputs = new Inputs([.. consents.Select(c => Candidate(c.ConsentId, c.State))], sequence);
         cache.Keep(clinic, patientId, procedureCode, inputs, generation);
         return inputs;
     }

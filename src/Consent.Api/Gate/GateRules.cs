@@ -63,4 +63,7 @@ public static class GateRules
     };
 
     public static bool Changes(ConsentEvent e) => ChangingTypes.Contains(e.GetType());
+
+    /// <summary>The stored names of the events that change the gate, which are also the only ones that publish.</summary>
+    public static readonly string[] ChangingTypeNames = [.. ChangingTypes.Select(Consents.Storage.MartenTables.StoredTypeName)];
 }

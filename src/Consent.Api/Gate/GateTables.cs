@@ -7,20 +7,12 @@ namespace Consent.Api.Gate;
 /// <summary>Plain tables beside Marten's, created and migrated with them at start-up.</summary>
 public static class GateTables
 {
-    public const string RelayPositions = "relay_positions";
     public const string GateAcks = "gate_acks";
     public const string GateChanges = "gate_changes";
 
     public static void AddTo(StoreOptions options)
     {
         var schema = options.DatabaseSchemaName;
-        // The relay's durable position per consumer of the event log.
-        var positions = new Table(new PostgresqlObjectName(schema, RelayPositions, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
-        positions.AddColumn<string>("consumer").AsPrimaryKey();
-        positions.AddColumn<long>("position").NotNull();
-        positions.AddColumn<DateTimeOffset>("updated_at").NotNull().DefaultValueByExpression("now()");
-        options.Storage.ExtendedSchemaObjects.Add(positions);
-
         // The last gate sequence each downstream subscriber confirmed it applied, per clinic, patient and procedure.
         var acks = new Table(new PostgresqlObjectName(schema, GateAcks, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
         acks.AddColumn<string>("clinic").AsPrimaryKey();

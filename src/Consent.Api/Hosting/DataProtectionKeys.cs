@@ -42,6 +42,8 @@ public static class DataProtectionKeys
     public static IServiceCollection AddConsentDataProtection(this IServiceCollection services)
     {
         services.AddDataProtection().SetApplicationName("consent");
+        // Keys that sign cookies and anti-forgery tokens belong to the service, not to a clinic.
+        services.ConfigureMarten(options => options.Schema.For<DataProtectionKey>().SingleTenanted());
         services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore>((options, store) => options.XmlRepository = new MartenXmlRepository(store));
         return services;
     }

@@ -1,10 +1,11 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Consent.Api.Auth;
+using Consent.Api.Consents;
 using Marten;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Consent.Api.Auditing;
 
 namespace Consent.Api.Tablet;
 
@@ -18,17 +19,12 @@ public sealed class TabletAuthenticationHandler(
     IDocumentStore store, TimeProvider clock, TabletSessionCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "Tablet";
-    public const string ConsentClaim = "consent";
-    /// <summary>The SHA-256 of the tablet token, checked against the consent's current link on every request.</summary>
-    public const string LinkClaim = "tablet_link";
-    /// <summary>The browser session a tablet page runs in; recorded on its events as the device.</summary>
-    public const string DeviceClaim = "device";
+    public const string SchemeName = TabletClaims.Scheme;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (TokenOf(Request) is not { } token) return AuthenticateResult.NoResult();
-        var opened = await OpenAsync(store, cache, clock, token, Consents.Actor.From(Context).DeviceKey, Context.RequestAborted);
+        if (AuthSetup.TabletTokenOf(Request) is not { } token) return AuthenticateResult.NoResult();
+        var opened = await OpenAsync(store, cache, clock, token, Actor.From(Context).DeviceKey, Context.RequestAborted);
         return opened.Tablet is { } tablet
             ? AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(PrincipalOf(tablet, SchemeName)), SchemeName))
             : AuthenticateResult.Fail(opened.Failure!);
@@ -77,24 +73,8 @@ public sealed class TabletAuthenticationHandler(
             new Claim(StaffRoles.SubjectClaim, "tablet:" + tablet.Id[..12]),
             new Claim(StaffRoles.RoleClaim, StaffRoles.Tablet),
             new Claim(StaffRoles.ClinicClaim, tablet.ClinicId),
-            new Claim(ConsentClaim, tablet.ConsentId),
-            new Claim(LinkClaim, tablet.Id),
-            .. device is null ? Array.Empty<Claim>() : [new Claim(DeviceClaim, device)],
+            new Claim(TabletClaims.Consent, tablet.ConsentId),
+            new Claim(TabletClaims.Link, tablet.Id),
+            .. device is null ? Array.Empty<Claim>() : [new Claim(TabletClaims.Device, device)],
         ], scheme, StaffRoles.SubjectClaim, StaffRoles.RoleClaim);
-
-    internal static string? TokenOf(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string bearer = "Bearer ";
-        return header.StartsWith(bearer + TabletSession.TokenPrefix, StringComparison.Ordinal) && header.Length < 200 ? header[bearer.Length..] : null;
-    }
-
-    public static AuthenticationBuilder AddTabletTokens(AuthenticationBuilder builder)
-    {
-        builder.AddScheme<AuthenticationSchemeOptions, TabletAuthenticationHandler>(SchemeName, null);
-        // One default scheme that looks at the token and hands it to the handler that understands it.
-        builder.AddPolicyScheme("BearerOrTablet", null, o => o.ForwardDefaultSelector = http =>
-            TokenOf(http.Request) is null ? JwtBearerDefaults.AuthenticationScheme : SchemeName);
-        return builder;
-    }
 }

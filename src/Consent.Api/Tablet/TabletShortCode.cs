@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Consent.Api.Consents;
 
 namespace Consent.Api.Tablet;
 

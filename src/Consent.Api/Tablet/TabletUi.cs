@@ -1,3 +1,5 @@
+using Marten;
+using Microsoft.AspNetCore.Authentication;
 using Consent.Api.Hosting;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
@@ -32,6 +34,9 @@ public static class TabletUi
             .ValidateOnStart();
         // Pages live beside the rest of their feature (Tablet/Pages); every page names its own absolute route.
         services.AddRazorPages(o => o.RootDirectory = "/");
+        // A short code is looked up before its clinic is known; it leads to a tablet link, which carries the clinic.
+        services.ConfigureMarten(options => options.Schema.For<TabletShortCode>().SingleTenanted());
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TabletAuthenticationHandler>(TabletAuthenticationHandler.SchemeName, null);
         services.AddAuthentication().AddCookie(CookieScheme, o =>
         {
             o.Cookie.Name = CookieName;

@@ -44,4 +44,23 @@ public sealed record ProvisionInput(bool? Accept) : StepInput;
 
 public sealed record DecisionInput(bool? Consent) : StepInput;
 
-public sealed record SignatureInput(string? SignerName, string? SignerRole, string? SignatureImage, bool? Intent) : StepInput;
+/// <summary><paramref name="Image"/> is null when what was sent is not a drawn signature (see <see cref="DrawnSignature.FromDataUrl"/>).</summary>
+public sealed record SignatureInput(string? SignerName, string? SignerRole, DrawnSignature? Image, bool? Intent) : StepInput;
+
+/// <summary>A drawn signature's PNG, decoded once from the data URL the tablet sends; its bytes are hashed into the event and stored beside it.</summary>
+public sealed record DrawnSignature(byte[] Png)
+{
+    /// <summary>The decoded image, or null when <paramref name="dataUrl"/> is not a PNG data URL within the size limit.</summary>
+    public static DrawnSignature? FromDataUrl(string? dataUrl)
+    {
+        if (dataUrl is null || !dataUrl.StartsWith(PngDataUrlPrefix, StringComparison.Ordinal)) return null;
+        var base64 = dataUrl.AsSpan(PngDataUrlPrefix.Length);
+        if (base64.Length > (ConsentRuntime.MaxSignatureBytes + 2) / 3 * 4) return null;
+        var bytes = new byte[base64.Length * 3 / 4 + 3];
+        if (!Convert.TryFromBase64Chars(base64, bytes, out var written) || written <= PngMagic.Length || written > ConsentRuntime.MaxSignatureBytes) return null;
+        return bytes.AsSpan(0, PngMagic.Length).SequenceEqual(PngMagic) ? new DrawnSignature(bytes[..written]) : null;
+    }
+
+    private const string PngDataUrlPrefix = "data:image/png;base64,";
+    private static readonly byte[] PngMagic = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+}

@@ -14,8 +14,6 @@ public static partial class ConsentRuntime
 {
     /// <summary>Signature images are at most 200 KB (shared/api-contract.md).</summary>
     public const int MaxSignatureBytes = 200 * 1024;
-    private const string PngDataUrlPrefix = "data:image/png;base64,";
-    private static readonly byte[] PngMagic = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
     private const int MaxTextLength = 2000;
     private const int MaxNameLength = 200;
 
@@ -175,7 +173,7 @@ public static partial class ConsentRuntime
             return Invalid("signerRole", "No legally authorized representative is recorded for this consent; a coordinator must record one first.");
         }
         if (input.Intent != true) return Invalid("intent", "Confirm that you mean to sign (intent: true).");
-        if (SignatureImage(input.SignatureImage) is not { } image)
+        if (input.Image?.Png is not { } image)
         {
             return Invalid("signatureImage", $"The signature must be a PNG image as a data URL (data:image/png;base64,...) of at most {MaxSignatureBytes / 1024} KB.");
         }
@@ -185,17 +183,6 @@ public static partial class ConsentRuntime
             statement, Sha256(Encoding.UTF8.GetBytes(statement)), Sha256(image), image.Length,
             Navigation.After(definition, state, step, null), now);
         return Finish(definition, state with { Completed = state.Completed.Add(step.Id) }, signed, now);
-    }
-
-    /// <summary>Decoded PNG bytes of a signature data URL, or null when it is not one or is too large.</summary>
-    public static byte[]? SignatureImage(string? dataUrl)
-    {
-        if (dataUrl is null || !dataUrl.StartsWith(PngDataUrlPrefix, StringComparison.Ordinal)) return null;
-        var base64 = dataUrl.AsSpan(PngDataUrlPrefix.Length);
-        if (base64.Length > (MaxSignatureBytes + 2) / 3 * 4) return null;
-        var bytes = new byte[base64.Length * 3 / 4 + 3];
-        if (!Convert.TryFromBase64Chars(base64, bytes, out var written) || written <= PngMagic.Length || written > MaxSignatureBytes) return null;
-        return bytes.AsSpan(0, PngMagic.Length).SequenceEqual(PngMagic) ? bytes[..written] : null;
     }
 
     /// <summary>

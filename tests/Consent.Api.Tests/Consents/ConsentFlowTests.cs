@@ -168,12 +168,12 @@ public sealed class ConsentFlowTests(ConsentFlowTests.Factory factory) : IClassF
         clean.GetProperty("valid").GetBoolean().ShouldBeTrue();
         var count = clean.GetProperty("events").GetInt32();
 
-        await Sql($"update consent.mt_events set data = jsonb_set(data, '{{initials}}', '\"XX\"') where stream_id = '{id}' and version = 6");
+        (await StoredRows.EditEventFieldAsync("consent", id, "initials", "\"XX\"", version: 6)).ShouldBe(1);
         var edited = await driver.Clinician.GetFromJsonAsync<JsonElement>($"/api/consents/{id}/verify");
         edited.GetProperty("valid").GetBoolean().ShouldBeFalse();
         edited.GetProperty("brokenAtSeq").GetInt64().ShouldBe(6);
 
-        await Sql($"delete from consent.mt_events where stream_id = '{id}' and version = {count}");
+        (await StoredRows.DeleteEventAsync("consent", id, count)).ShouldBe(1);
         (await driver.Clinician.GetFromJsonAsync<JsonElement>($"/api/consents/{id}/verify")).GetProperty("brokenAtSeq").GetInt64().ShouldBe(6);
     }
 
@@ -216,15 +216,7 @@ public sealed class ConsentFlowTests(ConsentFlowTests.Factory factory) : IClassF
         await driver.Clinician.GetAsync($"/api/consents/{id}");
         await driver.Clinician.GetAsync($"/api/consents/{id}/history");
 
-        var reads = await Sql($"select count(*) from consent.mt_doc_accessrecord where data->>'ConsentId' = '{id}' or data->>'consentId' = '{id}'");
-        reads.ShouldBe(2L);
-    }
-
-    private static async Task<object?> Sql(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestInfrastructure.Postgres);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
+        await using var session = factory.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(driver.Clinic);
+        (await Marten.QueryableExtensions.CountAsync(session.Query<Auditing.AccessRecord>().Where(a => a.ConsentId == id))).ShouldBe(2);
     }
 }

@@ -1,3 +1,4 @@
+using Consent.Api.Consents.Timers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Consent.Api.Consents;

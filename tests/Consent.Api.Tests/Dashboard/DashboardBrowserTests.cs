@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Consent.Api.Auth;
 using Consent.Api.Tests.Support;
 using Consent.Api.Tests.Tablet;
@@ -159,6 +160,42 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
 
         await tablet.ReloadAsync();
         tablet.Url.ShouldEndWith("/tablet/ended", Case.Sensitive, "the old link's session ended with the new link");
+    }
+
+    [Fact]
+    public async Task A_live_update_that_arrives_while_a_form_is_being_sent_does_not_reload_the_page_over_its_answer()
+    {
+        var clinic = NewClinic();
+        var (id, _, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55508");
+        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        // The page hears of changes over its live-updates WebSocket: the test sees each message the page receives.
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        coordinator.WebSocket += (_, socket) => socket.FrameReceived += (_, frame) =>
+        {
+            if (frame.Text?.Contains("\"changed\"", StringComparison.Ordinal) == true && frame.Text.Contains(id, StringComparison.Ordinal)) heard.TrySetResult();
+        };
+        await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
+        await coordinator.WaitForFunctionAsync("() => document.body.dataset.liveConnected === 'true'");
+
+        // The service's answer reaches the browser only after the page has heard of the event the form itself stored,
+        // as happens on a busy machine: the page must wait for the answer (a new link is shown once), not reload.
+        await coordinator.RouteAsync(new Regex("handler=Reissue"), async route =>
+        {
+            var answer = await route.FetchAsync();
+            await heard.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            await Task.Delay(300); // the page's script runs on the message it has just received
+            try
+            {
+                await route.FulfillAsync(new() { Response = answer });
+            }
+            catch (PlaywrightException)
+            {
+                // The page went elsewhere meanwhile and cancelled the request: the assertion below reports it.
+            }
+        });
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
+        await Expect(coordinator.Locator("[data-short-code]")).ToHaveCountAsync(1);
+        await Expect(coordinator.Locator("p.notice.success")).ToContainTextAsync("A new tablet link is issued");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Consent.Api.Consents.Timers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;

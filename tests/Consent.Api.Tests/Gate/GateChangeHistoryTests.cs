@@ -137,13 +137,7 @@ public sealed class GateChangeHistoryTests : IAsyncLifetime
         var (id, tablet, _) = await driver.Start("lumbar-puncture", patientId: "P-TAMPER");
         await ConsentDriver.Walk(tablet, id, "lumbar-puncture");
         // A database administrator stretches the consent's validity in the stored grant, leaving the hashes as they were.
-        await using (var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres))
-        await using (var edit = db.CreateCommand(
-            $"update {_schema}.mt_events set data = jsonb_set(data, '{{ValidUntil}}', '\"2099-01-01T00:00:00+00:00\"') where stream_id = $1 and mt_dotnet_type like '%.ConsentGranted,%'"))
-        {
-            edit.Parameters.AddWithValue(id);
-            (await edit.ExecuteNonQueryAsync()).ShouldBe(1);
-        }
+        (await StoredRows.EditEventFieldAsync(_schema, id, "ValidUntil", "\"2099-01-01T00:00:00+00:00\"", eventType: "ConsentGranted")).ShouldBe(1);
 
         StartLateRelay();
         await _listener.WaitFor(_ => GateChanges(driver.Clinic).Count >= 2);

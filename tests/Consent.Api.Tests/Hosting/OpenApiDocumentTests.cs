@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Consent.Api.Tests.Support;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Consent.Api.Consents.Listing;
 
 namespace Consent.Api.Tests.Hosting;
 

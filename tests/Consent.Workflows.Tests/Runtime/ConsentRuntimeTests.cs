@@ -43,14 +43,14 @@ public sealed class ConsentRuntimeTests
     public void A_witness_signs_after_the_patient_and_only_then_is_the_consent_granted()
     {
         var walk = new Walker(TestWorkflows.Branching).Until("signature", RouteA);
-        walk.Submit(new SignatureInput("Jane Doe", "witness", Walker.SignaturePng, true)).Rejection!.Field.ShouldBe("signerRole");
+        walk.Submit(new SignatureInput("Jane Doe", "witness", DrawnSignature.FromDataUrl(Walker.SignaturePng), true)).Rejection!.Field.ShouldBe("signerRole");
 
         walk.AnswerCurrent();
 
         walk.State.Status.ShouldBe(ConsentStatus.InProgress);
         ConsentRuntime.WaitingFor(walk.Definition, walk.State).ShouldBe(new Bookmark(BookmarkKind.Step, "witness-signature", StepType.Signature));
-        walk.Submit(new SignatureInput("Ann Interpreter", "patient", Walker.SignaturePng, true)).Rejection!.Field.ShouldBe("signerRole");
-        walk.Submit(new SignatureInput("Ann Interpreter", "witness", Walker.SignaturePng, true)).Accepted.ShouldBeTrue();
+        walk.Submit(new SignatureInput("Ann Interpreter", "patient", DrawnSignature.FromDataUrl(Walker.SignaturePng), true)).Rejection!.Field.ShouldBe("signerRole");
+        walk.Submit(new SignatureInput("Ann Interpreter", "witness", DrawnSignature.FromDataUrl(Walker.SignaturePng), true)).Accepted.ShouldBeTrue();
 
         walk.State.Status.ShouldBe(ConsentStatus.Granted);
         walk.State.Signatures.Select(s => s.SignerRole).ShouldBe(["patient", "witness"]);
@@ -386,7 +386,7 @@ public sealed class ConsentRuntimeTests
     {
         var walk = new Walker(TestWorkflows.Countersigned, locale: "es", representative: new Representative("John Doe", "spouse")).Until("signature", RouteA);
 
-        walk.Submit(new SignatureInput("John Doe", "representative", Walker.SignaturePng, true)).Accepted.ShouldBeTrue();
+        walk.Submit(new SignatureInput("John Doe", "representative", DrawnSignature.FromDataUrl(Walker.SignaturePng), true)).Accepted.ShouldBeTrue();
 
         var signed = walk.Events.OfType<ConsentSigned>().Single();
         signed.Statement.ShouldBe("Firmo signature.");

@@ -58,7 +58,7 @@ public sealed class RuntimePropertyTests
             StepType.Choice => new ChoiceInput(step.Options[a.B % step.Options.Length].Id),
             StepType.Provision => new ProvisionInput(a.B % 2 == 0),
             StepType.Decision => new DecisionInput(a.B < 80),
-            _ => new SignatureInput("Jane Doe", role, Walker.SignaturePng, true),
+            _ => new SignatureInput("Jane Doe", role, DrawnSignature.FromDataUrl(Walker.SignaturePng), true),
         };
     }
 
@@ -68,8 +68,8 @@ public sealed class RuntimePropertyTests
         1 => new RiskInput(true, "12"),
         2 => new QuizInput("nonsense"),
         3 => new ChoiceInput(null),
-        4 => new SignatureInput("Jane", "patient", "data:image/png;base64,AAAA", true),
-        5 => new SignatureInput("Jane", "patient", Walker.SignaturePng, false),
+        4 => new SignatureInput("Jane", "patient", DrawnSignature.FromDataUrl("data:image/png;base64,AAAA"), true),
+        5 => new SignatureInput("Jane", "patient", DrawnSignature.FromDataUrl(Walker.SignaturePng), false),
         6 => new RiskInput(null, "AB"),
         _ => new DecisionInput(null),
     };

@@ -238,11 +238,11 @@ public sealed class ShippedWorkflowPathsTests
     public void A_representative_may_sign_only_when_one_was_recorded_and_their_relationship_is_kept()
     {
         var without = new Walker(Shipped.LumbarPuncture).Until("signature");
-        var rejected = without.Submit(new SignatureInput("John Doe", "representative", Walker.SignaturePng, true));
+        var rejected = without.Submit(new SignatureInput("John Doe", "representative", DrawnSignature.FromDataUrl(Walker.SignaturePng), true));
         rejected.Rejection!.Field.ShouldBe("signerRole");
 
         var with = new Walker(Shipped.LumbarPuncture, representative: new Representative("John Doe", "spouse")).Until("signature");
-        with.Submit(new SignatureInput("John Doe", "representative", Walker.SignaturePng, true)).Accepted.ShouldBeTrue();
+        with.Submit(new SignatureInput("John Doe", "representative", DrawnSignature.FromDataUrl(Walker.SignaturePng), true)).Accepted.ShouldBeTrue();
         with.Events.OfType<ConsentSigned>().Single().Relationship.ShouldBe("spouse");
     }
 
@@ -289,7 +289,7 @@ public sealed class ShippedWorkflowPathsTests
     public void A_signature_must_be_a_real_png_a_name_and_a_stated_intent(string? image, string name, bool intent, string field)
     {
         var walk = new Walker(Shipped.LumbarPuncture).Until("signature");
-        var rejected = walk.Submit(new SignatureInput(name, "patient", image == "ok" ? Walker.SignaturePng : image, intent));
+        var rejected = walk.Submit(new SignatureInput(name, "patient", DrawnSignature.FromDataUrl(image == "ok" ? Walker.SignaturePng : image), intent));
 
         rejected.Rejection!.Field.ShouldBe(field);
         walk.State.Status.ShouldBe(ConsentStatus.InProgress);
@@ -302,7 +302,7 @@ public sealed class ShippedWorkflowPathsTests
         Convert.FromBase64String(Walker.SignaturePng["data:image/png;base64,".Length..]).CopyTo(big, 0);
         var walk = new Walker(Shipped.LumbarPuncture).Until("signature");
 
-        walk.Submit(new SignatureInput("Jane", "patient", "data:image/png;base64," + Convert.ToBase64String(big), true)).Rejection!.Field.ShouldBe("signatureImage");
+        walk.Submit(new SignatureInput("Jane", "patient", DrawnSignature.FromDataUrl("data:image/png;base64," + Convert.ToBase64String(big)), true)).Rejection!.Field.ShouldBe("signatureImage");
     }
 
     [Theory]

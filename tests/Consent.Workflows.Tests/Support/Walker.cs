@@ -48,7 +48,7 @@ public sealed class Walker
             StepType.Choice => new ChoiceInput(choices?.GetValueOrDefault(step.Id) ?? step.Options[0].Id),
             StepType.Provision => new ProvisionInput(provisions),
             StepType.Decision => new DecisionInput(consent),
-            StepType.Signature => new SignatureInput("Jane Doe", step.SignerRoles[0].ToString().ToLowerInvariant(), SignaturePng, true),
+            StepType.Signature => new SignatureInput("Jane Doe", step.SignerRoles[0].ToString().ToLowerInvariant(), DrawnSignature.FromDataUrl(SignaturePng), true),
             _ => throw new InvalidOperationException(),
         };
         var decision = Submit(input);

@@ -1,13 +1,14 @@
 using System.Globalization;
+using Consent.Api.Auditing;
 using Consent.Api.Auth;
 using Consent.Api.Consents;
+using Consent.Api.Consents.AnsweringSteps;
+using Consent.Api.Consents.Starting;
 using Consent.Api.Gate;
-using Consent.Api.Tablet;
 using Consent.Api.Workflows;
 using Consent.Workflows.Definitions;
 using Consent.Workflows.Runtime;
 using Marten;
-using Marten.Patching;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -20,8 +21,7 @@ namespace Consent.Api.Dashboard.Pages;
 /// </summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
 public sealed class ConsentModel(
-    IDocumentStore store, PublishedWorkflows workflows, ConsentCommandPipeline pipeline, GateReader gate, GateAckReader acks,
-    TabletSessionCache tabletCache, TimeProvider clock) : PageModel
+    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, TimeProvider clock) : PageModel
 {
     public static readonly IReadOnlyList<string> StaffWithdrawalReasons = ["patient_request", "changed_mind", "clinical_reason", "other_treatment", "not_eligible"];
 
@@ -72,64 +72,35 @@ public sealed class ConsentModel(
     }
 
     public Task<IActionResult> OnPostResumeAsync(string id, long version, string? note) =>
-        ActAsync(id, version, "resumed", (record, definition, now) => ConsentRuntime.Decide(definition, record.Runtime, new ResumeAfterDiscussion(note ?? ""), now));
+        ActAsync(id, version, "resumed", new RuntimeChange(new ResumeAfterDiscussion(note ?? "")));
 
     public Task<IActionResult> OnPostCountersignAsync(string id, long version, string? name, string? attestation) =>
         !IsClinician ? Task.FromResult<IActionResult>(Forbid())
-        : ActAsync(id, version, "countersigned", (record, definition, now) =>
-            ConsentRuntime.Decide(definition, record.Runtime, new Countersign(name, attestation == "yes" ? true : null), now));
+        : ActAsync(id, version, "countersigned", new RuntimeChange(new Countersign(name, attestation == "yes" ? true : null)));
 
     /// <summary>The booked procedure time (UTC), so the gate's answer for it is in view.</summary>
     public Task<IActionResult> OnPostScheduleAsync(string id, long version, string? scheduledFor) =>
-        ActAsync(id, version, "scheduled", (record, _, now) =>
-            record.Runtime.Status.IsFinal() ? Decision.Reject(RejectionCode.NotAllowedInStatus, "status", "The consent has ended.")
-            : UtcMinute(scheduledFor) is not { } when
-                ? Decision.Reject(RejectionCode.InvalidInput, "scheduledFor", TimeFormat)
-                : Decision.Accept(new ProcedureScheduled(when, now)));
+        ActAsync(id, version, "scheduled", new ScheduleProcedure(UtcMinute(scheduledFor), TimeFormat));
 
     /// <summary>A clinician records the patient's day-of-procedure reaffirmation, as the API's reaffirm does.</summary>
     public Task<IActionResult> OnPostReaffirmAsync(string id, long version, string? confirmed) =>
         !IsClinician ? Task.FromResult<IActionResult>(Forbid())
-        : ActAsync(id, version, "reaffirmed", (record, definition, now) =>
-            ConsentRuntime.Decide(definition, record.Runtime, new Reaffirm(confirmed == "yes" ? true : null), now));
+        : ActAsync(id, version, "reaffirmed", new RuntimeChange(new Reaffirm(confirmed == "yes" ? true : null)));
 
     public Task<IActionResult> OnPostWithdrawAsync(string id, long version, string? reason) =>
-        ActAsync(id, version, "withdrawn", (record, definition, now) => reason is null || !StaffWithdrawalReasons.Contains(reason)
-            ? Decision.Reject(RejectionCode.InvalidInput, "reason", "Choose a reason from the list.")
-            : ConsentRuntime.Decide(definition, record.Runtime, new Withdraw(reason), now));
+        ActAsync(id, version, "withdrawn", new WithdrawForPatient(reason, StaffWithdrawalReasons, "Choose a reason from the list."));
 
-    public Task<IActionResult> OnPostRevokeAsync(string id, long version)
-    {
-        if (!IsCoordinator) return Task.FromResult<IActionResult>(Forbid());
-        string? old = null;
-        return ActAsync(id, version, "revoked", (record, _, now) =>
-        {
-            old = record.TabletTokenSha256;
-            return old is null
-                ? Decision.Reject(RejectionCode.NotAllowedInStatus, "tablet", "No tablet link is current.")
-                : Decision.Accept(new TabletLinkRevoked(now));
-        }, (session, _) => RevokeStored(session, old));
-    }
+    public Task<IActionResult> OnPostRevokeAsync(string id, long version) =>
+        !IsCoordinator ? Task.FromResult<IActionResult>(Forbid()) : ActAsync(id, version, "revoked", new RevokeTabletLink());
 
     /// <summary>A new tablet link (the old one stops at once), shown here once.</summary>
     public async Task<IActionResult> OnPostReissueAsync(string id, long version)
     {
         if (!IsCoordinator) return Forbid();
-        string? token = null, old = null;
-        TabletSession? issued = null;
-        var outcome = await pipeline.ExecuteForPageAsync(HttpContext, id, version, (record, definition, at) =>
-        {
-            if (record.Runtime.Status.IsFinal()) return Decision.Reject(RejectionCode.NotAllowedInStatus, "status", "The consent has ended; start a new one instead.");
-            var (t, tablet, link) = ConsentsApi.NewTabletLink(id, Clinic, definition.Settings.TabletTokenLifetime, at);
-            (token, issued, old) = (t, tablet, record.TabletTokenSha256);
-            return Decision.Accept(link);
-        }, (session, after) =>
-        {
-            session.Store(issued!);
-            RevokeStored(session, old);
-        });
-        if (outcome.After is null) return await AfterRefusalAsync(id, outcome);
-        Link = await TabletLinkView.HandOverAsync(store, Request, token!, issued!.ExpiresAt, clock.GetUtcNow(), HttpContext.RequestAborted);
+        var token = TabletSession.NewToken();
+        var outcome = await WriteAsync(id, version, new IssueTabletLink(TabletSession.HashOf(token)));
+        if (!outcome.Stored) return await AfterRefusalAsync(id, outcome);
+        Link = await TabletLinkView.HandOverAsync(store, Request, token, outcome.After!.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted);
         Message = "A new tablet link is issued; the old one no longer opens anything.";
         await LoadAsync(id);
         return Page();
@@ -151,36 +122,30 @@ public sealed class ConsentModel(
             PatientId = Consent.PatientId, ProcedureCode = Consent.ProcedureCode, WorkflowId = latest.Id, Locale = State.Locale,
             Representative = State.Representative is { } r ? new RepresentativeRequest { Name = r.Name, Relationship = r.Relationship } : null,
         };
-        var now = clock.GetUtcNow();
-        var started = await ConsentsApi.StartAsync(store, Clinic, Actor.From(HttpContext), latest, request, now, HttpContext.RequestAborted);
-        if (started.Record is null) return BadRequest();
-        Link = await TabletLinkView.HandOverAsync(store, Request, started.TabletToken!, started.Record.TabletExpiresAt!.Value, now, HttpContext.RequestAborted);
-        await LoadAsync(started.Record.Id);
+        var (outcome, token) = await StartingApi.StartAsync(writer, Clinic, Actor.From(HttpContext), latest, request, HttpContext.RequestAborted);
+        if (!outcome.Stored) return BadRequest();
+        Link = await TabletLinkView.HandOverAsync(store, Request, token, outcome.After!.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted);
+        await LoadAsync(outcome.After.Id);
         Message = $"A new consent is started on version {latest.Version} for the same patient and procedure.";
         return Page();
     }
 
-    private async Task<IActionResult> ActAsync(string id, long version, string done,
-        Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide, Action<Marten.IDocumentSession, ConsentRecord>? alsoStore = null)
+    private async Task<IActionResult> ActAsync(string id, long version, string done, ConsentChange change)
     {
-        var outcome = await pipeline.ExecuteForPageAsync(HttpContext, id, version, decide, alsoStore);
-        return outcome.After is null ? await AfterRefusalAsync(id, outcome) : Redirect($"/dashboard/consents/{id}?done={done}");
+        var outcome = await WriteAsync(id, version, change);
+        return outcome.Stored ? Redirect($"/dashboard/consents/{id}?done={done}") : await AfterRefusalAsync(id, outcome);
     }
 
-    private async Task<IActionResult> AfterRefusalAsync(string id, PageOutcome outcome)
+    /// <summary>A page's form carries the version it was drawn from, so a second tap or a re-posted form changes nothing.</summary>
+    private Task<WriteOutcome> WriteAsync(string id, long version, ConsentChange change) =>
+        writer.WriteAsync(new ConsentWrite(Clinic, id, Actor.From(HttpContext), change) { ExpectedVersion = version }, HttpContext.RequestAborted);
+
+    private async Task<IActionResult> AfterRefusalAsync(string id, WriteOutcome outcome)
     {
         if (!await LoadAsync(id)) return NotFound();
         Problem = outcome.Rejection is { } r ? (r.Field, r.Message) : ("version", "The consent changed while you were looking at it; here it is as it is now.");
         Response.StatusCode = outcome.Rejection?.Code == RejectionCode.InvalidInput ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status409Conflict;
         return Page();
-    }
-
-    // The link stored for this consent stops at once, for the API and the tablet pages alike.
-    private void RevokeStored(Marten.IDocumentSession session, string? hash)
-    {
-        if (hash is null) return;
-        session.Patch<TabletSession>(hash).Set(t => t.RevokedAt, clock.GetUtcNow());
-        tabletCache.Forget(hash);
     }
 
     private async Task<bool> LoadAsync(string id)
@@ -195,7 +160,7 @@ public sealed class ConsentModel(
         GateAt = At is { } at ? GateRules.Evaluate(inputs.Candidates, at) : null;
         GateScheduled = summary.Record.ScheduledFor is { } scheduled ? GateRules.Evaluate(inputs.Candidates, scheduled) : null;
         Acks = await acks.ForConsentAsync(Clinic, summary, HttpContext.RequestAborted);
-        await ConsentsApi.RecordAccess(HttpContext, session, id, "dashboard consent", clock);
+        await AccessLog.RecordAsync(HttpContext, session, id, "dashboard consent", clock);
         return true;
     }
 

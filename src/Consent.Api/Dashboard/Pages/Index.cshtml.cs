@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using System.Text;
 using Consent.Api.Auth;
 using Consent.Api.Consents;
+using Consent.Api.Consents.Listing;
 using Consent.Api.Gate;
 using Consent.Api.Workflows;
 using Consent.Workflows.Runtime;
@@ -50,6 +51,11 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public DateTimeOffset Now { get; } = clock.GetUtcNow();
 
     private string Clinic => User.FindFirst(StaffRoles.ClinicClaim)!.Value;
+
+    /// <summary>The filters the JSON API's list has too (empty fields filter nothing).</summary>
+    private ConsentFilter Filter => new(NullIfEmpty(Status), NullIfEmpty(Patient), NullIfEmpty(Procedure));
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -134,9 +140,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
 
     private (string Field, string Message)? Validate()
     {
-        if (Status is { Length: > 0 } && ConsentStatusNames.FromContract(Status) is null) return ("status", "Choose a status from the list.");
-        if (Procedure is { Length: > 0 } && ConsentsApi.ProcedureCodeProblem(Procedure) is { } procedure) return ("procedure", procedure);
-        if (Patient is { Length: > 0 } && ConsentsApi.PatientIdProblem(Patient) is { } patient) return ("patient", patient);
+        if (Filter.Problem(patientField: "patient", procedureField: "procedure") is { } problem) return problem;
         if (Date is { Length: > 0 })
         {
             if (!DateOnly.TryParseExact(Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return ("date", "A date is written 2026-11-25.");
@@ -154,10 +158,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     private async Task LoadAsync(int take, string audit = "list")
     {
         await using var session = store.LightweightSession(Clinic);
-        var query = session.Query<ConsentSummary>().Where(s => true);
-        if (Status is { Length: > 0 }) query = query.Where(s => s.Status == Status);
-        if (Procedure is { Length: > 0 }) query = query.Where(s => s.ProcedureCode == Procedure);
-        if (Patient is { Length: > 0 }) query = query.Where(s => s.PatientId == Patient);
+        var query = Filter.Apply(session.Query<ConsentSummary>());
         if (Day is { } day)
         {
             var next = day.AddDays(1);
@@ -192,10 +193,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         }
         else
         {
-            Total = await query.CountAsync(HttpContext.RequestAborted);
-            Rows = await query.OrderByDescending(s => s.UpdatedAt).Skip((PageNumber - 1) * take).Take(take).ToListAsync(HttpContext.RequestAborted);
+            (Rows, Total) = await ConsentListing.PageAsync(query, PageNumber, take, HttpContext.RequestAborted);
         }
-        await ConsentsApi.RecordAccess(HttpContext, session, "(list)", $"dashboard {audit}: " + string.Join(",", Rows.Select(r => r.Id)), clock);
+        await ConsentListing.RecordAsync(HttpContext, session, $"dashboard {audit}", Rows, clock);
     }
 
     /// <summary>The candidates a question the database cannot answer keeps, paged, each marked in <paramref name="marked"/>.</summary>
@@ -207,7 +207,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
             if (await keep(c)) kept.Add(c);
         }
         Total = kept.Count;
-        Rows = [.. kept.Skip((PageNumber - 1) * take).Take(take)];
+        Rows = [.. kept.Skip((int)Math.Min(kept.Count, (long)(PageNumber - 1) * take)).Take(take)];
         foreach (var row in Rows) marked.Add(row.Id);
     }
 

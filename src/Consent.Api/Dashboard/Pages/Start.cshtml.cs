@@ -1,17 +1,19 @@
 using Consent.Api.Auth;
 using Consent.Api.Consents;
-using Consent.Api.Tablet;
+using Consent.Api.Consents.AnsweringSteps;
+using Consent.Api.Consents.Starting;
 using Consent.Api.Workflows;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Consent.Api.Auditing;
 
 namespace Consent.Api.Dashboard.Pages;
 
 /// <summary>A coordinator starts a consent for a patient and hands its link to a tablet.</summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.Coordinator)]
-public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock) : PageModel
+public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, TimeProvider clock) : PageModel
 {
     [BindProperty] public string? PatientId { get; set; }
     [BindProperty] public string? ProcedureCode { get; set; }
@@ -43,23 +45,22 @@ public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflow
             Representative = string.IsNullOrWhiteSpace(RepresentativeName) ? null : new RepresentativeRequest { Name = RepresentativeName, Relationship = RepresentativeRelationship ?? "" },
         };
         var clinic = User.FindFirst(StaffRoles.ClinicClaim)!.Value;
-        var now = clock.GetUtcNow();
-        var started = await ConsentsApi.StartAsync(store, clinic, Actor.From(HttpContext), definition, request, now, HttpContext.RequestAborted);
-        if (started.Rejection is { } rejection)
+        var (outcome, token) = await StartingApi.StartAsync(writer, clinic, Actor.From(HttpContext), definition, request, HttpContext.RequestAborted);
+        if (!outcome.Stored)
         {
-            Problem = (rejection.Field, rejection.Message);
+            Problem = outcome.Rejection is { } rejection ? (rejection.Field, rejection.Message) : ("patientId", "The consent could not be started; try again.");
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return Page();
         }
-        StartedId = started.Record!.Id;
-        Link = await TabletLinkView.HandOverAsync(store, Request, started.TabletToken!, started.Record.TabletExpiresAt!.Value, now, HttpContext.RequestAborted);
+        StartedId = outcome.After!.Id;
+        Link = await TabletLinkView.HandOverAsync(store, Request, token, outcome.After.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted);
         return Page();
     }
 
     private (string, string)? Check()
     {
-        if (ConsentsApi.PatientIdProblem(PatientId?.Trim()) is { } patient) return ("patientId", patient);
-        if (ConsentsApi.ProcedureCodeProblem(ProcedureCode?.Trim()) is { } procedure) return ("procedureCode", procedure);
+        if (ExternalIds.PatientIdProblem(PatientId?.Trim()) is { } patient) return ("patientId", patient);
+        if (ExternalIds.ProcedureCodeProblem(ProcedureCode?.Trim()) is { } procedure) return ("procedureCode", procedure);
         var hasName = !string.IsNullOrWhiteSpace(RepresentativeName);
         if (hasName != !string.IsNullOrWhiteSpace(RepresentativeRelationship)) return ("representative", "A representative needs both a name and their relationship to the patient.");
         if (hasName && (RepresentativeName!.Length > 200 || RepresentativeRelationship!.Length > 100)) return ("representative", "A representative's name is at most 200 characters, the relationship at most 100.");

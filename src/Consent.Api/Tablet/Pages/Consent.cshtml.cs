@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using Consent.Api.Auditing;
 
 namespace Consent.Api.Tablet.Pages;
 
@@ -18,7 +19,7 @@ namespace Consent.Api.Tablet.Pages;
 /// version it was drawn from, so a double tap or a re-posted form changes nothing.
 /// </summary>
 public sealed class ConsentModel(
-    IDocumentStore store, PublishedWorkflows workflows, ConsentCommandPipeline pipeline, IOptions<TabletUiSettings> settings) : TabletPage(store, workflows, settings)
+    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, IOptions<TabletUiSettings> settings) : TabletPage(store, workflows, settings)
 {
     public ConsentState State => Record.Runtime;
     /// <summary>The step shown: the current one, or an earlier one being reread.</summary>
@@ -31,7 +32,7 @@ public sealed class ConsentModel(
     public IReadOnlyList<StepDefinition> Reread { get; private set; } = [];
     public (int Done, int Total) Progress { get; private set; }
 
-    private string ConsentId => User.FindFirst(TabletAuthenticationHandler.ConsentClaim)!.Value;
+    private string ConsentId => User.FindFirst(TabletClaims.Consent)!.Value;
 
     public async Task<IActionResult> OnGetAsync(string? review, string? mode, string? feedback)
     {
@@ -54,26 +55,17 @@ public sealed class ConsentModel(
         return new JsonResult(new { version = summary?.Record.Version ?? 0 });
     }
 
-    public Task<IActionResult> OnPostStepAsync(string? stepId, long version) => ActAsync(version, (record, definition, now) =>
-    {
-        var step = stepId is null ? null : definition.FindStep(stepId);
-        if (step is null) return Decision.Reject(RejectionCode.StepNotCurrent, "stepId", "Not the current step.", record.Runtime.CurrentStepId);
-        return ConsentRuntime.Decide(definition, record.Runtime, new SubmitStep(step.Id, InputFor(step.Type)), now);
-    }, stepId);
+    public Task<IActionResult> OnPostStepAsync(string? stepId, long version) =>
+        stepId is null ? Task.FromResult<IActionResult>(Redirect("/tablet/consent")) : ActAsync(version, new AnswerStep(stepId, new TabletFormAnswer(Request.Form)));
 
-    public Task<IActionResult> OnPostQuestionAsync(long version, string? text) => ActAsync(version, (record, definition, now) =>
-        ConsentRuntime.Decide(definition, record.Runtime, new RaiseQuestion(string.IsNullOrWhiteSpace(text) ? TabletText.For(record.Runtime.Locale, "ask.default") : text), now));
+    public Task<IActionResult> OnPostQuestionAsync(long version, string? text) => ActAsync(version, new AskQuestion(text));
 
-    public Task<IActionResult> OnPostStopAsync(long version) => ActAsync(version, (record, definition, now) =>
-        ConsentRuntime.Decide(definition, record.Runtime, new GoToDecision(), now));
+    public Task<IActionResult> OnPostStopAsync(long version) => ActAsync(version, new RuntimeChange(new GoToDecision()));
 
-    public Task<IActionResult> OnPostLocaleAsync(long version, string? locale) => ActAsync(version, (record, definition, now) =>
-        ConsentRuntime.Decide(definition, record.Runtime, new ChangeLocale(locale), now));
+    public Task<IActionResult> OnPostLocaleAsync(long version, string? locale) => ActAsync(version, new RuntimeChange(new ChangeLocale(locale)));
 
-    public Task<IActionResult> OnPostWithdrawAsync(long version, string? reason) => ActAsync(version, (record, definition, now) =>
-        reason is null || !TabletText.WithdrawalReasons.Contains(reason)
-            ? Decision.Reject(RejectionCode.InvalidInput, "reason", "Choose a reason.")
-            : ConsentRuntime.Decide(definition, record.Runtime, new Withdraw(reason), now));
+    public Task<IActionResult> OnPostWithdrawAsync(long version, string? reason) =>
+        ActAsync(version, new WithdrawForPatient(reason, TabletText.WithdrawalReasons, "Choose a reason."));
 
     public async Task<IActionResult> OnPostFinishAsync(string? lang)
     {
@@ -84,11 +76,13 @@ public sealed class ConsentModel(
     /// <summary>A finished consent's screen left untouched: the session ends, so the next person sees nothing of it.</summary>
     public Task<IActionResult> OnPostIdleEndAsync(string? lang) => OnPostFinishAsync(lang);
 
-    private async Task<IActionResult> ActAsync(long version, Func<ConsentRecord, WorkflowDefinition, DateTimeOffset, Decision> decide, string? stepId = null)
+    private async Task<IActionResult> ActAsync(long version, ConsentChange change)
     {
-        var signature = Request.HasFormContentType ? Request.Form["signatureImage"].ToString() : "";
-        var outcome = await pipeline.ExecuteForPageAsync(HttpContext, ConsentId, version, decide,
-            stepId is null ? null : (session, after) => ConsentsApi.KeepSignatureImage(session, ConsentId, stepId, signature, after));
+        var write = new ConsentWrite(User.FindFirst(StaffRoles.ClinicClaim)!.Value, ConsentId, Actor.From(HttpContext), change)
+        {
+            Tablet = TabletScope.Of(User), ExpectedVersion = version,
+        };
+        var outcome = await writer.WriteAsync(write, HttpContext.RequestAborted);
         if (outcome.Rejection is { Code: RejectionCode.InvalidInput } invalid)
         {
             // The same screen again, saying what to fix; nothing was stored.
@@ -98,27 +92,10 @@ public sealed class ConsentModel(
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return Page();
         }
-        var quizPassed = stepId is not null && outcome.After is { } after && after.Runtime.Completed.Contains(stepId)
-            && Workflows.Catalog.Find(after.Runtime.WorkflowId, after.Runtime.WorkflowVersion)?.FindStep(stepId)?.Type == StepType.Quiz;
+        var quizPassed = change is AnswerStep answered && outcome.Stored && outcome.After!.Runtime.Completed.Contains(answered.StepId)
+            && outcome.Definition?.FindStep(answered.StepId)?.Type == StepType.Quiz;
         // Stale forms, double taps and refusals all end on the consent as it is now.
         return Redirect(quizPassed ? "/tablet/consent?feedback=correct" : "/tablet/consent");
-    }
-
-    /// <summary>The runtime's input for a step of this type, read from the form the step's screen posts.</summary>
-    private StepInput InputFor(StepType type)
-    {
-        string? Field(string name) => Request.Form.TryGetValue(name, out var v) && v.Count > 0 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
-        bool? YesNo(string name) => Field(name) switch { "yes" => true, "no" => false, _ => null };
-        return type switch
-        {
-            StepType.Explain => new ExplainInput(true),
-            StepType.Risk => new RiskInput(true, Field("initials") ?? ""),
-            StepType.Quiz => new QuizInput(Field("answer")),
-            StepType.Choice => new ChoiceInput(Field("option")),
-            StepType.Provision => new ProvisionInput(YesNo("accept")),
-            StepType.Decision => new DecisionInput(YesNo("consent")),
-            _ => new SignatureInput(Field("signerName"), Field("signerRole"), Field("signatureImage"), Field("intent") == "yes" ? true : null),
-        };
     }
 
     /// <summary>Loads the consent this session may show; anything else ends the session on a screen saying why.</summary>

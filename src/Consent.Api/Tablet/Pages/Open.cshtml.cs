@@ -4,6 +4,7 @@ using Marten;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Consent.Api.Consents;
 
 namespace Consent.Api.Tablet.Pages;
 

@@ -39,8 +39,8 @@ public abstract class TabletPage(IDocumentStore store, PublishedWorkflows workfl
     protected async Task<bool> LoadOwnAsync()
     {
         await using var session = store.QuerySession(User.FindFirst(StaffRoles.ClinicClaim)!.Value);
-        var summary = await session.LoadAsync<ConsentSummary>(User.FindFirst(TabletAuthenticationHandler.ConsentClaim)!.Value, HttpContext.RequestAborted);
-        if (summary?.Record is not { } record || record.TabletTokenSha256 != User.FindFirst(TabletAuthenticationHandler.LinkClaim)?.Value
+        var summary = await session.LoadAsync<ConsentSummary>(User.FindFirst(TabletClaims.Consent)!.Value, HttpContext.RequestAborted);
+        if (summary?.Record is not { } record || record.TabletTokenSha256 != User.FindFirst(TabletClaims.Link)?.Value
             || workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
         {
             return false;

@@ -1,13 +1,15 @@
 // Live updates for the dashboard: the service says which consent changed (SignalR, fed from the stored events);
 // the list swaps in its fresh rows, a consent's page reloads (a GET, never a form again) unless someone is typing in
-// one of its forms or it shows a new tablet link.
+// one of its forms, a form of it is being sent (the answer is on its way and may be shown only once, such as a new
+// tablet link; a reload would cancel it) or it shows a new tablet link.
 (function () {
   'use strict';
   var live = document.body.dataset.live;
   if (!live || !window.signalR) return;
   var status = document.getElementById('live-status');
-  var typing = false;
+  var typing = false, sending = false;
   document.addEventListener('input', function () { typing = true; });
+  document.addEventListener('submit', function () { sending = true; });
 
   var connection = new signalR.HubConnectionBuilder().withUrl('/dashboard/live').withAutomaticReconnect().build();
   // The newest stored event this page already shows: a message about it or anything older changes nothing.
@@ -19,7 +21,7 @@
       fetch(rows.dataset.rowsUrl, { credentials: 'same-origin', cache: 'no-store' })
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) { if (html !== null) { rows.innerHTML = html; status.textContent = 'The list was updated.'; } });
-    } else if (consentId === live && sequence > shown) {
+    } else if (consentId === live && sequence > shown && !sending) {
       // A tablet link is shown only once, and a form being filled in is someone's work: neither is thrown away.
       if (typing || document.querySelector('[data-tablet-url]')) status.textContent = 'This consent changed. Reload the page to see it.';
       else location.replace(location.pathname + location.search);

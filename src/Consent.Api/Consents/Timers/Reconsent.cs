@@ -3,17 +3,19 @@ using Consent.Workflows.Definitions;
 using Consent.Workflows.Diffing;
 using Consent.Workflows.Runtime;
 using Marten;
+using Consent.Api.Consents;
+using Consent.Api.Auditing;
 
-namespace Consent.Api.Consents;
+namespace Consent.Api.Consents.Timers;
 
 /// <summary>
 /// When a new workflow version is published (the service starts with it in workflows/), a granted consent on an
 /// older version is superseded if, and only if, the new version no longer accepts the old one and the diff
 /// between them is material. The patient must then consent again to the new text.
 /// </summary>
-public sealed class Reconsent(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock) : IHostedService
+public sealed class Reconsent(IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer) : IHostedService
 {
-    private static readonly Actor System = new("system:publish", "system", "service", "");
+    private static readonly Actor System = Actor.Service("publish");
 
     public async Task<int> ApplyAsync(CancellationToken ct)
     {
@@ -42,15 +44,11 @@ public sealed class Reconsent(IDocumentStore store, PublishedWorkflows workflows
                 .ToListAsync(ct);
         }
         var count = 0;
-        var now = clock.GetUtcNow();
         foreach (var summary in affected)
         {
             // Another instance may have superseded it, or it changed (e.g. was withdrawn) at the same moment.
-            if (await ConsentStreams.ApplySystemDecisionAsync(store, summary.Record.ClinicId, summary.Id, System, now,
-                record => ConsentRuntime.Decide(older, record.Runtime, new Supersede(latest.Version, diff.MaterialSections), now), ct))
-            {
-                count++;
-            }
+            var write = new ConsentWrite(summary.Record.ClinicId, summary.Id, System, new RuntimeChange(new Supersede(latest.Version, diff.MaterialSections)));
+            if ((await writer.WriteAsync(write, ct)).Changed) count++;
         }
         return count;
     }

@@ -1,7 +1,8 @@
 using Consent.Api.Consents;
 using Consent.Api.Consents.Integrity;
+using Consent.Api.Consents.Storage;
 
-namespace Consent.Api.Events;
+namespace Consent.Api.Messaging;
 
 /// <summary>
 /// What the gate answered right after one stored event, pure: every consent for the patient and procedure folded from

@@ -1,4 +1,3 @@
-using Consent.Api.Tablet;
 using Consent.Workflows.Runtime;
 using JasperFx;
 using JasperFx.Events;
@@ -6,8 +5,9 @@ using JasperFx.Events.Projections;
 using JasperFx.MultiTenancy;
 using Marten;
 using Marten.Storage;
+using Consent.Api.Consents;
 
-namespace Consent.Api.Consents;
+namespace Consent.Api.Consents.Storage;
 
 public static class ConsentStore
 {
@@ -15,7 +15,7 @@ public static class ConsentStore
     public const string DefaultSchema = "consent";
 
     /// <summary>
-    /// Marten on PostgreSQL: one event stream per consent, keyed by a random string id; the clinic is the tenant
+    /// Marten on PostgreSQL (each feature adds its own storage with <c>services.ConfigureMarten</c>): one event stream per consent, keyed by a random string id; the clinic is the tenant
     /// (conjoined tenancy), so every query is scoped to one clinic by construction.
     /// </summary>
     public static IServiceCollection AddConsentStore(this IServiceCollection services)
@@ -39,16 +39,9 @@ public static class ConsentStore
             options.Schema.For<ConsentSummary>().Index(s => s.PatientId).Index(s => s.Status).Index(s => s.DueAt);
             options.Schema.For<IdempotentResponse>();
             options.Schema.For<SignatureImage>();
-            options.Schema.For<AccessRecord>().Index(a => a.ConsentId);
             // A tablet token is looked up before its clinic is known; it carries the clinic itself.
             options.Schema.For<TabletSession>().SingleTenanted();
-            options.Schema.For<TabletShortCode>().SingleTenanted();
-            // A staff account is looked up by username at sign-in, before its clinic is known.
-            options.Schema.For<Dashboard.StaffAccount>().SingleTenanted();
-            Gate.GateTables.AddTo(options);
-            options.Listeners.Add(sp.GetRequiredService<Gate.GateChangeNotices>());
-            // Keys that sign cookies and anti-forgery tokens belong to the service, not to a clinic.
-            options.Schema.For<Hosting.DataProtectionKey>().SingleTenanted();
+            // Other features add their own documents, tables and listeners with services.ConfigureMarten(...).
             return options;
         }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
         return services;

@@ -1,12 +1,13 @@
 using System.Diagnostics.Metrics;
 using Consent.Api.Consents;
+using Consent.Api.Consents.Storage;
 using Consent.Api.Gate;
 using Consent.Api.Signing;
 using Consent.Contracts.Signatures;
 using Marten;
 using Npgsql;
 
-namespace Consent.Api.Events;
+namespace Consent.Api.Messaging;
 
 /// <summary>
 /// Publishes integration events derived from the stored consent events, in stored order, to RabbitMQ with
@@ -16,7 +17,7 @@ namespace Consent.Api.Events;
 /// One service instance relays at a time (a PostgreSQL advisory lock); the others wait to take over.
 /// </summary>
 public sealed partial class EventRelay(
-    IDocumentStore store, NpgsqlDataSource dataSource, EventLog log, GateReader gate, GateChanges gateChanges, ServiceSigner signer, ConsentPublisher publisher,
+    IDocumentStore store, NpgsqlDataSource dataSource, MartenTables tables, GateReader gate, GateChanges gateChanges, ServiceSigner signer, ConsentPublisher publisher,
     IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters) : BackgroundService
 {
     public const string Consumer = "rabbitmq";
@@ -61,18 +62,18 @@ public sealed partial class EventRelay(
                 return;
             }
         }
-        var position = await LoadPositionAsync(connection, ct);
+        var position = await RelayPositions.LoadAsync(connection, Schema, Consumer, ct);
         var horizon = new ReadHorizon(position);
         while (!ct.IsCancellationRequested)
         {
-            var safe = horizon.Advance(await log.ObserveAsync(connection, ct));
+            var safe = horizon.Advance(await tables.ObserveAsync(connection, ct));
             if (safe <= position)
             {
                 await Task.Delay(_poll, ct);
                 continue;
             }
             // Only the event types that publish anything are read; the position still moves over all the others.
-            var batch = await log.ReadGateChangesAsync(connection, position, safe, BatchSize, ct);
+            var batch = await tables.ReadEventsAsync(connection, position, safe, GateRules.ChangingTypeNames, BatchSize, ct);
             // A few events at a time, in order: a chunk's gate changes are recorded in one statement, the first event
             // does not wait for a whole batch's reads, and the next chunk is read from PostgreSQL while this one waits
             // for the broker's confirmations.
@@ -84,7 +85,7 @@ public sealed partial class EventRelay(
                 {
                     var messages = await next;
                     if (i + 1 < chunks.Count) next = SignedMessagesAsync(chunks[i + 1], ct);
-                    await gateChanges.RecordAsync(messages, ct);
+                    await gateChanges.RecordAsync([.. messages.Select(m => m.GateChange).OfType<GateChangeRecord>()], ct);
                     foreach (var message in messages)
                     {
                         await publisher.PublishAsync(message.Outgoing, message.ClinicId, message.Signature, ct);
@@ -98,7 +99,7 @@ public sealed partial class EventRelay(
                 await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
             position = batch.Complete ? safe : batch.Events[^1].Sequence;
-            await SavePositionAsync(connection, position, ct);
+            await RelayPositions.SaveAsync(connection, Schema, Consumer, position, ct);
         }
     }
 
@@ -112,7 +113,7 @@ public sealed partial class EventRelay(
     /// <summary>What <paramref name="e"/> publishes, as of <paramref name="e"/>, each message signed.</summary>
     private async Task<IReadOnlyList<SignedMessage>> SignedMessagesAsync(StoredEvent e, CancellationToken ct)
     {
-        var (history, chain) = await log.ReadKeyHistoryAsync(e.ClinicId, e.StreamId, e.Sequence, ct);
+        var (history, chain) = await tables.ReadKeyHistoryAsync(e.ClinicId, e.StreamId, e.Sequence, ct);
         var consents = GateAsOf.Consents(history);
         var after = consents.GetValueOrDefault(e.StreamId) ?? ConsentRecord.None;
         IReadOnlyList<Outgoing> messages;
@@ -135,23 +136,6 @@ public sealed partial class EventRelay(
             var payload = outgoing.Payload();
             return new SignedMessage(e.ClinicId, outgoing, payload, signer.Sign(payload, Jws.EventMessageType));
         })];
-    }
-
-    private async Task<long> LoadPositionAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"select position from {Schema}.{GateTables.RelayPositions} where consumer = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Consumer });
-        return await command.ExecuteScalarAsync(ct) is long position ? position : 0;
-    }
-
-    private async Task SavePositionAsync(NpgsqlConnection connection, long position, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(
-            $"insert into {Schema}.{GateTables.RelayPositions} (consumer, position) values ($1, $2) on conflict (consumer) do update set position = excluded.position, updated_at = now()",
-            connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Consumer });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
-        await command.ExecuteNonQueryAsync(ct);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "ALERT: the stored hash chain of consent {ConsentId} does not verify up to event {Version}: its event was not published and subscribers were told to close the gate (integrity_error)")]

@@ -1,4 +1,4 @@
-namespace Consent.Api.Consents;
+namespace Consent.Api.Auditing;
 
 /// <summary>One read of a consent by staff: who, when, what. Stored for every staff read (HIPAA access audit).</summary>
 public sealed class AccessRecord

@@ -1,6 +1,6 @@
 using MassTransit;
 
-namespace Consent.Api.Events;
+namespace Consent.Api.Messaging;
 
 /// <summary>
 /// Puts one outgoing integration message on the broker: the relay's only way out. Persistent, confirmed by the broker

@@ -1,7 +1,7 @@
 using Consent.Workflows.Definitions;
 using Consent.Workflows.Runtime;
 
-namespace Consent.Api.Consents;
+namespace Consent.Api.Consents.AnsweringSteps;
 
 public sealed class CreateConsentRequest
 {
@@ -19,8 +19,9 @@ public sealed class RepresentativeRequest
 }
 
 /// <summary>Every field any step type takes; the current step's type decides which may be present.</summary>
-public sealed class StepInputRequest
+public sealed class StepInputRequest : IStepAnswer
 {
+    private DrawnSignature? _image;
     public bool? Acknowledged { get; init; }
     public string? Initials { get; init; }
     public string? Answer { get; init; }
@@ -32,8 +33,12 @@ public sealed class StepInputRequest
     public string? SignatureImage { get; init; }
     public bool? Intent { get; init; }
 
+    /// <inheritdoc />
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DrawnSignature? Image => _image ??= DrawnSignature.FromDataUrl(SignatureImage);
+
     /// <summary>The runtime input for a step of <paramref name="type"/>, or the first field that does not belong to it.</summary>
-    public (StepInput? Input, string? StrayField) For(StepType type)
+    public (StepInput? Input, string? Stray) InputFor(StepType type)
     {
         var present = new (string Name, bool Set)[]
         {
@@ -62,7 +67,7 @@ public sealed class StepInputRequest
             StepType.Choice => new ChoiceInput(Option),
             StepType.Provision => new ProvisionInput(Accept),
             StepType.Decision => new DecisionInput(Consent),
-            _ => new SignatureInput(SignerName, SignerRole, SignatureImage, Intent),
+            _ => new SignatureInput(SignerName, SignerRole, Image, Intent),
         };
         return (input, null);
     }

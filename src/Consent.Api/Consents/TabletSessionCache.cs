@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Consent.Api.Tablet;
+namespace Consent.Api.Consents;
 
 /// <summary>
 /// Tablet sessions seen in the last few seconds, so a tablet's steady stream of requests does not read the same

@@ -1,18 +1,19 @@
-using Consent.Api.Workflows;
 using Consent.Workflows.Runtime;
 using Marten;
+using Consent.Api.Consents;
+using Consent.Api.Auditing;
 
-namespace Consent.Api.Consents;
+namespace Consent.Api.Consents.Timers;
 
 /// <summary>
 /// The clock's side of every consent: end of cooling-off, expiry after validUntil, reminders for unfinished
 /// consents. Any number of service instances may run it at once: each firing is an append at the stream's
 /// version, so for one timer exactly one instance wins and the others find nothing left to do.
 /// </summary>
-public sealed partial class ConsentTimers(IDocumentStore store, PublishedWorkflows workflows, TimeProvider clock, IConfiguration configuration, ILogger<ConsentTimers> log)
+public sealed partial class ConsentTimers(IDocumentStore store, ConsentWriter writer, TimeProvider clock, IConfiguration configuration, ILogger<ConsentTimers> log)
     : BackgroundService
 {
-    private static readonly Actor System = new("system:timers", "system", "service", "");
+    private static readonly Actor System = Actor.Service("timers");
 
     /// <summary>Fires every timer due now; returns how many consents changed.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
@@ -33,11 +34,8 @@ public sealed partial class ConsentTimers(IDocumentStore store, PublishedWorkflo
     }
 
     // Another instance, or a person, may change the consent first; then this round does nothing and the next sees it.
-    private Task<bool> FireAsync(string clinic, string id, DateTimeOffset now, CancellationToken ct) =>
-        ConsentStreams.ApplySystemDecisionAsync(store, clinic, id, System, now, record =>
-            workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is { } definition
-                ? ConsentRuntime.Decide(definition, record.Runtime, new Tick(), now)
-                : null, ct);
+    private async Task<bool> FireAsync(string clinic, string id, DateTimeOffset now, CancellationToken ct) =>
+        (await writer.WriteAsync(new ConsentWrite(clinic, id, System, new RuntimeChange(new Tick())), ct)).Changed;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

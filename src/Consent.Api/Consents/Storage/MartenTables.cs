@@ -1,32 +1,38 @@
 using System.Text.Json;
-using Consent.Api.Consents;
 using Consent.Api.Consents.Integrity;
 using Consent.Workflows.Runtime;
 using Marten;
 using Npgsql;
 
-namespace Consent.Api.Events;
+namespace Consent.Api.Consents.Storage;
 
 /// <summary>A consent event as stored: its global position, its own id and where it sits in its stream.</summary>
 public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string ClinicId, ConsentEvent Data);
 
 /// <summary>
-/// Reads Marten's event table in global order for the relay and the dashboard's live feed. The hard part is knowing how far it is safe to read:
-/// sequence numbers are taken before a transaction commits, so a row with a lower number can still appear after a
-/// higher one is visible. Every transaction that takes a number holds a lock on the sequence until it ends, so once
-/// the holders seen after a read are all gone, nothing below that read's highest number can appear any more. No
-/// timeouts, no skipped events. Its own statements carry no session state, so they use Marten's pool, which skips the
-/// per-use reset; reads that must run on a caller's connection (the relay's, holding its lock) take it as an argument.
+/// The one door to Marten's own tables (<c>mt_events</c>, <c>mt_streams</c>, <c>mt_doc_consentsummary</c>): every
+/// statement the service runs on them by hand is here, each with the reason Marten's API does not serve. Marten
+/// owns these tables' layout; after a Marten upgrade re-check the columns used here (<c>seq_id</c>, <c>stream_id</c>,
+/// <c>version</c>, <c>tenant_id</c>, <c>type</c>, <c>mt_dotnet_type</c>, <c>data</c>, <c>headers</c>, the
+/// <c>mt_events_sequence</c> sequence and the document table's <c>data</c> column); see docs/adr/0002.
+/// <list type="bullet">
+/// <item>Reading in global order (relay, dashboard feed): sequence numbers are taken before a transaction commits, so
+/// a row with a lower number can still appear after a higher one is visible. Every transaction that takes a number
+/// holds a lock on the sequence until it ends, so once the holders seen after a read are all gone, nothing below that
+/// read's highest number can appear any more (<see cref="ReadHorizon"/>). Marten has no API for the lock holders.</item>
+/// <item>The chain as stored (verify, relay): the hash covers the row's JSON as PostgreSQL holds it, not an object
+/// Marten deserialised and might normalise.</item>
+/// <item>The gate's few fields and a key's history: one round trip where Marten would load whole rows or streams.</item>
+/// </list>
+/// Statements that carry no session state use Marten's pool, which skips the per-use reset; reads that must run on a
+/// caller's connection (the relay's, holding its lock) take it as an argument.
 /// </summary>
-public sealed class EventLog(IDocumentStore store, [FromKeyedServices(Hosting.HostingSetup.StoreDataSource)] NpgsqlDataSource dataSource)
+public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hosting.HostingSetup.StoreDataSource)] NpgsqlDataSource dataSource)
 {
     private readonly Dictionary<string, Type> _types = ConsentStore.EventTypes.ToDictionary(StoredTypeName);
 
-    /// <summary>The stored names of the events that change the gate, which are also the only ones that publish.</summary>
-    public string[] GateChangingTypeNames { get; } = [.. Gate.GateRules.ChangingTypes.Select(StoredTypeName)];
-
     /// <summary>How Marten names a .NET event type in the <c>mt_dotnet_type</c> column.</summary>
-    private static string StoredTypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
+    public static string StoredTypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     private string Schema => store.Options.Events.DatabaseSchemaName;
 
@@ -45,20 +51,20 @@ public sealed class EventLog(IDocumentStore store, [FromKeyedServices(Hosting.Ho
     }
 
     /// <summary>
-    /// The events that change the gate after <paramref name="after"/> up to <paramref name="upTo"/>, at most
+    /// The events of the stored types <paramref name="typeNames"/> after <paramref name="after"/> up to <paramref name="upTo"/>, at most
     /// <paramref name="limit"/>; <c>Complete</c> says whether everything up to <paramref name="upTo"/> was read.
     /// </summary>
-    public async Task<(IReadOnlyList<StoredEvent> Events, bool Complete)> ReadGateChangesAsync(
-        NpgsqlConnection connection, long after, long upTo, int limit, CancellationToken ct)
+    public async Task<(IReadOnlyList<StoredEvent> Events, bool Complete)> ReadEventsAsync(
+        NpgsqlConnection connection, long after, long upTo, string[] typeNames, int limit, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
             $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data from {Schema}.mt_events where seq_id > $1 and seq_id <= $2 and mt_dotnet_type = any($3) order by seq_id limit $4",
             connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = GateChangingTypeNames });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = typeNames });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var events = await ReadEventsAsync(command, ct);
+        var events = await ReadStoredEventsAsync(command, ct);
         return (events, events.Count < limit);
     }
 
@@ -166,7 +172,43 @@ public sealed class EventLog(IDocumentStore store, [FromKeyedServices(Hosting.Ho
         return await command.ExecuteScalarAsync(ct) is long sequence ? sequence : null;
     }
 
-    private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)
+    /// <summary>
+    /// The gate's inputs for one patient and procedure: each consent's id and only the fields of its state the gate's
+    /// rules read (as JSON for <see cref="ConsentState"/>), and the global position of the last event of
+    /// <paramref name="changingTypeNames"/> in any of those consents. One round trip on the gate's hot path.
+    /// </summary>
+    public async Task<(IReadOnlyList<(string ConsentId, ConsentState State)> Consents, long Sequence)> ReadGateRowsAsync(
+        string clinic, string patientId, string procedureCode, string[] changingTypeNames, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+             with consents as (
+               select id, data -> 'Record' -> 'Runtime' as r from {store.Options.DatabaseSchemaName}.mt_doc_consentsummary
+                where tenant_id = $1 and data ->> 'PatientId' = $2 and data ->> 'ProcedureCode' = $3)
+             select id, jsonb_build_object('Started', true, 'Status', r -> 'Status', 'CreatedAt', r -> 'CreatedAt', 'ValidFrom', r -> 'ValidFrom',
+                      'ValidUntil', r -> 'ValidUntil', 'Reaffirmations', r -> 'Reaffirmations', 'WorkflowId', r -> 'WorkflowId',
+                      'WorkflowVersion', r -> 'WorkflowVersion')::text,
+                    (select coalesce(max(seq_id), 0) from {Schema}.mt_events
+                      where tenant_id = $1 and stream_id in (select id from consents) and mt_dotnet_type = any($4))
+               from consents
+             """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = patientId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = procedureCode });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = changingTypeNames });
+        var serializer = store.Options.Serializer();
+        var consents = new List<(string, ConsentState)>();
+        long sequence = 0;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            consents.Add((reader.GetString(0), serializer.FromJson<ConsentState>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(reader.GetString(1))))));
+            sequence = reader.GetInt64(2);
+        }
+        return (consents, sequence);
+    }
+
+    private async Task<IReadOnlyList<StoredEvent>> ReadStoredEventsAsync(NpgsqlCommand command, CancellationToken ct)
     {
         var serializer = store.Options.Serializer();
         var events = new List<StoredEvent>();

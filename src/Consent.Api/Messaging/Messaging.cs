@@ -2,8 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MassTransit;
 using MassTransit.Serialization;
+using Marten;
 
-namespace Consent.Api.Events;
+namespace Consent.Api.Messaging;
 
 public static class Messaging
 {
@@ -53,17 +54,8 @@ public static class Messaging
             options.WaitUntilStarted = false;
             options.StopTimeout = TimeSpan.FromSeconds(10);
         });
-        services.AddSingleton<EventLog>();
         services.AddSingleton<ConsentPublisher>();
-        services.AddSingleton<Gate.GateReader>();
-        services.AddSingleton<Gate.GateCache>();
-        services.AddSingleton<Gate.GateChangeNotices>();
-        services.AddHostedService<Gate.GateNoticeListener>();
-        services.AddSingleton<Gate.GateSubscribers>();
-        services.AddSingleton<Gate.GateChanges>();
-        services.AddSingleton<Gate.GateAckReader>();
-        services.AddSingleton<Gate.GateAckMonitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<Gate.GateAckMonitor>());
+        services.ConfigureMarten(RelayPositions.AddTo);
         services.AddHostedService<EventRelay>();
         return services;
     }

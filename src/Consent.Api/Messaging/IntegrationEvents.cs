@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Consent.Api.Consents;
+using Consent.Api.Consents.Storage;
 using Consent.Api.Gate;
 using Consent.Workflows.Runtime;
 using Contracts = Consent.Contracts;
 
-namespace Consent.Api.Events;
+namespace Consent.Api.Messaging;
 
 /// <summary>A message for the broker and the id it is published under.</summary>
 public sealed record Outgoing(Guid MessageId, object Message)
@@ -17,7 +18,13 @@ public sealed record Outgoing(Guid MessageId, object Message)
 }
 
 /// <summary>A message ready for the broker: its clinic, its JSON exactly as signed, and the signature (a compact JWS).</summary>
-public sealed record SignedMessage(string ClinicId, Outgoing Outgoing, byte[] Payload, string Signature);
+public sealed record SignedMessage(string ClinicId, Outgoing Outgoing, byte[] Payload, string Signature)
+{
+    /// <summary>The gate's ledger entry when this is a gate change (see <see cref="GateChanges"/>), else null.</summary>
+    public GateChangeRecord? GateChange => Outgoing.Message is Contracts.SchedulingGateChanged change
+        ? new GateChangeRecord(change.Sequence, ClinicId, Outgoing.MessageId, System.Text.Encoding.UTF8.GetString(Payload), Signature)
+        : null;
+}
 
 /// <summary>
 /// Turns one stored consent event into the integration events it means, pure. The message id is the stored

@@ -1,4 +1,4 @@
-namespace Consent.Api.Events;
+namespace Consent.Api.Consents.Storage;
 
 /// <summary>
 /// How far the event table may be read in global order without missing a row that commits late (see

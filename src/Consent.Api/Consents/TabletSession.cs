@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Consent.Api.Tablet;
+namespace Consent.Api.Consents;
 
 /// <summary>
 /// A tablet link: one consent, one clinic, an expiry. Only the SHA-256 of the token is stored, so a database
@@ -9,7 +9,7 @@ namespace Consent.Api.Tablet;
 /// </summary>
 public sealed class TabletSession
 {
-    public const string TokenPrefix = "tab_";
+    public const string TokenPrefix = Auth.TabletClaims.TokenPrefix;
 
     public string Id { get; set; } = "";
     public string ConsentId { get; set; } = "";

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Consent.Api.Workflows;
+using Consent.Workflows.Definitions;
+using Consent.Workflows.Runtime;
+using Marten;
+using Marten.Patching;
+
+namespace Consent.Api.Consents;
+
+/// <summary>
+/// The one write path of a consent, whoever asks: load the stored record, check the caller's scope and version,
+/// decide with the pure <see cref="ConsentChange"/>, append the events with their place in the chain, and keep what
+/// follows from them (the tablet link's stored session, a drawn signature, the idempotent answer) in the same
+/// transaction.
+/// </summary>
+public sealed partial class ConsentWriter(IDocumentStore store, PublishedWorkflows workflows, TabletSessionCache tablets, TimeProvider clock, ILogger<ConsentWriter> log)
+{
+    public async Task<WriteOutcome> WriteAsync(ConsentWrite write, CancellationToken ct)
+    {
+        await using var session = store.IdentitySession(write.Clinic);
+        if (write.Idempotency is { } key && await session.LoadAsync<IdempotentResponse>(key.Id, ct) is { } earlier) return Replay(earlier, key);
+
+        var record = await ConsentStreams.LoadAsync(session, write.ConsentId, ct) ?? ConsentRecord.None;
+        if (Refusal(write, record) is { } refusal) return refusal;
+        if (write.ExpectedVersion is { } expected && expected != record.Version) return new WriteOutcome(WriteStatus.Stale) { CurrentVersion = record.Version };
+        if ((write.Change.Definition ?? workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion)) is not { } definition)
+        {
+            return new WriteOutcome(WriteStatus.WorkflowGone) { After = record };
+        }
+
+        var now = clock.GetUtcNow();
+        var decision = write.Change.Decide(record, definition, now);
+        if (decision.Rejection is { } rejection) return new WriteOutcome(WriteStatus.Rejected) { Rejection = rejection, After = record, Definition = definition };
+        if (decision.Events.IsDefaultOrEmpty && write.Idempotency is null) return new WriteOutcome(WriteStatus.Done) { After = record, Definition = definition };
+
+        var after = ConsentStreams.Append(session, record, write.Actor, decision.Events, write.ConsentId);
+        var ended = KeepWhatFollows(session, write, record, after, decision, now);
+        if (write.Idempotency is { } idempotency)
+        {
+            session.Insert(new IdempotentResponse
+            {
+                Id = idempotency.Id, RequestSha256 = idempotency.RequestSha256, StatusCode = 200,
+                Body = JsonSerializer.Serialize(ConsentView.From(after, definition), JsonSerializerOptions.Web), ETag = $"\"{after.Version}\"", At = now,
+            });
+        }
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (ConsentStreams.IsLostRace(ex))
+        {
+            WriteConflict(log, ex.GetType().Name, ex.Message);
+            return await LostRaceAsync(write, ct);
+        }
+        // The links ended here stop at once on this instance too; other instances keep a link at most a few seconds,
+        // and every consent request checks the consent's current link itself.
+        foreach (var hash in ended) tablets.Forget(hash);
+        return new WriteOutcome(WriteStatus.Done) { After = after, Definition = definition, Changed = !decision.Events.IsDefaultOrEmpty };
+    }
+
+    private static WriteOutcome? Refusal(ConsentWrite write, ConsentRecord record)
+    {
+        if (write.Change.Creates) return record.Exists ? new WriteOutcome(WriteStatus.LostRace) : null;
+        if (record.Exists && (write.Tablet is not { } tablet || tablet.Allows(record))) return null;
+        // Only the consent a tablet was issued for exists for that tablet, and only while its link is current.
+        return record.Exists && write.Tablet?.ConsentId == record.Id ? new WriteOutcome(WriteStatus.TabletLinkEnded) : new WriteOutcome(WriteStatus.NotFound);
+    }
+
+    /// <summary>
+    /// The documents that follow from the events: a new link's stored session, the end of the link that was current
+    /// (replaced, revoked, or the consent ended), and the drawn image a signature event hashes. Returns the ended links.
+    /// </summary>
+    private static List<string> KeepWhatFollows(IDocumentSession session, ConsentWrite write, ConsentRecord before, ConsentRecord after, Decision decision, DateTimeOffset now)
+    {
+        foreach (var issued in decision.Events.OfType<TabletLinkIssued>())
+        {
+            session.Store(new TabletSession { Id = issued.TokenSha256, ConsentId = write.ConsentId, ClinicId = write.Clinic, ExpiresAt = issued.ExpiresAt });
+        }
+        var ended = new List<string>();
+        var finished = after.Runtime.Status.IsFinal();
+        if (before.TabletTokenSha256 is { } old && (after.TabletTokenSha256 != old || finished))
+        {
+            session.Patch<TabletSession>(old).Set(t => t.RevokedAt, now);
+            session.Patch<TabletSession>(old).Set(t => t.RevokedReason, finished ? after.Runtime.Status.ToContract() : "replaced");
+            ended.Add(old);
+        }
+        if (decision.Events.OfType<ConsentSigned>().LastOrDefault() is { } signed && write.Change.Image is { } image)
+        {
+            session.Store(new SignatureImage { Id = signed.SignatureSha256, ConsentId = write.ConsentId, PngBase64 = Convert.ToBase64String(image.Png) });
+        }
+        return ended;
+    }
+
+    private static WriteOutcome Replay(IdempotentResponse earlier, IdempotencyKey key) =>
+        earlier.RequestSha256 == key.RequestSha256 ? new WriteOutcome(WriteStatus.Replayed) { Earlier = earlier } : new WriteOutcome(WriteStatus.KeyReused);
+
+    // Another writer appended first. If it was this same request retried, answer as it was answered.
+    private async Task<WriteOutcome> LostRaceAsync(ConsentWrite write, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession(write.Clinic);
+        if (write.Idempotency is { } key && await session.LoadAsync<IdempotentResponse>(key.Id, ct) is { } earlier) return Replay(earlier, key);
+        var current = await ConsentStreams.LoadAsync(session, write.ConsentId, ct);
+        return new WriteOutcome(WriteStatus.LostRace) { CurrentStepId = current?.Runtime.CurrentStepId, CurrentVersion = current?.Version ?? 0 };
+    }
+
+    // The consent id is random and the message names no patient data.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Write conflict on a consent: {Kind}: {Detail}")]
+    private static partial void WriteConflict(ILogger logger, string kind, string detail);
+}

@@ -1,0 +1,26 @@
+using Marten;
+
+namespace Consent.Api.Gate;
+
+public static class GateSetup
+{
+    /// <summary>The gate's reader and cache (kept true by change notices), its tables, the subscribers' confirmations and the catch-up ledger.</summary>
+    public static IServiceCollection AddGate(this IServiceCollection services)
+    {
+        services.AddSingleton<GateReader>();
+        services.AddSingleton<GateCache>();
+        services.AddSingleton<GateChangeNotices>();
+        services.AddHostedService<GateNoticeListener>();
+        services.AddSingleton<GateSubscribers>();
+        services.AddSingleton<GateChanges>();
+        services.AddSingleton<GateAckReader>();
+        services.AddSingleton<GateAckMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<GateAckMonitor>());
+        services.ConfigureMarten((sp, options) =>
+        {
+            GateTables.AddTo(options);
+            options.Listeners.Add(sp.GetRequiredService<GateChangeNotices>());
+        });
+        return services;
+    }
+}

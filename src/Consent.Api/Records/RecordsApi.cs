@@ -27,14 +27,14 @@ public static class RecordsApi
             .Produces<RecordDownload>().ProducesProblems(401, 404, 409);
         consents.MapGet("/{id}/record.pdf", Pdf).RequireAuthorization(Policies.TabletOrCareTeam)
             .WithName("getConsentRecordPdf").WithSummary("The patient's copy as a PDF (A4 or Letter), with the JSON record and its JWS attached.")
-            .Produces(StatusCodes.Status200OK, contentType: "application/pdf").ProducesProblems(400, 401, 404, 409);
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/pdf").ProducesProblems(400, 401, 404, 409);
         consents.MapGet("/{id}/fhir", Fhir).RequireAuthorization(Policies.GateReaders)
             .WithName("getConsentFhir").WithSummary("The record as a FHIR R4 Bundle: Consent, Provenance (its signature is the record's JWS) and DocumentReference for the PDF.")
-            .Produces(StatusCodes.Status200OK, contentType: RecordFhir.MediaType).ProducesProblems(401, 404, 409);
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, RecordFhir.MediaType).ProducesProblems(401, 404, 409);
 
         app.MapGet("/api/records/export", RecordExport.ExportAsync).RequireAuthorization(Policies.CoordinatorOrClinician).WithTags("Records")
             .WithName("exportConsentRecords").WithSummary("The clinic's records last changed in a date range (from, to: yyyy-MM-dd, at most 366 days), as a zip streamed as it is written: per consent record.json (JSON+JWS) and record.pdf.")
-            .Produces(StatusCodes.Status200OK, contentType: "application/zip").ProducesProblems(400);
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/zip").ProducesProblems(400);
         app.MapGet("/dashboard/records.zip", RecordExport.ExportAsync)
             .RequireAuthorization(new AuthorizeAttribute(Policies.CoordinatorOrClinician) { AuthenticationSchemes = Dashboard.DashboardSetup.CookieScheme })
             .ExcludeFromDescription();
@@ -48,7 +48,7 @@ public static class RecordsApi
         // The tablet's "Your copy" and the dashboard reach the same records through their own cookie sessions, whose
         // cookies are scoped to /tablet and /dashboard.
         app.MapGet("/tablet/copy.pdf", (HttpContext http, SignedRecords records) =>
-                Pdf(http, http.User.FindFirst(Tablet.TabletAuthenticationHandler.ConsentClaim)!.Value, null, null, records))
+                Pdf(http, http.User.FindFirst(TabletClaims.Consent)!.Value, null, null, records))
             .RequireAuthorization(new AuthorizeAttribute(Policies.Tablet) { AuthenticationSchemes = Tablet.TabletUi.CookieScheme })
             .ExcludeFromDescription();
         return app;

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using Consent.Api.Auditing;
 using Consent.Api.Consents;
 using Consent.Api.Hosting;
 using Consent.Api.Signing;
@@ -37,7 +38,7 @@ public sealed record RecordLookup(IssuedRecord? Issued, IResult? Refusal);
 /// download of a version builds, signs and keeps its record, later ones read it back. Every download is written
 /// to the access log.
 /// </summary>
-public sealed class SignedRecords(IDocumentStore store, Events.EventLog log, PublishedWorkflows workflows, ServiceSigner signer, ClinicValuesSource clinics, IConfiguration configuration, TimeProvider clock)
+public sealed class SignedRecords(IDocumentStore store, Consents.Storage.MartenTables log, PublishedWorkflows workflows, ServiceSigner signer, ClinicValuesSource clinics, IConfiguration configuration, TimeProvider clock)
 {
     public async Task<RecordLookup> GetAsync(HttpContext http, string id, string what)
     {
@@ -46,7 +47,7 @@ public sealed class SignedRecords(IDocumentStore store, Events.EventLog log, Pub
         var ct = http.RequestAborted;
         await using var session = store.LightweightSession(clinic);
         var consent = await ConsentStreams.LoadAsync(session, id, ct);
-        if (ConsentCommandPipeline.OutOfScope(http, id, consent) is { } refusal) return new RecordLookup(null, refusal);
+        if (ConsentResults.OutOfScope(http, id, consent) is { } refusal) return new RecordLookup(null, refusal);
         if (!RecordBuilder.HasRecord(consent!))
         {
             return new RecordLookup(null, Problems.Field(StatusCodes.Status409Conflict, "status",

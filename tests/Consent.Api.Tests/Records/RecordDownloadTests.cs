@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using System.Text;
-using Consent.Api.Consents;
+using Consent.Api.Auditing;
 using Consent.Api.Tests.Support;
 using Consent.Contracts.Records;
 using Marten;

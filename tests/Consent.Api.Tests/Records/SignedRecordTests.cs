@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Consent.Api.Auth;
-using Consent.Api.Consents;
+using Consent.Api.Auditing;
 using Consent.Api.Signing;
 using Consent.Api.Tests.Support;
 using Consent.Contracts.Records;

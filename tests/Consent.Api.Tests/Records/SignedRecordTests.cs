@@ -116,6 +116,20 @@ public sealed class SignedRecordTests(SignedRecordTests.Factory factory) : IClas
     }
 
     [Fact]
+    public async Task The_service_signs_no_record_over_events_edited_in_the_database()
+    {
+        var driver = new ConsentDriver(factory);
+        var (id, tablet, _) = await driver.Start("lumbar-puncture");
+        await ConsentDriver.Walk(tablet, id, "lumbar-puncture");
+        (await StoredRows.EditEventFieldAsync("consent", id, "initials", "\"XX\"", version: 6)).ShouldBe(1);
+
+        using var response = await driver.Coordinator.GetAsync($"/api/consents/{id}/record");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("event 6");
+    }
+
+    [Fact]
     public async Task The_cli_verifies_the_downloaded_record_offline_and_names_what_was_changed()
     {
         var (driver, id, _) = await RecordDriver.Granted(factory, locale: "es");

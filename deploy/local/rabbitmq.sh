@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A private RabbitMQ node for one profile, bound to 127.0.0.1, data under .data/PROFILE/rabbitmq.
 # Its own Erlang port mapper (epmd) port, node name and cookie keep it apart from any system RabbitMQ.
-# Usage: rabbitmq.sh start|stop|reset|status|url PROFILE | subscriber-url PROFILE [USER]   (reset: stop, delete the data)
+# Usage: rabbitmq.sh start|stop|reset|status|url|definitions PROFILE | subscriber-url PROFILE [USER]   (reset: stop, delete the data)
 #   url:            the service's URI (user consent-service: may publish to the consent exchanges, nothing else)
 #   subscriber-url: a subscriber's URI, by default demo-scheduler's (its own "demo-" queues, clinic demo's events)
 # There is no "guest". Users, permissions and the consent exchanges come from a definitions file the node loads at
@@ -163,5 +163,7 @@ case "$cmd" in
   status) if pid_alive "$(pid)" && port_open; then echo "running 127.0.0.1:$AMQP_PORT pid $(pid)"; else echo stopped; exit 3; fi ;;
   url) uri "$SERVICE_USER" ;;
   subscriber-url) subscriber_uri "${3:-}" ;;
+  # The users, permissions and exchanges above as a definitions file, for brokers started elsewhere (deploy/cluster).
+  definitions) definitions ;;
   *) die "unknown command $cmd" ;;
 esac

@@ -20,6 +20,7 @@ builder.Services.AddConsents();
 builder.Services.AddAuditing();
 builder.Services.AddGate();
 builder.Services.AddConsentDataProtection();
+builder.Services.AddDatabaseOutageAnswers();
 builder.Services.AddConsentSigning();
 builder.Services.AddConsentMessaging(builder.Configuration);
 builder.Services.AddTabletUi();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Consent.Cli.Keys;
 using Consent.Cli.Records;
+using Consent.Cli.Review;
 using Consent.Cli.Tokens;
 using Consent.Cli.Workflows;
 
@@ -12,5 +13,6 @@ var root = new RootCommand("Consent command-line tools")
     DiffCommand.Create(),
     KeysCommand.Create(),
     VerifyCommand.Create(),
+    ReviewCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

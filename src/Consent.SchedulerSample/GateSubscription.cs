@@ -26,6 +26,12 @@ public sealed partial class GateSubscription(GateChangeHandler handler, IConfigu
 
     public string Clinic { get; } = configuration["Scheduler:Clinic"] ?? throw new InvalidOperationException("Scheduler:Clinic is not configured.");
 
+    /// <summary>
+    /// <c>Scheduler:QueueType</c>: <c>quorum</c> on a RabbitMQ cluster (replicated, so losing a node loses no message; the
+    /// cluster's definitions declare it so), unset for the broker's default. A queue's type is fixed when it is declared.
+    /// </summary>
+    public string? QueueType { get; } = configuration["Scheduler:QueueType"] is { Length: > 0 } type ? type : null;
+
     /// <summary>The queue that keeps what the main queue let go unapplied: expired messages and rejected ones.</summary>
     public string DeadLetters => Queue + ".dead";
 
@@ -40,13 +46,18 @@ public sealed partial class GateSubscription(GateChangeHandler handler, IConfigu
     /// message that expires, or that the scheduler rejects, goes to <see cref="DeadLetters"/>, never silently away.
     /// A scheduler that finds messages there (it says so at start) rebuilds its gate from GET /api/gate/changes.
     /// </summary>
-    public Dictionary<string, object?> QueueArguments() => new()
+    public Dictionary<string, object?> QueueArguments()
     {
-        ["x-message-ttl"] = (long)MessageTimeToLive.TotalMilliseconds,
-        ["x-max-length"] = MaxLength,
-        ["x-overflow"] = "reject-publish",
-        ["x-dead-letter-exchange"] = DeadLetters,
-    };
+        var arguments = new Dictionary<string, object?>
+        {
+            ["x-message-ttl"] = (long)MessageTimeToLive.TotalMilliseconds,
+            ["x-max-length"] = MaxLength,
+            ["x-overflow"] = "reject-publish",
+            ["x-dead-letter-exchange"] = DeadLetters,
+        };
+        if (QueueType is not null) arguments["x-queue-type"] = QueueType;
+        return arguments;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

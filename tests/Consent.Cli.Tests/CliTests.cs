@@ -38,12 +38,52 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Lint_of_the_shipped_workflows_exits_0()
+    public async Task Lint_of_the_shipped_workflows_lints_the_newest_versions_and_exits_0()
     {
         var (exit, output, _) = await Consent("lint", "workflows");
 
         exit.ShouldBe(0, output);
-        output.ShouldContain("2 definition(s): 0 error(s)");
+        output.ShouldContain("stem-cell-ms/v1.yaml: superseded by v2.yaml, not linted");
+        output.ShouldContain("2 definition(s): 0 error(s), 0 warning(s)");
+    }
+
+    [Fact]
+    public async Task Lint_of_published_v1_by_its_path_finds_the_defects_review_found()
+    {
+        var (exit, output, _) = await Consent("lint", "workflows/stem-cell-ms/v1.yaml");
+
+        exit.ShouldBe(1, output);
+        output.ShouldMatch(@"stem-cell-ms/v1\.yaml:\d+: error key-information-without-serious-risk steps\[0\]\.body");
+    }
+
+    [Fact]
+    public async Task Review_writes_one_html_packet_with_the_hash_the_rendered_text_evidence_and_lint()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("review-").FullName, "packet.html");
+
+        var (exit, output, error) = await Consent("review", "stem-cell-ms", "--clinic", "demo", "--out", path);
+
+        exit.ShouldBe(0, output + error);
+        var html = await File.ReadAllTextAsync(path);
+        html.ShouldContain("stem-cell-ms v2 for demo");
+        html.ShouldMatch("<code id=\"content-hash\">sha256:[0-9a-f]{64}</code> \\(not yet approved\\)");
+        html.ShouldContain("No findings: complete and honest");
+        html.ShouldContain("555-0199, any hour (example)");
+        // What the patient reads has the clinic's values; only the evidence notes quote the template's placeholders.
+        html.ShouldNotMatch("<div class=\"text\">[^<]*\\{clinic\\.");
+        html.ShouldContain("<strong>withdrawal_consequences</strong>");
+        html.ShouldContain("(right answer)");
+        html.ShouldContain("Wrong answers allowed: 2");
+        html.ShouldContain("lang=\"es\"");
+        output.ShouldContain("content hash sha256:");
+    }
+
+    [Fact]
+    public async Task Review_of_an_unknown_clinic_exits_1_naming_it()
+    {
+        var (exit, _, error) = await Consent("review", "stem-cell-ms", "--clinic", "nowhere");
+        exit.ShouldBe(1);
+        error.ShouldContain("no profile for clinic 'nowhere'");
     }
 
     [Fact]

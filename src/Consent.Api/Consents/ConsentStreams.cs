@@ -1,4 +1,5 @@
 using Consent.Api.Consents.Integrity;
+using Consent.Api.Signing;
 using Consent.Workflows.Runtime;
 using JasperFx;
 using JasperFx.Events;
@@ -36,7 +37,7 @@ public static class ConsentStreams
     }
 
     /// <summary>Appends <paramref name="events"/> after <paramref name="record"/>'s version; returns the record they make.</summary>
-    internal static ConsentRecord Append(IDocumentSession session, ConsentRecord record, Actor actor, IReadOnlyList<ConsentEvent> events, string streamId)
+    internal static ConsentRecord Append(IDocumentSession session, ConsentRecord record, Actor actor, IReadOnlyList<ConsentEvent> events, string streamId, ServiceSigner signer)
     {
         if (events.Count == 0) return record;
         var action = record.Exists
@@ -55,6 +56,8 @@ public static class ConsentStreams
             stored.SetHeader(HashHeader, hash);
             prev = hash;
             record = record.Apply(events[i], hash);
+            var digest = SignedHeads.GateDigest(record.PatientId, record.ProcedureCode, record.Runtime);
+            stored.SetHeader(SignedHeads.Header, signer.SignDetached(SignedHeads.Payload(session.TenantId, streamId, seq, hash, digest), SignedHeads.Type));
         }
         return record;
     }

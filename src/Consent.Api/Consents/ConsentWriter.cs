@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Consent.Api.Signing;
 using Consent.Api.Workflows;
 using Consent.Workflows.Definitions;
 using Consent.Workflows.Runtime;
@@ -13,7 +14,8 @@ namespace Consent.Api.Consents;
 /// follows from them (the tablet link's stored session, a drawn signature, the idempotent answer) in the same
 /// transaction.
 /// </summary>
-public sealed partial class ConsentWriter(IDocumentStore store, PublishedWorkflows workflows, TabletSessionCache tablets, TimeProvider clock, ILogger<ConsentWriter> log)
+public sealed partial class ConsentWriter(
+    IDocumentStore store, PublishedWorkflows workflows, TabletSessionCache tablets, ServiceSigner signer, TimeProvider clock, ILogger<ConsentWriter> log)
 {
     public async Task<WriteOutcome> WriteAsync(ConsentWrite write, CancellationToken ct)
     {
@@ -23,7 +25,7 @@ public sealed partial class ConsentWriter(IDocumentStore store, PublishedWorkflo
         var record = await ConsentStreams.LoadAsync(session, write.ConsentId, ct) ?? ConsentRecord.None;
         if (Refusal(write, record) is { } refusal) return refusal;
         if (write.ExpectedVersion is { } expected && expected != record.Version) return new WriteOutcome(WriteStatus.Stale) { CurrentVersion = record.Version };
-        if ((write.Change.Definition ?? workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion)) is not { } definition)
+        if ((write.Change.Definition ?? workflows.Find(record.ClinicId, record.Runtime.WorkflowId, record.Runtime.WorkflowVersion)) is not { } definition)
         {
             return new WriteOutcome(WriteStatus.WorkflowGone) { After = record };
         }
@@ -33,7 +35,7 @@ public sealed partial class ConsentWriter(IDocumentStore store, PublishedWorkflo
         if (decision.Rejection is { } rejection) return new WriteOutcome(WriteStatus.Rejected) { Rejection = rejection, After = record, Definition = definition };
         if (decision.Events.IsDefaultOrEmpty && write.Idempotency is null) return new WriteOutcome(WriteStatus.Done) { After = record, Definition = definition };
 
-        var after = ConsentStreams.Append(session, record, write.Actor, decision.Events, write.ConsentId);
+        var after = ConsentStreams.Append(session, record, write.Actor, decision.Events, write.ConsentId, signer);
         var ended = KeepWhatFollows(session, write, record, after, decision, now);
         if (write.Idempotency is { } idempotency)
         {

@@ -18,6 +18,10 @@ public static class ConsentsSetup
         services.AddConsentStore();
         services.AddSingleton<MartenTables>();
         services.AddSingleton<ConsentWriter>();
+        services.AddSingleton<Integrity.HeadCheckpoints>();
+        services.AddHostedService(sp => sp.GetRequiredService<Integrity.HeadCheckpoints>());
+        services.AddSingleton<Integrity.RowVerifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<Integrity.RowVerifier>());
         services.AddSingleton<TabletSessionCache>();
         services.AddSingleton<ConsentTimers>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentTimers>());

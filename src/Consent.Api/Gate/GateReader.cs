@@ -1,12 +1,18 @@
+using System.Diagnostics.Metrics;
+using Consent.Api.Consents.Integrity;
 using Consent.Api.Consents.Storage;
+using Consent.Api.Signing;
 using Consent.Api.Workflows;
 using Consent.Workflows.Runtime;
 
 namespace Consent.Api.Gate;
 
 /// <summary>The gate's inputs for one patient and procedure in one clinic, all consistent with every write already answered.</summary>
-public sealed class GateReader(MartenTables tables, PublishedWorkflows workflows, GateCache cache)
+public sealed partial class GateReader(
+    MartenTables tables, PublishedWorkflows workflows, GateCache cache, SigningKeyRing keys, HeadCheckpoints checkpoints, ILogger<GateReader> log, IMeterFactory meters)
 {
+    private readonly Counter<long> _integrityFailures = meters.Create("Consent").CreateCounter<long>("consent.gate.integrity_failures");
+
     public sealed record Inputs(IReadOnlyList<GateCandidate> Candidates, long Sequence);
 
     public GateCandidate Candidate(string consentId, ConsentState state) =>
@@ -21,8 +27,26 @@ public sealed class GateReader(MartenTables tables, PublishedWorkflows workflows
         if (cache.TryGet(clinic, patientId, procedureCode, out var kept)) return kept;
         var generation = cache.Generation;
         var (consents, sequence) = await tables.ReadGateRowsAsync(clinic, patientId, procedureCode, GateRules.ChangingTypeNames, ct);
-        var inputs = new Inputs([.. consents.Select(c => Candidate(c.ConsentId, c.State))], sequence);
+        var inputs = new Inputs([.. consents.Select(c => Checked(clinic, patientId, procedureCode, c))], sequence);
         cache.Keep(clinic, patientId, procedureCode, inputs, generation);
         return inputs;
     }
+
+    /// <summary>
+    /// A row is believed only when the service's signature over the head it names covers what the gate reads from it:
+    /// a row edited in the database (a withdrawn consent set to granted, another patient's id) fails closed, and so does a
+    /// row of a consent whose stream is shorter than a signed checkpoint saw it (its newest events deleted).
+    /// </summary>
+    private GateCandidate Checked(string clinic, string patientId, string procedureCode, MartenTables.GateRow row)
+    {
+        var digest = SignedHeads.GateDigest(patientId, procedureCode, row.State);
+        var shortened = checkpoints.CheckpointedVersion(clinic, row.ConsentId) is { } reached && reached > row.Version;
+        if (!shortened && SignedHeads.Holds(row.HeadSignature, clinic, row.ConsentId, row.Version, row.LastHash, digest, keys.PublishedKeys)) return Candidate(row.ConsentId, row.State);
+        _integrityFailures.Add(1);
+        RowNotSigned(log, row.ConsentId, row.Version);
+        return Candidate(row.ConsentId, row.State) with { Authentic = false };
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "ALERT: the stored row of consent {ConsentId} (version {Version}) does not match the service's signed head: the gate answers integrity_error for its patient and procedure")]
+    private static partial void RowNotSigned(ILogger logger, string consentId, long version);
 }

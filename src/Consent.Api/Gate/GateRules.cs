@@ -4,7 +4,11 @@ using Consent.Workflows.Runtime;
 namespace Consent.Api.Gate;
 
 /// <summary>One consent for the patient and procedure asked about, with what its workflow version demands.</summary>
-public sealed record GateCandidate(string ConsentId, ConsentState State, TimeSpan? ReaffirmationWindow);
+public sealed record GateCandidate(string ConsentId, ConsentState State, TimeSpan? ReaffirmationWindow)
+{
+    /// <summary>False when the stored row does not match the service's signed head (see <c>SignedHeads</c>): the gate then fails closed.</summary>
+    public bool Authentic { get; init; } = true;
+}
 
 public sealed record GateAnswer(bool Allowed, string Reason, string? ConsentId, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil)
 {
@@ -25,6 +29,8 @@ public static class GateRules
     {
         var answers = candidates.Select(c => (Candidate: c, Answer: For(c, at))).ToList();
         if (answers.Count == 0) return GateAnswer.NoConsent;
+        // Any consent of the patient and procedure whose stored row cannot be trusted closes the gate until someone has looked.
+        if (answers.FirstOrDefault(a => !a.Candidate.Authentic).Candidate is { } forged) return new GateAnswer(false, GateReasons.IntegrityError, forged.ConsentId, null, null);
         var allowed = answers.Where(a => a.Answer.Allowed).Select(a => a.Answer).ToList();
         if (allowed.Count > 0) return allowed.MaxBy(a => a.ValidUntil)!;
         return answers.OrderByDescending(a => a.Candidate.State.CreatedAt).ThenByDescending(a => a.Candidate.ConsentId, StringComparer.Ordinal).First().Answer;

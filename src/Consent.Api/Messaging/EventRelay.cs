@@ -17,7 +17,7 @@ namespace Consent.Api.Messaging;
 /// One service instance relays at a time (a PostgreSQL advisory lock); the others wait to take over.
 /// </summary>
 public sealed partial class EventRelay(
-    IDocumentStore store, NpgsqlDataSource dataSource, MartenTables tables, GateReader gate, GateChanges gateChanges, ServiceSigner signer, ConsentPublisher publisher,
+    IDocumentStore store, NpgsqlDataSource dataSource, MartenTables tables, GateReader gate, GateChanges gateChanges, ServiceSigner signer, SigningKeyRing keys, ConsentPublisher publisher,
     IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters) : BackgroundService
 {
     public const string Consumer = "rabbitmq";
@@ -117,7 +117,7 @@ public sealed partial class EventRelay(
         var consents = GateAsOf.Consents(history);
         var after = consents.GetValueOrDefault(e.StreamId) ?? ConsentRecord.None;
         IReadOnlyList<Outgoing> messages;
-        if (GateAsOf.ChainHolds(e, chain) && after.Version == e.Version)
+        if (GateAsOf.ChainHolds(e, chain) && after.Version == e.Version && GateAsOf.HeadSigned(e, after, chain, keys.PublishedKeys))
         {
             var answer = GateRules.Evaluate(consents.Values.Where(c => c.Exists).Select(c => gate.Candidate(c.Id, c.Runtime)), e.Data.At);
             messages = IntegrationEvents.From(e, after, answer);

@@ -25,4 +25,12 @@ public static class GateAsOf
     /// </summary>
     public static bool ChainHolds(StoredEvent e, IReadOnlyList<EventChain.Link> chain) =>
         EventChain.FirstBroken(chain.Where(l => l.Seq <= e.Version), e.Version) is null;
+
+    /// <summary>
+    /// Whether <paramref name="e"/> carries the service's signature over its stream's head right after it (keyed with a
+    /// key PostgreSQL never holds): a history rewritten with a recomputed chain still fails here.
+    /// </summary>
+    public static bool HeadSigned(StoredEvent e, ConsentRecord after, IReadOnlyList<EventChain.Link> chain, Contracts.Signatures.ConsentKeys keys) =>
+        chain.FirstOrDefault(l => l.Seq == e.Version) is { } link
+        && SignedHeads.Holds(link.HeadSignature, e.ClinicId, e.StreamId, e.Version, link.Hash, SignedHeads.GateDigest(after.PatientId, after.ProcedureCode, after.Runtime), keys);
 }

@@ -39,7 +39,7 @@ public static class TabletText
         ["text.larger"] = new() { ["en"] = "Larger text", ["es"] = "Letra más grande" },
         ["contrast"] = new() { ["en"] = "High contrast", ["es"] = "Alto contraste" },
         ["language"] = new() { ["en"] = "Language", ["es"] = "Idioma" },
-        ["progress"] = new() { ["en"] = "Part {0} of {1}", ["es"] = "Parte {0} de {1}" },
+        ["progress"] = new() { ["en"] = "{0}% done", ["es"] = "{0} % hecho" },
         ["progress.label"] = new() { ["en"] = "Your progress", ["es"] = "Su avance" },
         ["risk.counter"] = new() { ["en"] = "Risk {0} of {1}", ["es"] = "Riesgo {0} de {1}" },
         ["other.choices"] = new() { ["en"] = "Other choices", ["es"] = "Otras opciones" },

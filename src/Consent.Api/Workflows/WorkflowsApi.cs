@@ -91,10 +91,15 @@ public static class WorkflowsApi
 }
 
 /// <summary>The workflow versions loaded at start-up from <c>Workflows:Path</c>, with the claim rules beside them.</summary>
-public sealed class PublishedWorkflows(WorkflowCatalog catalog, ClaimRules claimRules)
+public sealed class PublishedWorkflows(WorkflowCatalog catalog, ClaimRules claimRules, Clinics.ClinicProfiles? profiles = null)
 {
     public WorkflowCatalog Catalog { get; } = catalog;
     public ClaimRules ClaimRules { get; } = claimRules;
+    public Clinics.ClinicProfiles Profiles { get; } = profiles ?? Clinics.ClinicProfiles.Empty;
+
+    /// <summary>A published version as <paramref name="clinic"/>'s patients read it: its placeholders filled from the clinic's profile.</summary>
+    public Consent.Workflows.Definitions.WorkflowDefinition? Find(string clinic, string id, int? version = null) =>
+        Catalog.Find(id, version) is { } definition ? Profiles.Render(definition, clinic) : null;
 
     public static PublishedWorkflows Load(IConfiguration configuration)
     {
@@ -109,7 +114,7 @@ public sealed class PublishedWorkflows(WorkflowCatalog catalog, ClaimRules claim
         {
             throw new InvalidOperationException("Workflow definitions failed to load:\n" + string.Join('\n', catalog.Errors));
         }
-        return new PublishedWorkflows(catalog, ClaimRules.LoadDirectory(Path.Combine(root, "claims")));
+        return new PublishedWorkflows(catalog, ClaimRules.LoadDirectory(Path.Combine(root, "claims")), Clinics.ClinicProfiles.Load(configuration));
     }
 }
 

@@ -11,12 +11,13 @@ internal static class LintCommand
     {
         var path = new Argument<string>("path") { Description = "A workflow YAML file, or a folder of workflows" };
         var claims = new Option<string?>("--claims") { Description = "Folder of claim rules (default: claims/ in the nearest workflows folder above the path)" };
-        var command = new Command("lint", "Check workflow definitions: structure, disclosure elements, misleading claims, readability") { path, claims };
-        command.SetAction(parse => Run(parse.GetValue(path)!, parse.GetValue(claims)));
+        var evidence = new Option<string?>("--evidence") { Description = "Folder of evidence rules (default: evidence/ in the nearest workflows folder above the path)" };
+        var command = new Command("lint", "Check workflow definitions: structure, disclosure elements by evidence, misleading claims, readability. A folder: the latest version of each workflow") { path, claims, evidence };
+        command.SetAction(parse => Run(parse.GetValue(path)!, parse.GetValue(claims), parse.GetValue(evidence)));
         return command;
     }
 
-    private static int Run(string path, string? claimsDir)
+    private static int Run(string path, string? claimsDir, string? evidenceDir)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var isFile = File.Exists(full);
@@ -25,8 +26,8 @@ internal static class LintCommand
             Console.Error.WriteLine($"{path}: no such file or folder");
             return 1;
         }
-        var rules = ClaimRulesFor(full, claimsDir);
-        List<string> files = isFile ? [full] : [.. Directory.EnumerateFiles(full, "v*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+        var rules = new LintRules(ClaimRulesFor(full, claimsDir), EvidenceRulesFor(full, evidenceDir));
+        List<string> files = isFile ? [full] : Latest(full);
         var shown = new HashSet<(string File, int Line, string Path, string Message)>();
         var (errors, warnings) = (0, 0);
         foreach (var file in files)
@@ -54,6 +55,34 @@ internal static class LintCommand
 
     private static void Print(string file, LintFinding f) =>
         Console.WriteLine($"{Path.GetRelativePath(Environment.CurrentDirectory, file)}:{f.Line}: {f.Severity.ToString().ToLowerInvariant()} {f.Code}{(f.Path.Length > 0 ? " " + f.Path : "")}: {f.Message}");
+
+    /// <summary>
+    /// The newest version in each workflow folder under <paramref name="folder"/>: what new consents start on. A
+    /// published older version is never edited, so it is linted only when named by its path; superseded versions
+    /// are listed so no one mistakes them for checked.
+    /// </summary>
+    private static List<string> Latest(string folder)
+    {
+        var latest = new List<string>();
+        foreach (var group in Directory.EnumerateFiles(folder, "v*.yaml", SearchOption.AllDirectories).GroupBy(Path.GetDirectoryName).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var ordered = group.OrderBy(f => int.TryParse(Path.GetFileNameWithoutExtension(f)[1..], out var v) ? v : 0).ToList();
+            latest.Add(ordered[^1]);
+            foreach (var old in ordered.SkipLast(1))
+            {
+                Console.WriteLine($"{Path.GetRelativePath(Environment.CurrentDirectory, old)}: superseded by {Path.GetFileName(ordered[^1])}, not linted (lint it by its path)");
+            }
+        }
+        return latest;
+    }
+
+    private static EvidenceRules EvidenceRulesFor(string path, string? evidenceDir)
+    {
+        var dir = evidenceDir ?? (WorkflowsRoot(path) is { } root ? Path.Combine(root, "evidence") : null);
+        if (dir is not null && Directory.Exists(dir)) return EvidenceRules.LoadDirectory(dir);
+        Console.Error.WriteLine("warning: no evidence rules found: disclosure elements are checked by their tags only (use --evidence)");
+        return EvidenceRules.None;
+    }
 
     private static ClaimRules ClaimRulesFor(string path, string? claimsDir)
     {

@@ -18,7 +18,18 @@ public sealed record WorkflowDefinition(
     SourceLocation Source)
 {
     public StepDefinition? FindStep(string stepId) => Steps.FirstOrDefault(s => s.Id == stepId);
+
+    /// <summary>What kind of consent this is and which 21 CFR 50.25(b) elements apply; absent in versions written before it existed.</summary>
+    public DisclosureDeclaration? Disclosure { get; init; }
 }
+
+public enum DisclosureKind { Standard, Investigational }
+
+/// <summary>
+/// The workflow's own statement of what it must disclose: a standard procedure or an investigational one, and the
+/// additional elements of 21 CFR 50.25(b) that apply to it (the linter then requires evidence for each).
+/// </summary>
+public sealed record DisclosureDeclaration(DisclosureKind Kind, ImmutableArray<string> AdditionalElements, SourceLocation Source);
 
 /// <summary>Where a definition element was read from, so errors can name file, line and field.</summary>
 public sealed record SourceLocation(string File, int Line, string Path)
@@ -79,6 +90,9 @@ public sealed record StepDefinition(
     ImmutableArray<ClaimAllowance> ClaimsAllowed,
     SourceLocation Source)
 {
+    /// <summary>For a quiz: the understandings it checks (e.g. not_approved), named in the evidence rules.</summary>
+    public ImmutableArray<string> Checks { get; init; } = [];
+
     /// <summary>Quiz attempts before the consent goes to needs_discussion.</summary>
     public int AttemptLimit(WorkflowSettings settings) => MaxAttempts ?? settings.DefaultQuizAttempts;
 

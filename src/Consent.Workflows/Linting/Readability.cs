@@ -15,7 +15,9 @@ public static partial class Readability
     /// <summary>The text's sentences after Markdown is removed; list items and headings end a sentence.</summary>
     public static IReadOnlyList<string> Sentences(string markdown)
     {
-        var text = LinkPattern().Replace(markdown, "$1");
+        // A clinic's value stands in for a placeholder; its own words are the profile's to keep plain.
+        var text = PlaceholderPattern().Replace(markdown, "x");
+        text = LinkPattern().Replace(text, "$1");
         text = MarkupPattern().Replace(text, " ");
         var sentences = new List<string>();
         foreach (var line in text.Split('\n'))
@@ -57,6 +59,19 @@ public static partial class Readability
         var syllables = words.Sum(SpanishSyllables);
         var ease = 206.84 - 0.60 * (100.0 * syllables / words.Count) - 1.02 * (100.0 * sentences.Count / words.Count);
         return new Score(ease, words.Count, sentences.Count, sentences);
+    }
+
+    /// <summary>
+    /// Fernández-Huerta for one sentence, with its length term as words per sentence: the section formula's
+    /// "sentences per 100 words" would score a three-word sentence as harder than a thirty-word one.
+    /// </summary>
+    public static Score FernandezHuertaSentence(string sentence)
+    {
+        var words = Words(sentence);
+        if (words.Count == 0) return new Score(100, 0, 0, [sentence]);
+        var syllables = words.Sum(SpanishSyllables);
+        var ease = 206.84 - 0.60 * (100.0 * syllables / words.Count) - 1.02 * words.Count;
+        return new Score(ease, words.Count, 1, [sentence]);
     }
 
     public static int EnglishSyllables(string word)
@@ -104,6 +119,9 @@ public static partial class Readability
     private static bool IsStrong(char c) => "aeoáéóíú".Contains(c, StringComparison.Ordinal);
 
     private static bool EndsSentence(string s) => s.EndsWith('.') || s.EndsWith('!') || s.EndsWith('?') || s.EndsWith(':');
+
+    [GeneratedRegex(@"\{clinic\.[A-Za-z0-9.]+\}")]
+    private static partial Regex PlaceholderPattern();
 
     [GeneratedRegex(@"\[([^\]]*)\]\([^)]*\)")]
     private static partial Regex LinkPattern();

@@ -17,11 +17,20 @@ public static class WorkflowLinter
     /// <summary>Fernández-Huerta ease below which a Spanish section is an error (about grade 10+); below <see cref="TargetEase"/> a warning.</summary>
     public const double MinEase = 50;
     public const double TargetEase = 60;
+    /// <summary>One sentence above this grade (or below this ease in Spanish) is an error wherever it stands.</summary>
+    public const double MaxSentenceGrade = 12;
+    public const double MinSentenceEase = 40;
+    // Under six words the formulas judge the longest word, not the sentence: "This treatment is experimental."
+    // scores grade 12.5 and "Un estudio de investigación registrado." ease 34. Short jargon is caught by the terms rule.
+    private const int MinWordsForSentenceScore = 6;
     // Grade formulas swing wildly on a few words; shorter sections are judged by their longest sentence instead.
     private const int MinWordsToScore = 25;
     private const int MaxSentenceWords = 25;
 
-    public static LintReport LintYaml(string yaml, string sourceName, ClaimRules rules)
+    /// <summary>Lints with claim rules only: no evidence rules, so disclosure is checked by tags alone.</summary>
+    public static LintReport LintYaml(string yaml, string sourceName, ClaimRules rules) => LintYaml(yaml, sourceName, new LintRules(rules, EvidenceRules.None));
+
+    public static LintReport LintYaml(string yaml, string sourceName, LintRules rules)
     {
         var loaded = WorkflowLoader.Parse(yaml, sourceName);
         return loaded.Definition is { } definition
@@ -29,15 +38,20 @@ public static class WorkflowLinter
             : new LintReport([.. loaded.Errors.Select(e => new LintFinding(LintSeverity.Error, "load", e.Path, e.Line, e.Message))]);
     }
 
-    public static LintReport Lint(WorkflowDefinition definition, ClaimRules rules)
+    public static LintReport Lint(WorkflowDefinition definition, ClaimRules rules) => Lint(definition, new LintRules(rules, EvidenceRules.None));
+
+    public static LintReport Lint(WorkflowDefinition definition, LintRules rules)
     {
         var findings = new List<LintFinding>();
         var d = definition;
         Structure(d, findings);
         Locales(d, findings);
         Settings(d, findings);
-        Elements(d, findings);
-        Claims(d, rules, findings);
+        DisclosureLint.Check(d, rules.Evidence, findings);
+        TermsLint.Check(d, rules.Evidence, findings);
+        QuizLint.Check(d, rules.Evidence, findings);
+        PlaceholderLint.Check(d, findings);
+        Claims(d, rules.Claims, findings);
         ReadabilityOf(d, findings);
         return new LintReport([.. findings.OrderBy(f => f.Line).ThenBy(f => f.Code, StringComparer.Ordinal)]);
     }
@@ -164,27 +178,6 @@ public static class WorkflowLinter
         }
     }
 
-    private static void Elements(WorkflowDefinition d, List<LintFinding> f)
-    {
-        foreach (var s in d.Steps)
-        {
-            foreach (var unknown in s.Elements.Where(e => !DisclosureElements.Required.ContainsKey(e)))
-            {
-                Error(f, "unknown-element", s.Source, $"'{unknown}' is not a disclosure element ({string.Join(", ", DisclosureElements.Required.Keys)})", $"{s.Source.Path}.elements");
-            }
-        }
-        var tagged = d.Steps.SelectMany(s => s.Elements).ToHashSet(StringComparer.Ordinal);
-        foreach (var (element, meaning) in DisclosureElements.Required.Where(e => !tagged.Contains(e.Key)))
-        {
-            Error(f, "missing-element", d.Source, $"no section discloses '{element}': {meaning}", "steps");
-        }
-        var first = d.Steps.FirstOrDefault();
-        if (first is not null && tagged.Contains("key_information") && !first.Elements.Contains("key_information"))
-        {
-            Error(f, "key-information-not-first", first.Source, "the key-information summary must come first");
-        }
-    }
-
     private static void Claims(WorkflowDefinition d, ClaimRules rules, List<LintFinding> f)
     {
         var known = rules.RuleIds;
@@ -231,21 +224,22 @@ public static class WorkflowLinter
     /// A reading measure for one locale. <see cref="Hardness"/> turns its score into "higher is harder" so both
     /// measures share one check; the thresholds are scores on the measure's own scale.
     /// </summary>
-    private sealed record Measure(string Locale, string Name, Func<string, Readability.Score> Score, Func<double, double> Hardness, double Target, double Limit, string Format)
+    private sealed record Measure(string Locale, string Name, Func<string, Readability.Score> Score, Func<double, double> Hardness, double Target, double Limit, double SentenceLimit, Func<string, Readability.Score> SentenceScore, string Format)
     {
         public string Show(double score) => $"{Name} {score.ToString(Format, CultureInfo.InvariantCulture)}";
     }
 
     private static readonly Measure[] Measures =
     [
-        new("en", "Flesch-Kincaid grade", Readability.FleschKincaidGrade, g => g, TargetGrade, MaxGrade, "0.0"),
-        new("es", "Fernández-Huerta ease", Readability.FernandezHuerta, e => -e, TargetEase, MinEase, "0"),
+        new("en", "Flesch-Kincaid grade", Readability.FleschKincaidGrade, g => g, TargetGrade, MaxGrade, MaxSentenceGrade, Readability.FleschKincaidGrade, "0.0"),
+        new("es", "Fernández-Huerta ease", Readability.FernandezHuerta, e => -e, TargetEase, MinEase, MinSentenceEase, Readability.FernandezHuertaSentence, "0"),
     ];
 
     private static void Readable(StepDefinition s, string text, string path, Measure m, List<LintFinding> f)
     {
         var score = m.Score(text);
         LongSentences(s, score, path, m.Locale, f);
+        HardSentences(s, score, path, m, f);
         var hardness = m.Hardness(score.Value);
         if (score.Words < MinWordsToScore || hardness <= m.Hardness(m.Target)) return;
         // Name the sentences past the limit; when the section is hard only on average, the hardest one still
@@ -260,6 +254,17 @@ public static class WorkflowLinter
         else
         {
             Warning(f, "readability-target", s.Source, $"{m.Locale}: {m.Show(score.Value)} is past the target of {m.Target}; hardest: {sentences}", path);
+        }
+    }
+
+    // A section's average hides one dense sentence; every sentence is scored on its own against a looser limit.
+    private static void HardSentences(StepDefinition s, Readability.Score score, string path, Measure m, List<LintFinding> f)
+    {
+        foreach (var sentence in score.SentenceTexts.Where(x => Readability.Words(x).Count >= MinWordsForSentenceScore))
+        {
+            var value = m.SentenceScore(sentence).Value;
+            if (m.Hardness(value) <= m.Hardness(m.SentenceLimit)) continue;
+            Error(f, "hard-sentence", s.Source, $"{m.Locale}: {m.Show(value)} is past the limit of {m.SentenceLimit} for one sentence: \"{sentence}\"", path);
         }
     }
 

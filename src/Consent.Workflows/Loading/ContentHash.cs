@@ -36,6 +36,14 @@ public static class ContentHash
             w.WriteString("reminderAfter", XmlConvert.ToString(s.ReminderAfter));
             w.WriteString("tabletTokenLifetime", XmlConvert.ToString(s.TabletTokenLifetime));
             w.WriteEndObject();
+            // Written only when present, so versions published before the field existed keep their recorded hash.
+            if (d.Disclosure is { } disclosure)
+            {
+                w.WriteStartObject("disclosure");
+                w.WriteString("kind", disclosure.Kind.ToString());
+                Strings(w, "additionalElements", disclosure.AdditionalElements);
+                w.WriteEndObject();
+            }
             w.WriteStartArray("steps");
             foreach (var step in d.Steps) Step(w, step);
             w.WriteEndArray();
@@ -85,6 +93,7 @@ public static class ContentHash
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        if (!s.Checks.IsDefaultOrEmpty) Strings(w, "checks", s.Checks);
         w.WriteEndObject();
     }
 

@@ -7,19 +7,25 @@ namespace Consent.Workflows.Loading;
 
 /// <summary>
 /// Every published version under a workflows folder: <c>{id}/v{N}.yaml</c>. The folder name must equal the id
-/// and the file number the version, so a copied file can never pass for another workflow or version.
+/// and the file number the version, so a copied file can never pass for another workflow or version. When the
+/// folder holds <c>approvals.yaml</c>, only versions whose content hash reviewers approved are published; the
+/// others are listed in <see cref="Unapproved"/> (<see cref="Approvals"/>).
 /// </summary>
 public sealed partial class WorkflowCatalog
 {
     private readonly ImmutableArray<WorkflowDefinition> _all;
 
-    private WorkflowCatalog(ImmutableArray<WorkflowDefinition> all, ImmutableArray<LoadError> errors)
+    private WorkflowCatalog(ImmutableArray<WorkflowDefinition> all, ImmutableArray<LoadError> errors, ImmutableArray<WorkflowDefinition> unapproved = default)
     {
         _all = all;
         Errors = errors;
+        Unapproved = unapproved.IsDefault ? [] : unapproved;
     }
 
     public IReadOnlyList<WorkflowDefinition> All => _all;
+
+    /// <summary>Versions that loaded but are not published because no approval names their content hash.</summary>
+    public ImmutableArray<WorkflowDefinition> Unapproved { get; }
 
     public ImmutableArray<LoadError> Errors { get; }
 
@@ -30,7 +36,20 @@ public sealed partial class WorkflowCatalog
             ? _all.Where(d => d.Id == id).MaxBy(d => d.Version)
             : _all.FirstOrDefault(d => d.Id == id && d.Version == version);
 
+    /// <summary>The published versions: all of them, or with <c>approvals.yaml</c> present only the approved ones.</summary>
     public static WorkflowCatalog LoadDirectory(string workflowsRoot)
+    {
+        var every = LoadAll(workflowsRoot);
+        var approvalsFile = Path.Combine(workflowsRoot, Approvals.FileName);
+        if (!every.Errors.IsEmpty || !File.Exists(approvalsFile)) return every;
+        var approvals = Approvals.Parse(File.ReadAllText(approvalsFile), approvalsFile);
+        if (!approvals.Errors.IsEmpty) return new WorkflowCatalog([], approvals.Errors);
+        var (published, unapproved) = (every._all.Where(approvals.Approves).ToImmutableArray(), every._all.Where(d => !approvals.Approves(d)).ToImmutableArray());
+        return new WorkflowCatalog(published, [], unapproved);
+    }
+
+    /// <summary>Every version on disk, approved or not: what lint, diff and the review packet read.</summary>
+    public static WorkflowCatalog LoadAll(string workflowsRoot)
     {
         if (!Directory.Exists(workflowsRoot))
         {

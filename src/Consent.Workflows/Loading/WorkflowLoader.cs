@@ -81,10 +81,11 @@ public static partial class WorkflowLoader
 
     private sealed class Reader(string file, (string Id, int Version)? expected)
     {
-        private static readonly string[] TopKeys = ["id", "version", "locales", "defaultLocale", "title", "settings", "steps"];
+        private static readonly string[] TopKeys = ["id", "version", "locales", "defaultLocale", "title", "settings", "disclosure", "steps"];
+        private static readonly string[] DisclosureKeys = ["kind", "additionalElements"];
         private static readonly string[] SettingKeys = ["countersign", "witness", "coolingOff", "validity", "reaffirmation", "acceptedEarlierVersions", "quizAttempts", "reminderAfter", "tabletTokenLifetime"];
-        private static readonly string[] StepKeys = ["id", "type", "title", "body", "elements", "patientFacing", "next", "when", "options", "correct", "explanation", "maxAttempts", "signerRoles", "statement", "claimsAllowed"];
-        private static readonly string[] QuizKeys = ["options", "correct", "explanation", "maxAttempts"];
+        private static readonly string[] StepKeys = ["id", "type", "title", "body", "elements", "patientFacing", "next", "when", "options", "correct", "explanation", "maxAttempts", "signerRoles", "statement", "claimsAllowed", "checks"];
+        private static readonly string[] QuizKeys = ["options", "correct", "explanation", "maxAttempts", "checks"];
         private static readonly string[] SignatureKeys = ["signerRoles", "statement"];
         private static readonly string[] OptionKeys = ["id", "label", "next"];
         private static readonly string[] WhenKeys = ["step", "anyOf"];
@@ -115,6 +116,7 @@ public static partial class WorkflowLoader
             if (locales.Length > 0 && !locales.Contains(defaultLocale)) Error(Node(map, "defaultLocale")!, "defaultLocale", $"'{defaultLocale}' is not one of the locales");
             var title = Localized(map, "title", "", required: true);
             var settings = Map(map, "settings", "", required: true) is { } s ? Settings(s) : null;
+            var disclosure = Map(map, "disclosure", "", required: false) is { } dm ? Disclosure(dm) : null;
             var steps = ImmutableArray.CreateBuilder<StepDefinition>();
             if (Node(map, "steps") is YamlSequenceNode seq)
             {
@@ -130,7 +132,18 @@ public static partial class WorkflowLoader
             }
             return id is null || settings is null
                 ? null
-                : new WorkflowDefinition(id, version, title, locales, defaultLocale, settings, steps.ToImmutable(), "", At(map, ""));
+                : new WorkflowDefinition(id, version, title, locales, defaultLocale, settings, steps.ToImmutable(), "", At(map, "")) { Disclosure = disclosure };
+        }
+
+        private DisclosureDeclaration? Disclosure(YamlMappingNode map)
+        {
+            const string p = "disclosure";
+            Known(map, p, DisclosureKeys);
+            var kindText = Str(map, "kind", p, required: true);
+            DisclosureKind? kind = kindText switch { "standard" => DisclosureKind.Standard, "investigational" => DisclosureKind.Investigational, _ => null };
+            if (kindText is not null && kind is null) Error(Node(map, "kind")!, $"{p}.kind", $"unknown kind '{kindText}' (standard or investigational)");
+            var additional = Strings(map, "additionalElements", p, required: false);
+            return kind is null ? null : new DisclosureDeclaration(kind.Value, additional, At(map, p));
         }
 
         private WorkflowSettings Settings(YamlMappingNode map)
@@ -240,7 +253,7 @@ public static partial class WorkflowLoader
                 signerRoles.ToImmutable(),
                 Localized(map, "statement", path, required: type == StepType.Signature),
                 allowances.ToImmutable(),
-                At(map, path));
+                At(map, path)) { Checks = Strings(map, "checks", path, required: false) };
         }
 
         private static bool Applies(StepType type, string key) => type switch

@@ -5,7 +5,8 @@ namespace Consent.Workflows.Runtime;
 
 public abstract record ConsentCommand;
 
-public sealed record StartConsent(string Locale, Representative? Representative);
+/// <summary><see cref="OptionSeed"/> orders each quiz's options for this consent; without it one is derived from the start.</summary>
+public sealed record StartConsent(string Locale, Representative? Representative, int? OptionSeed = null);
 
 public sealed record SubmitStep(string StepId, StepInput Input) : ConsentCommand;
 

@@ -8,9 +8,13 @@ public abstract record ConsentEvent(DateTimeOffset At);
 
 public sealed record Representative(string Name, string Relationship);
 
+/// <summary>
+/// <see cref="OptionSeed"/> fixes the order of every quiz's options for this consent (<see cref="OptionOrder"/>), so a
+/// replay shows what the patient saw; consents started before it existed have none and show the written order.
+/// </summary>
 public sealed record ConsentStarted(
     string WorkflowId, int WorkflowVersion, string ContentHash, string Locale, Representative? Representative,
-    string? FirstStepId, DateTimeOffset At) : ConsentEvent(At);
+    string? FirstStepId, DateTimeOffset At, int? OptionSeed = null) : ConsentEvent(At);
 
 public sealed record SectionRead(string StepId, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
 

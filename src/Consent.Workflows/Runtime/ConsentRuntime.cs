@@ -27,8 +27,16 @@ public static partial class ConsentRuntime
         {
             return Decision.Reject(RejectionCode.InvalidInput, "representative", $"A representative needs a name and a relationship (each at most {MaxNameLength} characters).");
         }
+        // A definition reaches the runtime with the clinic's values filled in; a placeholder left means the clinic's
+        // profile lacks a value the patient would read (and sign), so the consent cannot start.
+        if (Clinics.Placeholders.UsedBy(definition) is { Count: > 0 } unfilled)
+        {
+            return Decision.Reject(RejectionCode.InvalidInput, "clinic",
+                $"This clinic's profile has no value for {string.Join(", ", unfilled.Order(StringComparer.Ordinal).Select(k => $"{{clinic.{k}}}"))}, which this workflow shows to the patient.");
+        }
         var first = Navigation.FirstStep(definition);
-        return Decision.Accept(new ConsentStarted(definition.Id, definition.Version, definition.ContentHash, command.Locale, command.Representative, first, now));
+        var seed = command.OptionSeed ?? OptionOrder.SeedFrom(definition.ContentHash, now);
+        return Decision.Accept(new ConsentStarted(definition.Id, definition.Version, definition.ContentHash, command.Locale, command.Representative, first, now, seed));
     }
 
     public static Decision Decide(WorkflowDefinition definition, ConsentState state, ConsentCommand command, DateTimeOffset now)

@@ -18,6 +18,8 @@ public sealed record ConsentState
     public string ContentHash { get; init; } = "";
     public string Locale { get; init; } = "";
     public Representative? Representative { get; init; }
+    /// <summary>The seed of this consent's quiz option order, as recorded when it started.</summary>
+    public int? OptionSeed { get; init; }
     public ConsentStatus Status { get; init; } = ConsentStatus.Pending;
     /// <summary>The bookmark: the step waiting for the patient's input, if any.</summary>
     public string? CurrentStepId { get; init; }
@@ -62,7 +64,7 @@ public sealed record ConsentState
         ConsentStarted s => this with
         {
             Started = true, WorkflowId = s.WorkflowId, WorkflowVersion = s.WorkflowVersion, ContentHash = s.ContentHash,
-            Locale = s.Locale, Representative = s.Representative, CurrentStepId = s.FirstStepId, CreatedAt = s.At,
+            Locale = s.Locale, Representative = s.Representative, CurrentStepId = s.FirstStepId, CreatedAt = s.At, OptionSeed = s.OptionSeed,
         },
         SectionRead r => Step(r.StepId, r.NextStepId) with { ReturnToStepId = r.NextStepId == ReturnToStepId ? null : ReturnToStepId },
         RiskAcknowledged r => Step(r.StepId, r.NextStepId) with { RiskInitials = RiskInitials.SetItem(r.StepId, r.Initials) },

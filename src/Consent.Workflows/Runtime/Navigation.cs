@@ -45,6 +45,31 @@ public static class Navigation
         return (path.Count(s => state.Completed.Contains(s.Id)), path.Count);
     }
 
+    /// <summary>
+    /// Progress that never moves backwards: the steps done on the patient's path against the most that can still
+    /// be left, counting every choice not yet made at its longest option. Making a choice or finishing a step can
+    /// only shrink what is left, so <see cref="SteadyProgress.Percent"/> only grows along a consent (a property test
+    /// walks every route); "Part 5 of 20" turning into "Part 36 of 36" counted the route's steps only once chosen.
+    /// </summary>
+    public static SteadyProgress Steady(WorkflowDefinition definition, ConsentState state)
+    {
+        var done = Path(definition, state.Choices).Count(s => state.Completed.Contains(s.Id));
+        var left = MostLeft(definition, state.Choices, state.Completed);
+        return new SteadyProgress(done, left);
+    }
+
+    private static int MostLeft(WorkflowDefinition definition, IReadOnlyDictionary<string, string> choices, IReadOnlySet<string> completed)
+    {
+        var path = Path(definition, choices);
+        var open = path.FirstOrDefault(s => s.Type == StepType.Choice && !choices.ContainsKey(s.Id));
+        if (open is null) return path.Count(s => !completed.Contains(s.Id));
+        return open.Options.Max(o =>
+        {
+            var with = new Dictionary<string, string>(choices) { [open.Id] = o.Id };
+            return MostLeft(definition, with, completed);
+        });
+    }
+
     private static StepDefinition? Next(WorkflowDefinition definition, IReadOnlyDictionary<string, string> choices, StepDefinition step, StepOption? chosen)
     {
         var jump = chosen?.Next ?? step.Next;
@@ -62,4 +87,12 @@ public static class Navigation
         }
         return null;
     }
+}
+
+/// <summary>Steps done and the most that can still be left; the tablet shows the share done.</summary>
+public sealed record SteadyProgress(int Done, int MostLeft)
+{
+    public int Total => Done + MostLeft;
+
+    public int Percent => Total == 0 ? 100 : 100 * Done / Total;
 }

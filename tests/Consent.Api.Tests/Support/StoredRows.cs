@@ -19,6 +19,68 @@ public static class StoredRows
     public static Task<int> DeleteEventAsync(string schema, string streamId, long version) =>
         ExecuteAsync($"delete from {schema}.mt_events where stream_id = $1 and version = $2", streamId, version);
 
+    /// <summary>Sets a value inside a document row's JSON (e.g. the consent list's projection row), as a database writer would.</summary>
+    public static Task<int> EditDocumentAsync(string schema, string document, string id, string[] path, string jsonValue) =>
+        ExecuteAsync($"update {schema}.mt_doc_{document} set data = jsonb_set(data, $2, $3::jsonb) where id = $1", id, path, jsonValue);
+
+    /// <summary>
+    /// Recomputes a stream's hash chain over its rows as they are now (after an edit), the way anyone who reads the
+    /// service's source can: every prevHash and hash made to follow again. Only a key outside the database can tell.
+    /// </summary>
+    public static async Task RecomputeChainAsync(string schema, string streamId)
+    {
+        await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);
+        var rows = new List<(long Version, string Type, string Data, Dictionary<string, string> Headers)>();
+        await using (var read = db.CreateCommand($"select version, type, data::text, headers::text from {schema}.mt_events where stream_id = $1 order by version"))
+        {
+            read.Parameters.AddWithValue(streamId);
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                    System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3))!));
+            }
+        }
+        var prev = Consent.Api.Consents.Integrity.EventChain.Genesis;
+        foreach (var (version, type, data, headers) in rows)
+        {
+            var metadata = headers.Where(h => h.Key is not ("hash" or "prevHash" or "headSignature")).ToDictionary(h => h.Key, h => h.Value);
+            var hash = Consent.Api.Consents.Integrity.EventChain.Hash(prev, version, type, data, metadata);
+            await using var write = db.CreateCommand(
+                $"update {schema}.mt_events set headers = headers || jsonb_build_object('prevHash', $3::text, 'hash', $4::text) where stream_id = $1 and version = $2");
+            write.Parameters.AddWithValue(streamId);
+            write.Parameters.AddWithValue(version);
+            write.Parameters.AddWithValue(prev);
+            write.Parameters.AddWithValue(hash);
+            await write.ExecuteNonQueryAsync();
+            prev = hash;
+        }
+        await using var row = db.CreateCommand($"update {schema}.mt_doc_consentsummary set data = jsonb_set(data, '{{Record,LastHash}}', to_jsonb($2::text)) where id = $1");
+        row.Parameters.AddWithValue(streamId);
+        row.Parameters.AddWithValue(prev);
+        await row.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A document row's JSON as stored (to put it back later).</summary>
+    public static async Task<string> ReadDocumentAsync(string schema, string document, string id)
+    {
+        await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);
+        await using var command = db.CreateCommand($"select data::text from {schema}.mt_doc_{document} where id = $1");
+        command.Parameters.AddWithValue(id);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// Erases a stream's newest events: deletes every event after <paramref name="version"/>, lowers the stream's
+    /// recorded version and puts back the consent's row as it was then (<paramref name="rowAtVersion"/>).
+    /// </summary>
+    public static async Task TruncateStreamAsync(string schema, string streamId, long version, string rowAtVersion)
+    {
+        (await ExecuteAsync($"delete from {schema}.mt_events where stream_id = $1 and version > $2", streamId, version)).ShouldBeGreaterThan(0);
+        (await ExecuteAsync($"update {schema}.mt_streams set version = $2 where id = $1", streamId, version)).ShouldBe(1);
+        (await ExecuteAsync($"update {schema}.mt_doc_consentsummary set data = $2::jsonb where id = $1", streamId, rowAtVersion)).ShouldBe(1);
+    }
+
     private static async Task<int> ExecuteAsync(string sql, params object[] values)
     {
         await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);

@@ -64,7 +64,8 @@ public sealed class WorkflowsApiTests(WorkflowsApiTests.Factory factory) : IClas
     [Fact]
     public async Task Linting_a_shipped_definition_reports_it_valid()
     {
-        var yaml = await File.ReadAllTextAsync(Path.Combine(TestInfrastructure.RepoRoot, "workflows", "lumbar-puncture", "v1.yaml"));
+        // The newest version: published v1 predates the stricter rules of issue #19 and no longer lints clean.
+        var yaml = await File.ReadAllTextAsync(Path.Combine(TestInfrastructure.RepoRoot, "workflows", "lumbar-puncture", "v2.yaml"));
 
         var report = await Lint(yaml);
 
@@ -74,7 +75,8 @@ public sealed class WorkflowsApiTests(WorkflowsApiTests.Factory factory) : IClas
     [Fact]
     public async Task Linting_a_broken_definition_lists_findings_with_code_path_and_line()
     {
-        var yaml = await File.ReadAllTextAsync(Path.Combine(TestInfrastructure.RepoRoot, "workflows", "lumbar-puncture", "v1.yaml"));
+        // The newest version: published v1 predates the stricter rules of issue #19 and no longer lints clean.
+        var yaml = await File.ReadAllTextAsync(Path.Combine(TestInfrastructure.RepoRoot, "workflows", "lumbar-puncture", "v2.yaml"));
         yaml = yaml.Replace("It is a common, standard test. It is not experimental.", "It is a miracle test with no side effects.", StringComparison.Ordinal);
 
         var report = await Lint(yaml);

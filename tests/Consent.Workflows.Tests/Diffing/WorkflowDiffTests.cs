@@ -110,7 +110,7 @@ public sealed class WorkflowDiffTests
     [InlineData("    correct: right\n", "    correct: wrong\n", "quiz", "correct")]
     [InlineData("anyOf: [a] }", "anyOf: [a, b] }", "risk-a", "when")]
     [InlineData("signerRoles: [patient]", "signerRoles: [patient, representative]", "signature", "signerRoles")]
-    [InlineData("elements: [key_information,", "elements: [key_information, key_information,", "intro", "elements")]
+    [InlineData("elements: [key_information]", "elements: [key_information, key_information]", "intro", "elements")]
     [InlineData("  - id: photos\n", "  - id: photos\n    next: signature\n", "photos", "next")]
     [InlineData("  countersign: false", "  countersign: false\n  reaffirmation: PT12H", "settings", "reaffirmation")]
     public void Changes_to_answers_routes_signers_and_timing_are_material(string find, string replace, string section, string field)

@@ -10,7 +10,7 @@ public sealed class WorkflowLinterTests
     // Inserted into a YAML flow mapping, where a comma would otherwise end the text.
     private static string Quoted(string text) => $"\"{text}\"";
 
-    private static LintReport Lint(string yaml) => WorkflowLinter.LintYaml(yaml, "test.yaml", Shipped.ClaimRules);
+    private static LintReport Lint(string yaml) => WorkflowLinter.LintYaml(yaml, "test.yaml", Shipped.Rules);
 
     private static void ShouldFail(string yaml, string code, string? pathPart = null)
     {
@@ -25,21 +25,27 @@ public sealed class WorkflowLinterTests
     public void The_minimal_definition_lints_clean() => Lint(Minimal.Yaml).Findings.ShouldBeEmpty();
 
     [Fact]
-    public void Shipped_workflows_lint_clean()
+    public void Shipped_workflows_load()
     {
         Shipped.All.Errors.ShouldBeEmpty(string.Join(" | ", Shipped.All.Errors));
-        Shipped.All.All.Select(d => d.Id).ShouldBe(["lumbar-puncture", "stem-cell-ms"], ignoreOrder: true);
-        foreach (var d in Shipped.All.All)
-        {
-            var report = WorkflowLinter.Lint(d, Shipped.ClaimRules);
-            report.Errors.ShouldBeEmpty($"{d.Id}: {string.Join(" | ", report.Findings)}");
-        }
+        Shipped.All.All.Select(d => $"{d.Id} v{d.Version}").ShouldBe(["lumbar-puncture v1", "lumbar-puncture v2", "stem-cell-ms v1", "stem-cell-ms v2"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void Published_v1_of_stem_cell_ms_fails_the_evidence_rules_for_the_defects_review_found()
+    {
+        var codes = WorkflowLinter.Lint(Shipped.StemCellMs, Shipped.Rules).Errors.Select(f => (f.Code, f.Path)).ToList();
+        codes.ShouldContain(("no-disclosure-declaration", "disclosure"));
+        // "It has real risks. Some are serious." names none of them.
+        codes.ShouldContain(("key-information-without-serious-risk", "steps[0].body"));
+        // "Call the care team at the number on your copy" names no one; "ask us in writing" is not the care given after an injury.
+        codes.ShouldContain(("no-evidence", "steps[29].elements"));
     }
 
     [Fact]
     public void An_unreachable_step_is_an_error() =>
         ShouldFail(Minimal.With("  - id: risk-a\n", "  - id: risk-a\n    next: quiz\n").Replace("  - id: quiz\n", "  - id: lost\n    type: explain\n    title: { en: Lost, es: Perdido }\n    body: { en: Nobody reads this., es: Nadie lee esto. }\n  - id: quiz\n", StringComparison.Ordinal)
-            .Replace("  - id: route\n    type: choice\n", "  - id: route\n    type: choice\n    next: quiz\n", StringComparison.Ordinal), "unreachable-step", "steps[3]");
+            .Replace("  - id: route\n    type: choice\n", "  - id: route\n    type: choice\n    next: quiz\n", StringComparison.Ordinal), "unreachable-step", "steps[4]");
 
     [Fact]
     public void A_branch_to_an_unknown_step_is_an_error() =>
@@ -57,15 +63,15 @@ public sealed class WorkflowLinterTests
     }
 
     [Theory]
-    [InlineData("  - id: photos\n", "  - id: photos\n    next: nowhere\n", "steps[4].next")]
-    [InlineData("when: { step: route,", "when: { step: nowhere,", "steps[2].when.step")]
-    [InlineData("    explanation: intro\n", "    explanation: nowhere\n", "steps[3].explanation")]
+    [InlineData("  - id: photos\n", "  - id: photos\n    next: nowhere\n", "steps[5].next")]
+    [InlineData("when: { step: route,", "when: { step: nowhere,", "steps[3].when.step")]
+    [InlineData("    explanation: intro\n", "    explanation: nowhere\n", "steps[4].explanation")]
     public void A_next_when_or_explanation_naming_an_unknown_step_is_an_error(string find, string replace, string path) =>
         ShouldFail(Minimal.With(find, replace), "unknown-step", path);
 
     [Fact]
     public void When_naming_an_option_the_choice_does_not_have_is_an_error() =>
-        ShouldFail(Minimal.With("anyOf: [a] }", "anyOf: [c] }"), "unknown-option", "steps[2].when.anyOf");
+        ShouldFail(Minimal.With("anyOf: [a] }", "anyOf: [c] }"), "unknown-option", "steps[3].when.anyOf");
 
     [Fact]
     public void When_on_a_choice_that_comes_later_is_an_error()
@@ -109,7 +115,7 @@ public sealed class WorkflowLinterTests
 
     [Fact]
     public void A_text_missing_a_locale_is_an_error_naming_the_field() =>
-        ShouldFail(Minimal.With("body: { en: Your arm may hurt., es: Le puede doler el brazo. }", "body: { en: Your arm may hurt. }"), "missing-locale", "steps[2].body");
+        ShouldFail(Minimal.With("body: { en: Your arm may hurt., es: Le puede doler el brazo. }", "body: { en: Your arm may hurt. }"), "missing-locale", "steps[3].body");
 
     [Fact]
     public void Cooling_off_longer_than_validity_is_an_error() =>
@@ -121,7 +127,7 @@ public sealed class WorkflowLinterTests
 
     [Fact]
     public void A_text_in_a_locale_the_workflow_does_not_list_is_an_error() =>
-        ShouldFail(Minimal.With("body: { en: Your arm may hurt.,", "body: { fr: Le bras peut faire mal., en: Your arm may hurt.,"), "unknown-locale", "steps[2].body");
+        ShouldFail(Minimal.With("body: { en: Your arm may hurt.,", "body: { fr: Le bras peut faire mal., en: Your arm may hurt.,"), "unknown-locale", "steps[3].body");
 
     [Fact]
     public void A_zero_validity_is_an_error() =>
@@ -133,7 +139,7 @@ public sealed class WorkflowLinterTests
 
     [Fact]
     public void A_signature_without_signer_roles_is_an_error() =>
-        ShouldFail(Minimal.With("signerRoles: [patient]", "signerRoles: []"), "signature-without-signer", "steps[6]");
+        ShouldFail(Minimal.With("signerRoles: [patient]", "signerRoles: []"), "signature-without-signer", "steps[7]");
 
     [Fact]
     public void A_witness_signature_satisfies_the_witness_setting()
@@ -153,11 +159,11 @@ public sealed class WorkflowLinterTests
 
     [Fact]
     public void An_unknown_disclosure_element_is_an_error() =>
-        ShouldFail(Minimal.With("elements: [key_information,", "elements: [key_information, magic,"), "unknown-element");
+        ShouldFail(Minimal.With("elements: [key_information]", "elements: [key_information, magic]"), "unknown-element");
 
     [Fact]
     public void Key_information_must_come_first() =>
-        ShouldFail(Minimal.With("elements: [key_information, purpose,", "elements: [purpose,")
+        ShouldFail(Minimal.With("elements: [key_information]", "elements: [purpose]")
             .Replace("    title: { en: Pick one, es: Elija una }\n", "    elements: [key_information]\n    title: { en: Pick one, es: Elija una }\n", StringComparison.Ordinal), "key-information-not-first");
 
     [Fact]
@@ -195,15 +201,15 @@ public sealed class WorkflowLinterTests
     [Theory]
     [InlineData("This is not a cure.")]
     [InlineData("It has not been proven to help.")]
-    [InlineData("It is not approved by the FDA.")]
-    [InlineData("There is no cure for MS.")]
+    [InlineData("It is not approved by the US Food and Drug Administration (FDA).")]
+    [InlineData("There is no cure for multiple sclerosis.")]
     [InlineData("Nothing here is guaranteed, and it isn't proven.")]
     public void Negated_claims_are_allowed(string sentence) =>
         Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(sentence))).Errors.ShouldBeEmpty();
 
     [Theory]
     [InlineData("No es una cura.")]
-    [InlineData("No está aprobado por la FDA.")]
+    [InlineData("No está aprobado por la Administración de Alimentos y Medicamentos (FDA).")]
     [InlineData("No se ha comprobado que ayude.")]
     public void Negated_spanish_claims_are_allowed(string sentence) =>
         Lint(Minimal.With("Esta es una prueba corta. Se puede leer.", Quoted(sentence))).Errors.ShouldBeEmpty();
@@ -211,8 +217,8 @@ public sealed class WorkflowLinterTests
     [Fact]
     public void A_claim_that_is_true_and_sourced_may_be_allowed_for_one_step()
     {
-        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is FDA approved for this use.")
-            .Replace("Esta es una prueba corta. Se puede leer.", "El medicamento está aprobado por la FDA para este uso.", StringComparison.Ordinal)
+        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is approved by the US Food and Drug Administration (FDA) for this use.")
+            .Replace("Esta es una prueba corta. Se puede leer.", "El medicamento está aprobado por la Administración de Alimentos y Medicamentos (FDA) para este uso.", StringComparison.Ordinal)
             .Replace("    title: { en: About the test, es: Sobre la prueba }\n", "    title: { en: About the test, es: Sobre la prueba }\n    claimsAllowed: [{ rule: fda-approved, source: \"FDA label, 2024\" }]\n", StringComparison.Ordinal);
         Lint(yaml).Errors.ShouldBeEmpty();
     }
@@ -225,7 +231,7 @@ public sealed class WorkflowLinterTests
     [Fact]
     public void An_allowance_covers_only_its_own_rule()
     {
-        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is FDA approved and a cure.")
+        var yaml = Minimal.With("This is a short test. It is safe to read.", "The drug is approved by the US Food and Drug Administration (FDA) and a cure.")
             .Replace("    title: { en: About the test, es: Sobre la prueba }\n", "    title: { en: About the test, es: Sobre la prueba }\n    claimsAllowed: [{ rule: fda-approved, source: \"FDA label, 2024\" }]\n", StringComparison.Ordinal);
         Lint(yaml).Errors.Select(f => f.Code).ShouldBe(["claim-cure"]);
     }
@@ -234,7 +240,7 @@ public sealed class WorkflowLinterTests
     public void A_claim_in_an_option_label_names_the_option_and_its_line()
     {
         var yaml = Minimal.With("label: { en: Way B,", "label: { en: The guaranteed way,");
-        ShouldFail(yaml, "claim-guaranteed", "steps[1].options[1].label");
+        ShouldFail(yaml, "claim-guaranteed", "steps[2].options[1].label");
         Lint(yaml).Errors.Single().Line.ShouldBe(yaml.Split('\n').ToList().FindIndex(l => l.Contains("- id: b", StringComparison.Ordinal)) + 1);
     }
 
@@ -264,7 +270,7 @@ public sealed class WorkflowLinterTests
         const string medium = "Your doctor will examine the fluid to understand what is causing your symptoms. The laboratory usually reports results within a few days. Your doctor will discuss the results and explain the possible treatment options.";
         var grade = Readability.FleschKincaidGrade(medium).Value;
         grade.ShouldBeInRange(8, 10);
-        var report = Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(medium)));
+        var report = Lint(Minimal.With("Is this a test?", Quoted(medium)));
         report.Valid.ShouldBeTrue();
         var warning = report.Findings.ShouldHaveSingleItem();
         warning.Severity.ShouldBe(LintSeverity.Warning);
@@ -273,13 +279,49 @@ public sealed class WorkflowLinterTests
     }
 
     [Fact]
-    public void A_short_section_is_not_scored_however_long_its_words() =>
-        Lint(Minimal.With("Your arm may hurt.", "Immunomodulatory oligodendrocyte characterization.")).Findings.ShouldBeEmpty();
+    public void A_short_section_is_not_scored_as_a_section_but_its_jargon_sentence_is_an_error() =>
+        Lint(Minimal.With("Your arm may hurt.", "Your arm may hurt. Neuroinflammatory oligodendrocyte characterization requires immunohistochemical quantification.")).Errors
+            .Select(f => (f.Code, f.Path)).ShouldBe([("hard-sentence", "steps[3].body")]);
+
+    [Fact]
+    public void One_dense_sentence_inside_an_otherwise_plain_section_is_an_error_naming_it()
+    {
+        const string plain = "Your arm may hurt. It may turn red for a day. It may swell a bit. Put ice on it. Call us if it gets worse. Most people feel fine the next day. Intrathecal immunomodulatory administration necessitates neurological evaluation.";
+        Readability.FleschKincaidGrade(plain).Value.ShouldBeLessThan(MaxSectionGrade);
+        var report = Lint(Minimal.With("Your arm may hurt.", Quoted(plain)));
+        report.Errors.ShouldContain(f => f.Code == "hard-sentence" && f.Message.Contains("Intrathecal immunomodulatory administration"));
+    }
+
+    private const double MaxSectionGrade = WorkflowLinter.MaxGrade;
+
+    [Fact]
+    public void A_dense_spanish_sentence_is_an_error_by_fernandez_huerta_below_40() =>
+        Lint(Minimal.With("Le puede doler el brazo.", "Le puede doler el brazo. La administración intratecal necesita evaluación neurológica exhaustiva."))
+            .Errors.ShouldContain(f => f.Code == "hard-sentence" && f.Message.StartsWith("es:") && f.Path == "steps[3].body");
+
+    [Theory]
+    [InlineData("This is a short test. It is safe to read.", "The FDA has not approved it.", "FDA")]
+    [InlineData("This is a short test. It is safe to read.", "It is given by an intrathecal injection.", "intrathecal")]
+    [InlineData("This is a short test. It is safe to read.", "Another choice is aHSCT at a special center.", "aHSCT")]
+    public void A_term_of_art_or_acronym_not_explained_at_first_use_is_an_error(string find, string replace, string term) =>
+        Lint(Minimal.With(find, replace)).Errors.ShouldContain(f => f.Code == "unexplained-term" && f.Message.StartsWith($"en: '{term}'"));
+
+    [Theory]
+    [InlineData("The US Food and Drug Administration (FDA) has not approved it. The FDA warns about clinics.")]
+    [InlineData("It is given by an intrathecal injection, which is a shot into the spine.")]
+    public void A_term_explained_at_first_use_may_be_used_plainly_after(string text) =>
+        Lint(Minimal.With("This is a short test. It is safe to read.", text)).Errors.ShouldNotContain(f => f.Code == "unexplained-term" && f.Message.StartsWith("en:"));
+
+    [Fact]
+    public void Each_locale_must_explain_the_term_itself() =>
+        Lint(Minimal.With("This is a short test. It is safe to read.", "The US Food and Drug Administration (FDA) has not approved it.")
+                .Replace("Esta es una prueba corta. Se puede leer.", "La FDA no lo ha aprobado.", StringComparison.Ordinal))
+            .Errors.Where(f => f.Code == "unexplained-term").Select(f => f.Message[..9]).ShouldBe(["es: 'FDA'"]);
 
     [Fact]
     public void Text_that_is_not_patient_facing_is_not_scored()
     {
-        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Immunomodulatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
+        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Neuroinflammatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
         var yaml = Minimal.With("This is a short test. It is safe to read.", Quoted(hard)).Replace("    type: explain\n", "    type: explain\n    patientFacing: false\n", StringComparison.Ordinal);
         Lint(yaml).Findings.ShouldBeEmpty();
     }
@@ -289,14 +331,14 @@ public sealed class WorkflowLinterTests
     {
         var d = WorkflowLoader.Parse(Minimal.Yaml, "x.yaml").Definition!;
         var intro = d.Steps[0] with { Body = new LocalizedText(d.Steps[0].Body.ByLocale.Add("fr", "Un court test.")) };
-        var report = WorkflowLinter.Lint(d with { Locales = ["en", "es", "fr"], Steps = d.Steps.SetItem(0, intro) }, Shipped.ClaimRules);
+        var report = WorkflowLinter.Lint(d with { Locales = ["en", "es", "fr"], Steps = d.Steps.SetItem(0, intro) }, Shipped.Rules);
         report.Findings.ShouldContain(f => f.Severity == LintSeverity.Info && f.Code == "readability-unmeasured" && f.Path == "steps[0].body");
     }
 
     [Fact]
     public void A_section_above_grade_10_is_an_error_listing_its_hardest_sentences()
     {
-        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Immunomodulatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
+        const string hard = "Intrathecal administration of autologous mesenchymal stromal cells necessitates comprehensive neurological evaluation. Neuroinflammatory consequences remain incompletely characterized, particularly regarding oligodendrocyte regeneration. Hematological complications, including thromboembolism, have occasionally materialized.";
         var report = Lint(Minimal.With("This is a short test. It is safe to read.", Quoted(hard)));
         var finding = report.Errors.Single(f => f.Code == "readability");
         finding.Path.ShouldBe("steps[0].body");
@@ -312,7 +354,7 @@ public sealed class WorkflowLinterTests
 
     [Fact]
     public void A_sentence_over_25_words_is_an_error_even_in_a_short_section() =>
-        ShouldFail(Minimal.With("Your arm may hurt.", "Your arm may hurt and it may also swell and turn red and feel warm and sore for a few days after the test is over and done with today."), "long-sentence", "steps[2].body");
+        ShouldFail(Minimal.With("Your arm may hurt.", "Your arm may hurt and it may also swell and turn red and feel warm and sore for a few days after the test is over and done with today."), "long-sentence", "steps[3].body");
 
     [Fact]
     public void Plain_english_scores_below_grade_8_and_plain_spanish_above_60()
@@ -341,6 +383,6 @@ public sealed class WorkflowLinterTests
     public void Yaml_that_does_not_load_becomes_load_findings()
     {
         var report = Lint(Minimal.With("type: risk", "type: danger"));
-        report.Findings.ShouldContain(f => f.Code == "load" && f.Path == "steps[2].type" && f.Line > 0);
+        report.Findings.ShouldContain(f => f.Code == "load" && f.Path == "steps[3].type" && f.Line > 0);
     }
 }

@@ -20,10 +20,10 @@ public sealed class WorkflowLoaderTests
         var result = WorkflowLoader.Parse(Minimal.Yaml, "mini.yaml");
 
         result.Errors.ShouldBeEmpty();
-        result.Definition!.Steps.Length.ShouldBe(7);
+        result.Definition!.Steps.Length.ShouldBe(8);
         result.Definition.ContentHash.ShouldMatch("^sha256:[0-9a-f]{64}$");
         result.Definition.Settings.CoolingOff.ShouldBe(TimeSpan.FromHours(1));
-        result.Definition.Settings.DefaultQuizAttempts.ShouldBe(3);
+        result.Definition.Settings.DefaultQuizAttempts.ShouldBe(2);
     }
 
     [Fact]
@@ -33,9 +33,9 @@ public sealed class WorkflowLoaderTests
 
         error.File.ShouldBe("workflows/mini/v1.yaml");
         error.Line.ShouldBe(Minimal.Yaml.Split('\n').ToList().FindIndex(l => l.Contains("type: risk", StringComparison.Ordinal)) + 1);
-        error.Path.ShouldBe("steps[2].type");
+        error.Path.ShouldBe("steps[3].type");
         error.Message.ShouldContain("danger");
-        error.ToString().ShouldStartWith($"workflows/mini/v1.yaml:{error.Line}: steps[2].type:");
+        error.ToString().ShouldStartWith($"workflows/mini/v1.yaml:{error.Line}: steps[3].type:");
     }
 
     [Fact]
@@ -49,14 +49,14 @@ public sealed class WorkflowLoaderTests
     [Theory]
     [InlineData("  validity: P30D", "  validity: 30 days", "settings.validity")]
     [InlineData("  coolingOff: PT1H", "  coolingOff: -PT1H", "settings.coolingOff")]
-    [InlineData("    type: risk", "    type: [risk]", "steps[2].type")]
+    [InlineData("    type: risk", "    type: [risk]", "steps[3].type")]
     [InlineData("title: { en: A short test, es: Una prueba corta }", "title: A short test", "title")]
-    [InlineData("  - id: quiz\n", "  - id: quiz\n    maxAttempts: 0\n", "steps[3].maxAttempts")]
-    [InlineData("signerRoles: [patient]", "signerRoles: [doctor]", "steps[6].signerRoles[0]")]
+    [InlineData("  - id: quiz\n", "  - id: quiz\n    maxAttempts: 0\n", "steps[4].maxAttempts")]
+    [InlineData("signerRoles: [patient]", "signerRoles: [doctor]", "steps[7].signerRoles[0]")]
     [InlineData("version: 1", "version: one", "version")]
     [InlineData("  countersign: false", "  countersign: maybe", "settings.countersign")]
-    [InlineData("  - id: photos", "  - id: Photos!", "steps[4].id")]
-    [InlineData("    correct: right\n", "", "steps[3].correct")]
+    [InlineData("  - id: photos", "  - id: Photos!", "steps[5].id")]
+    [InlineData("    correct: right\n", "", "steps[4].correct")]
     [InlineData("locales: [en, es]", "locales: [english]", "locales[0]")]
     public void Wrong_values_are_errors_naming_the_field(string find, string replace, string path) =>
         WorkflowLoader.Parse(Minimal.With(find, replace), "x.yaml").Errors.ShouldContain(e => e.Path == path, string.Join(" | ", WorkflowLoader.Parse(Minimal.With(find, replace), "x.yaml").Errors));
@@ -68,7 +68,7 @@ public sealed class WorkflowLoaderTests
     {
         var yaml = Minimal.With("      - id: b\n", "      - id: B b\n");
         var error = SingleError(yaml);
-        error.Path.ShouldBe("steps[1].options[1].id");
+        error.Path.ShouldBe("steps[2].options[1].id");
         error.Line.ShouldBe(LineOf(yaml, "id: B b"));
     }
 
@@ -77,20 +77,20 @@ public sealed class WorkflowLoaderTests
     {
         var yaml = Minimal.With("    body: { en: Your arm may hurt.", "    correct: a\n    body: { en: Your arm may hurt.");
         var error = SingleError(yaml);
-        error.Path.ShouldBe("steps[2].correct");
+        error.Path.ShouldBe("steps[3].correct");
         error.Line.ShouldBe(LineOf(yaml, "correct: a"));
         error.Message.ShouldContain("does not apply to steps of type risk");
     }
 
     [Fact]
     public void A_quiz_option_cannot_branch() =>
-        SingleError(Minimal.With("      - id: wrong\n", "      - id: wrong\n        next: intro\n")).Path.ShouldBe("steps[3].options[1].next");
+        SingleError(Minimal.With("      - id: wrong\n", "      - id: wrong\n        next: intro\n")).Path.ShouldBe("steps[4].options[1].next");
 
     [Fact]
     public void A_missing_required_field_is_an_error_naming_it()
     {
         SingleError(Minimal.With("version: 1\n", "")).Path.ShouldBe("version");
-        SingleError(Minimal.With("    statement: { en: I agree., es: Estoy de acuerdo. }", "")).Path.ShouldBe("steps[6].statement");
+        SingleError(Minimal.With("    statement: { en: I agree., es: Estoy de acuerdo. }", "")).Path.ShouldBe("steps[7].statement");
     }
 
     [Fact]
@@ -106,8 +106,8 @@ public sealed class WorkflowLoaderTests
     {
         var d = WorkflowLoader.Parse(Minimal.Yaml, "mini.yaml").Definition!;
         var quiz = d.FindStep("quiz")!;
-        quiz.Source.ShouldBe(new SourceLocation("mini.yaml", LineOf(Minimal.Yaml, "- id: quiz"), "steps[3]"));
-        quiz.Options[1].Source.ShouldBe(new SourceLocation("mini.yaml", LineOf(Minimal.Yaml, "- id: wrong"), "steps[3].options[1]"));
+        quiz.Source.ShouldBe(new SourceLocation("mini.yaml", LineOf(Minimal.Yaml, "- id: quiz"), "steps[4]"));
+        quiz.Options[1].Source.ShouldBe(new SourceLocation("mini.yaml", LineOf(Minimal.Yaml, "- id: wrong"), "steps[4].options[1]"));
         d.Source.Line.ShouldBe(1);
     }
 

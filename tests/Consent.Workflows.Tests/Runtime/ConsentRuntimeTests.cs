@@ -324,7 +324,8 @@ public sealed class ConsentRuntimeTests
     {
         var started = ConsentRuntime.Start(TestWorkflows.Branching, new StartConsent("es", null), Walker.T0).Events.Single().ShouldBeOfType<ConsentStarted>();
 
-        started.ShouldBe(new ConsentStarted("branching", 1, TestWorkflows.Branching.ContentHash, "es", null, "intro", Walker.T0));
+        started.ShouldBe(new ConsentStarted("branching", 1, TestWorkflows.Branching.ContentHash, "es", null, "intro", Walker.T0,
+            OptionOrder.SeedFrom(TestWorkflows.Branching.ContentHash, Walker.T0)));
     }
 
     [Fact]

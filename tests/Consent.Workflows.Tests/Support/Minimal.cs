@@ -12,12 +12,44 @@ public static class Minimal
           countersign: false
           coolingOff: PT1H
           validity: P30D
+          quizAttempts: 2
+        disclosure:
+          kind: standard
         steps:
           - id: intro
             type: explain
-            elements: [key_information, purpose, investigational, procedures, duration, risks, benefits, alternatives, confidentiality, injury_compensation, contacts, voluntary, withdrawal, costs]
+            elements: [key_information]
             title: { en: About the test, es: Sobre la prueba }
-            body: { en: This is a short test. It is safe to read., es: Esta es una prueba corta. Se puede leer. }
+            body:
+              en: |
+                A rare risk is a serious infection.
+                This is a short test. It is safe to read.
+              es: |
+                Un riesgo raro es una infección grave.
+                Esta es una prueba corta. Se puede leer.
+          - id: about
+            type: explain
+            elements: [purpose, investigational, procedures, duration, risks, benefits, alternatives, confidentiality, injury_compensation, contacts, voluntary, withdrawal, costs]
+            title: { en: What happens, es: Qué pasa }
+            body:
+              en: |
+                This test checks your blood for a common problem. It is a standard test, not an experiment.
+                A nurse puts a needle in your arm and takes a little blood. It takes about 10 minutes.
+                Your arm may hurt or bruise. The results may help your doctor, or they may not help.
+                You can choose a different test instead. We keep your records private.
+                If you are hurt by the test, we give you care and pay for it.
+                Call us at {clinic.contacts.main} with questions.
+                It is your choice. You can say no and keep your usual care. You can stop at any time.
+                The test costs you nothing.
+              es: |
+                Esta prueba revisa su sangre para buscar un problema común. Es una prueba de rutina, no un experimento.
+                Una enfermera pone una aguja en su brazo y saca un poco de sangre. Lleva unos 10 minutos.
+                Le puede doler el brazo o salir un moretón. Los resultados pueden ayudar a su médico, o puede que no ayuden.
+                Puede elegir otra prueba en su lugar. Sus datos son privados.
+                Si la prueba le causa un daño, le damos atención y la pagamos.
+                Llame al {clinic.contacts.main} si tiene preguntas.
+                Es su decisión. Puede decir que no y seguir con su atención de siempre. Puede parar cuando quiera.
+                La prueba no le cuesta nada.
           - id: route
             type: choice
             title: { en: Pick one, es: Elija una }
@@ -43,6 +75,10 @@ public static class Minimal
                 label: { en: "Yes", es: "Sí" }
               - id: wrong
                 label: { en: "No", es: "No" }
+              - id: game
+                label: { en: It is a game, es: Es un juego }
+              - id: unsure
+                label: { en: I do not know, es: No lo sé }
           - id: photos
             type: provision
             title: { en: Photos, es: Fotos }

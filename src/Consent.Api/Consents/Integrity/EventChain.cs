@@ -14,7 +14,11 @@ public static class EventChain
 {
     public const string Genesis = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
-    public sealed record Link(long Seq, string Type, string DataJson, IReadOnlyDictionary<string, string> Metadata, string PrevHash, string Hash);
+    /// <summary>One stored event as a link of the chain; <see cref="HeadSignature"/> is the service's signature over the head right after it (not hashed).</summary>
+    public sealed record Link(long Seq, string Type, string DataJson, IReadOnlyDictionary<string, string> Metadata, string PrevHash, string Hash)
+    {
+        public string? HeadSignature { get; init; }
+    }
 
     public static string Hash(string prevHash, long seq, string type, string dataJson, IReadOnlyDictionary<string, string> metadata)
     {

@@ -26,7 +26,7 @@ public static class ListingApi
         if (!QueryNumbers.Positive(pageSize, 20, 100, out var size)) return Problems.Field(StatusCodes.Status400BadRequest, "pageSize", "pageSize is a whole number from 1 to 100.");
         await using var session = store.LightweightSession(ConsentResults.Clinic(http));
         var (rows, total) = await ConsentListing.PageAsync(filter.Apply(session.Query<ConsentSummary>()), pageNumber, size, http.RequestAborted);
-        var items = rows.Select(s => ConsentView.From(s.Record, workflows.Catalog.Find(s.WorkflowId, s.WorkflowVersion), withStepBody: false)).ToList();
+        var items = rows.Select(s => ConsentView.From(s.Record, workflows.Find(s.Record.ClinicId, s.WorkflowId, s.WorkflowVersion), withStepBody: false)).ToList();
         await ConsentListing.RecordAsync(http, session, "list", rows, clock);
         return Results.Ok(new { items, total });
     }

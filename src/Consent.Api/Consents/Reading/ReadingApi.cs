@@ -23,6 +23,6 @@ public static class ReadingApi
         if (ConsentResults.OutOfScope(http, id, summary?.Record) is { } refusal) return refusal;
         await AccessLog.RecordAsync(http, session, id, "consent", clock);
         http.Response.Headers.ETag = $"\"{summary!.Record.Version}\"";
-        return Results.Ok(ConsentView.From(summary.Record, workflows.Catalog.Find(summary.WorkflowId, summary.WorkflowVersion)));
+        return Results.Ok(ConsentView.From(summary.Record, workflows.Find(summary.Record.ClinicId, summary.WorkflowId, summary.WorkflowVersion)));
     }
 }

@@ -42,7 +42,7 @@ public static class StartingApi
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
         if (ExternalIds.PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } invalid) return invalid;
-        if (workflows.Catalog.Find(request.WorkflowId) is not { } definition) return Problems.Field(StatusCodes.Status422UnprocessableEntity, "workflowId", $"No published workflow '{request.WorkflowId}'.");
+        if (workflows.Find(ConsentResults.Clinic(http), request.WorkflowId) is not { } definition) return Problems.Field(StatusCodes.Status422UnprocessableEntity, "workflowId", $"No published workflow '{request.WorkflowId}'.");
 
         var (outcome, token) = await StartAsync(writer, ConsentResults.Clinic(http), Actor.From(http), definition, request, http.RequestAborted);
         if (outcome.Status != WriteStatus.Done) return ConsentResults.From(http, "", outcome);

@@ -151,14 +151,33 @@ public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hostin
         return (links, recorded ?? links.Count);
     }
 
+    /// <summary>
+    /// Every stream's recorded version, for a signed checkpoint kept outside the database (<c>HeadCheckpoints</c>): one
+    /// scan of <c>mt_streams</c>, which Marten's API would load as whole stream states.
+    /// </summary>
+    public async Task<IReadOnlyList<(string ClinicId, string StreamId, long Version)>> ReadStreamVersionsAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams order by tenant_id, id");
+        var heads = new List<(string, string, long)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) heads.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        return heads;
+    }
+
+    /// <summary>The schema Marten keeps events in: checkpoints name it, so that several stores on one database keep theirs apart.</summary>
+    public string EventSchema => Schema;
+
     /// <summary>A stored row as a link of the chain: its hashes and the metadata they cover come from the row's headers.</summary>
     private static EventChain.Link ChainLink(long version, string type, string dataJson, string headersJson)
     {
         var headers = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(headersJson) ?? [];
         string Header(string key) => headers.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
-        var metadata = headers.Where(h => h.Key is not (ConsentStreams.HashHeader or ConsentStreams.PrevHashHeader) && h.Value.ValueKind == JsonValueKind.String)
+        var metadata = headers.Where(h => h.Key is not (ConsentStreams.HashHeader or ConsentStreams.PrevHashHeader or SignedHeads.Header) && h.Value.ValueKind == JsonValueKind.String)
             .ToDictionary(h => h.Key, h => h.Value.GetString()!);
-        return new EventChain.Link(version, type, dataJson, metadata, Header(ConsentStreams.PrevHashHeader), Header(ConsentStreams.HashHeader));
+        return new EventChain.Link(version, type, dataJson, metadata, Header(ConsentStreams.PrevHashHeader), Header(ConsentStreams.HashHeader))
+        {
+            HeadSignature = headers.ContainsKey(SignedHeads.Header) ? Header(SignedHeads.Header) : null,
+        };
     }
 
     /// <summary>The global position of the last event of <paramref name="type"/> in one consent's stream, if any.</summary>
@@ -172,22 +191,29 @@ public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hostin
         return await command.ExecuteScalarAsync(ct) is long sequence ? sequence : null;
     }
 
+    /// <summary>One consent as the gate reads it: the row's gate fields, the head it says it was folded to, and the signature stored for that head.</summary>
+    public sealed record GateRow(string ConsentId, ConsentState State, long Version, string LastHash, string? HeadSignature);
+
     /// <summary>
-    /// The gate's inputs for one patient and procedure: each consent's id and only the fields of its state the gate's
-    /// rules read (as JSON for <see cref="ConsentState"/>), and the global position of the last event of
+    /// The gate's inputs for one patient and procedure: each consent's row (only the fields of its state the gate's
+    /// rules read, as JSON for <see cref="ConsentState"/>, and the version and chain hash it was folded to), the head
+    /// signature stored on the event at that version, and the global position of the last event of
     /// <paramref name="changingTypeNames"/> in any of those consents. One round trip on the gate's hot path.
     /// </summary>
-    public async Task<(IReadOnlyList<(string ConsentId, ConsentState State)> Consents, long Sequence)> ReadGateRowsAsync(
+    public async Task<(IReadOnlyList<GateRow> Consents, long Sequence)> ReadGateRowsAsync(
         string clinic, string patientId, string procedureCode, string[] changingTypeNames, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
             $"""
              with consents as (
-               select id, data -> 'Record' -> 'Runtime' as r from {store.Options.DatabaseSchemaName}.mt_doc_consentsummary
+               select id, data -> 'Record' as record, data -> 'Record' -> 'Runtime' as r from {store.Options.DatabaseSchemaName}.mt_doc_consentsummary
                 where tenant_id = $1 and data ->> 'PatientId' = $2 and data ->> 'ProcedureCode' = $3)
              select id, jsonb_build_object('Started', true, 'Status', r -> 'Status', 'CreatedAt', r -> 'CreatedAt', 'ValidFrom', r -> 'ValidFrom',
                       'ValidUntil', r -> 'ValidUntil', 'Reaffirmations', r -> 'Reaffirmations', 'WorkflowId', r -> 'WorkflowId',
                       'WorkflowVersion', r -> 'WorkflowVersion')::text,
+                    (record ->> 'Version')::bigint, coalesce(record ->> 'LastHash', ''),
+                    (select e.headers ->> '{Integrity.SignedHeads.Header}' from {Schema}.mt_events e
+                      where e.tenant_id = $1 and e.stream_id = consents.id and e.version = (record ->> 'Version')::bigint),
                     (select coalesce(max(seq_id), 0) from {Schema}.mt_events
                       where tenant_id = $1 and stream_id in (select id from consents) and mt_dotnet_type = any($4))
                from consents
@@ -197,13 +223,14 @@ public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hostin
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = procedureCode });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = changingTypeNames });
         var serializer = store.Options.Serializer();
-        var consents = new List<(string, ConsentState)>();
+        var consents = new List<GateRow>();
         long sequence = 0;
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            consents.Add((reader.GetString(0), serializer.FromJson<ConsentState>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(reader.GetString(1))))));
-            sequence = reader.GetInt64(2);
+            var state = serializer.FromJson<ConsentState>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(reader.GetString(1))));
+            consents.Add(new GateRow(reader.GetString(0), state, reader.GetInt64(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+            sequence = reader.GetInt64(5);
         }
         return (consents, sequence);
     }

@@ -33,7 +33,7 @@ public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflow
     {
         ViewData["Nav"] = "start";
         Problem = Check();
-        if (Problem is not null || workflows.Catalog.Find(WorkflowId!) is not { } definition)
+        if (Problem is not null || workflows.Find(User.FindFirst(StaffRoles.ClinicClaim)!.Value, WorkflowId!) is not { } definition)
         {
             Problem ??= ("workflowId", "Choose a workflow from the list.");
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;

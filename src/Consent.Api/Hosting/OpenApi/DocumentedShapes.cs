@@ -1,10 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.OpenApi;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.OpenApi;
 
 namespace Consent.Api.Hosting;
 
@@ -17,8 +11,12 @@ public sealed record HistoryEntry(long Seq, string Type, DateTimeOffset At, Hist
 /// <summary>Who caused an event: token subject and role, and the device it came from.</summary>
 public sealed record HistoryActor(string? Sub, string? Role, string? Device);
 
-/// <summary>The hash chain recomputed from storage; <c>brokenAtSeq</c> is the first event that does not verify.</summary>
-public sealed record ChainCheck(bool Valid, int Events, long? BrokenAtSeq);
+/// <summary>
+/// The hash chain recomputed from storage; <c>brokenAtSeq</c> is the first event that does not verify (the last one when
+/// only the head's signature fails); <c>headSigned</c>: the service's signature over the stream's head holds;
+/// <c>truncated</c>: a signed checkpoint kept outside the database saw this stream longer than it is now.
+/// </summary>
+public sealed record ChainCheck(bool Valid, int Events, long? BrokenAtSeq, bool HeadSigned, bool Truncated);
 
 /// <summary>What a subscriber has confirmed for a patient and procedure: the highest sequence, never lowered.</summary>
 public sealed record GateAckConfirmation(string Subscriber, string PatientId, string ProcedureCode, long Sequence, DateTimeOffset ConfirmedAt);

@@ -1,9 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.OpenApi;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.OpenApi;
 
 namespace Consent.Api.Hosting;

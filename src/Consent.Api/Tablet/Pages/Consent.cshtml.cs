@@ -30,7 +30,7 @@ public sealed class ConsentModel(
     public string? Feedback { get; private set; }
     public string? ErrorField { get; private set; }
     public IReadOnlyList<StepDefinition> Reread { get; private set; } = [];
-    public (int Done, int Total) Progress { get; private set; }
+    public SteadyProgress Progress { get; private set; } = new(0, 0);
 
     private string ConsentId => User.FindFirst(TabletClaims.Consent)!.Value;
 
@@ -116,7 +116,7 @@ public sealed class ConsentModel(
         }
         // A step is answered only while the consent is open for answers; waiting for someone keeps its place.
         Step = State.Status is ConsentStatus.Pending or ConsentStatus.InProgress && State.CurrentStepId is { } id ? definition.FindStep(id) : null;
-        Progress = Navigation.Progress(definition, State);
+        Progress = Navigation.Steady(definition, State);
         var path = Navigation.Path(definition, State.Choices);
         Reread = [.. path.Where(s => State.Completed.Contains(s.Id) && s.Id != State.CurrentStepId)];
         return null;

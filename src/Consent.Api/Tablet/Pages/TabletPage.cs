@@ -41,7 +41,7 @@ public abstract class TabletPage(IDocumentStore store, PublishedWorkflows workfl
         await using var session = store.QuerySession(User.FindFirst(StaffRoles.ClinicClaim)!.Value);
         var summary = await session.LoadAsync<ConsentSummary>(User.FindFirst(TabletClaims.Consent)!.Value, HttpContext.RequestAborted);
         if (summary?.Record is not { } record || record.TabletTokenSha256 != User.FindFirst(TabletClaims.Link)?.Value
-            || workflows.Catalog.Find(record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
+            || workflows.Find(record.ClinicId, record.Runtime.WorkflowId, record.Runtime.WorkflowVersion) is not { } definition)
         {
             return false;
         }

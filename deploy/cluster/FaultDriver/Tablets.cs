@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Consent.Workflows.Definitions;
+using HdrHistogram;
+
+namespace Consent.Cluster.FaultDriver;
+
+/// <summary>One failed attempt: when it ended (ms from the run's start) and what it was (HTTP status or exception).</summary>
+internal sealed record Failure(long AtMs, string Kind);
+
+/// <summary>A step the service acknowledged (2xx): it must be stored exactly once, whatever fails after.</summary>
+internal sealed record AckedStep(string ConsentId, string StepId);
+
+/// <summary>What the tablets saw: every acknowledgement, every failed attempt and every answer that was wrong.</summary>
+internal sealed class Ledger
+{
+    private readonly LongHistogram _latency = new(TimeSpan.FromMinutes(5).Ticks / 10, 3);
+
+    public Stopwatch Clock { get; } = Stopwatch.StartNew();
+    public ConcurrentQueue<Failure> Failures { get; } = new();
+    public ConcurrentQueue<AckedStep> Acked { get; } = new();
+    public ConcurrentQueue<string> WrongAnswers { get; } = new();
+    /// <summary>Every consent a coordinator started (the create was acknowledged), and whether it was countersigned.</summary>
+    public ConcurrentDictionary<string, bool> Consents { get; } = new();
+    public long GaveUp;
+
+    public void RecordLatency(TimeSpan elapsed)
+    {
+        lock (_latency) _latency.RecordValue(Math.Max(1, elapsed.Ticks / 10));
+    }
+
+    public double LatencyMs(double percentile)
+    {
+        lock (_latency) return _latency.TotalCount == 0 ? double.NaN : _latency.GetValueAtPercentile(percentile) / 1000.0;
+    }
+
+    public long NowMs => Clock.ElapsedMilliseconds;
+}
+
+/// <summary>
+/// Simulated tablets walking the stem-cell consent over HTTP through HAProxy, as a real tablet would: every command
+/// with its own Idempotency-Key, sent again with the same key after any failure that may not have reached the
+/// service or whose answer was lost (5xx, timeout, connection reset), until it is acknowledged. A 4xx is a wrong
+/// answer: a tablet that follows the flow and retries with the same key must never get one.
+/// </summary>
+internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition definition, Ledger ledger)
+{
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(120);
+    private static readonly string Signature = "data:image/png;base64," + Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. new byte[600]]);
+    private static readonly string[] Routes = ["iv", "lp", "both"];
+
+    public async Task RunAsync(int index, CancellationToken stop)
+    {
+        for (var n = 0; !stop.IsCancellationRequested; n++) await OneConsentAsync(index, n, stop);
+    }
+
+    private async Task OneConsentAsync(int index, int n, CancellationToken stop)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var created = await SendAsync($"/api/consents", demo.Coordinator, null,
+            new { patientId = $"FAULT-{run}-{index}-{n}", procedureCode = "MSC", workflowId = definition.Id, locale = "en" });
+        if (created is not { } view) return;
+        var id = view.GetProperty("id").GetString()!;
+        var token = view.GetProperty("tabletToken").GetString()!;
+        ledger.Consents[id] = false;
+        var route = Routes[(index + n) % Routes.Length];
+        // A tablet stops between steps, never inside one: every step sent is either acknowledged or given up on.
+        while (!stop.IsCancellationRequested && view.TryGetProperty("currentStep", out var current) && current.ValueKind == JsonValueKind.Object)
+        {
+            var step = definition.FindStep(current.GetProperty("id").GetString()!)!;
+            var answered = await SendAsync($"/api/consents/{id}/steps/{step.Id}", token, $"fault-tablet-{index}", Answer(step, route));
+            if (answered is null) return;
+            ledger.Acked.Enqueue(new AckedStep(id, step.Id));
+            view = answered.Value;
+        }
+        if (stop.IsCancellationRequested) return;
+        if (await SendAsync($"/api/consents/{id}/countersign", demo.Clinician, null, new { name = "Dr. Fault", attestation = true }) is not null)
+        {
+            ledger.Consents[id] = true;
+        }
+    }
+
+    /// <summary>The acknowledged answer, or null when the service gave a wrong answer (4xx) or never answered.</summary>
+    private async Task<JsonElement?> SendAsync(string path, string bearer, string? device, object body)
+    {
+        var key = Guid.NewGuid().ToString();
+        var json = JsonSerializer.Serialize(body, JsonSerializerOptions.Web);
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < GiveUpAfter)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+            request.Headers.Add("Idempotency-Key", key);
+            if (device is not null) request.Headers.Add("X-Device-Id", device);
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                using var response = await http.SendAsync(request, timeout.Token);
+                var text = await response.Content.ReadAsStringAsync(timeout.Token);
+                var status = (int)response.StatusCode;
+                if (status is >= 200 and < 300)
+                {
+                    ledger.RecordLatency(Stopwatch.GetElapsedTime(started));
+                    return JsonDocument.Parse(text).RootElement.Clone();
+                }
+                if (status >= 500)
+                {
+                    ledger.Failures.Enqueue(new Failure(ledger.NowMs, status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                }
+                else
+                {
+                    ledger.WrongAnswers.Enqueue($"{status} on {Shape(path)}: {Truncate(text)}");
+                    return null;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+            {
+                ledger.Failures.Enqueue(new Failure(ledger.NowMs, ex is OperationCanceledException ? "timeout" : "connection"));
+            }
+            await Task.Delay(250);
+        }
+        Interlocked.Increment(ref ledger.GaveUp);
+        return null;
+    }
+
+    private static string Shape(string path) => string.Join('/', path.Split('/').Select(p => p.StartsWith("cns_", StringComparison.Ordinal) ? "{id}" : p));
+
+    private static string Truncate(string text) => text.Length > 300 ? text[..300] : text;
+
+    private static object Answer(StepDefinition step, string route) => step.Type switch
+    {
+        StepType.Explain => new { acknowledged = true },
+        StepType.Risk => new { acknowledged = true, initials = "FT" },
+        StepType.Quiz => new { answer = step.CorrectOption },
+        StepType.Choice => new { option = route },
+        StepType.Provision => new { accept = true },
+        StepType.Decision => new { consent = true },
+        _ => (object)new { signerName = "Fault Patient", signerRole = "patient", signatureImage = Signature, intent = true },
+    };
+}

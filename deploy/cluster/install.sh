@@ -4,7 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../local/lib.sh"
 
 # node: the build copies the tablet's npm assets on a fresh checkout (as for the run command).
-"$REPO_ROOT/deploy/local/install.sh" postgres rabbitmq node
+"$REPO_ROOT/deploy/local/install.sh" postgres rabbitmq node fonts
 
 missing=()
 command -v patroni >/dev/null || [ -x /usr/bin/patroni ] || missing+=(patroni)

@@ -7,7 +7,7 @@ cd "$REPO_ROOT"
 here="$REPO_ROOT/deploy/local"
 export CONSENT_PG_PORT=28432 CONSENT_AMQP_PORT=28872
 HTTP_PORT=5190
-"$here/install.sh" postgres rabbitmq node
+"$here/install.sh" postgres rabbitmq node fonts
 
 service_pid=""
 cleanup() {

@@ -15,7 +15,7 @@ done
 
 HTTP_PORT="${CONSENT_HTTP_PORT:-5180}"
 here="$REPO_ROOT/deploy/local"
-"$here/install.sh" postgres rabbitmq node
+"$here/install.sh" postgres rabbitmq node fonts
 
 started=()
 service_pid=""

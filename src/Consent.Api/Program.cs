@@ -7,6 +7,7 @@ using Consent.Api.Health;
 using Consent.Api.Messaging;
 using Consent.Api.Signing;
 using Consent.Api.Hosting;
+using Consent.Api.Records;
 using Consent.Api.Tablet;
 using Consent.Api.Workflows;
 
@@ -26,6 +27,7 @@ builder.Services.AddConsentSigning();
 builder.Services.AddConsentMessaging(builder.Configuration);
 builder.Services.AddTabletUi();
 builder.Services.AddDashboard();
+builder.Services.AddRecords();
 
 var app = builder.Build();
 app.UseTransportSecurity();
@@ -37,6 +39,7 @@ app.MapIdentityApi();
 app.MapWorkflowsApi();
 app.MapConsentsApi();
 app.MapGateApi();
+app.MapRecordsApi();
 app.UseDashboard();
 app.UseTabletUi();
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Consent.Cli.Keys;
+using Consent.Cli.Records;
 using Consent.Cli.Review;
 using Consent.Cli.Tokens;
 using Consent.Cli.Workflows;
@@ -11,6 +12,7 @@ var root = new RootCommand("Consent command-line tools")
     LintCommand.Create(),
     DiffCommand.Create(),
     KeysCommand.Create(),
+    VerifyCommand.Create(),
     ReviewCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

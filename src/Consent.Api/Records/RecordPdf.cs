@@ -1,0 +1,168 @@
+using Consent.Contracts.Records;
+using PdfSharp.Drawing;
+using PdfSharp.Pdf;
+using QRCoder;
+
+namespace Consent.Api.Records;
+
+public enum Paper { A4, Letter }
+
+/// <summary>
+/// The patient's copy as a PDF: the blocks <see cref="RecordPages"/> derives from the signed record, laid out for
+/// reading and printing, real text in an embedded font, the drawn signature, a QR code naming the record, and the
+/// record and its JWS attached so the paper can be checked offline.
+/// </summary>
+public static class RecordPdf
+{
+    public const string RecordAttachment = "record.json";
+    public const string JwsAttachment = "record.jws";
+
+    private const double Margin = 56;
+    private static readonly XPdfFontOptions Unicode = new(PdfFontEncoding.Unicode);
+    private static readonly XBrush Ink = XBrushes.Black;
+    private static readonly XBrush Quiet = new XSolidBrush(XColor.FromArgb(80, 80, 80));
+
+    public static byte[] Render(IssuedRecord issued, Paper paper)
+    {
+        ArgumentNullException.ThrowIfNull(issued);
+        var record = issued.Record;
+        using var document = new PdfDocument();
+        document.Info.Title = record.Workflow.Title;
+        document.Info.Subject = $"Signed consent record {record.ConsentId}, version {record.StreamVersion}";
+        document.Info.Author = record.Presentation.ClinicName;
+        document.Language = record.Locale;
+        var layout = new Layout(document, paper);
+        foreach (var block in RecordPages.Blocks(record)) layout.Draw(block);
+        layout.Finish();
+        document.AddEmbeddedFile(RecordAttachment, new MemoryStream(issued.Payload));
+        document.AddEmbeddedFile(JwsAttachment, new MemoryStream(System.Text.Encoding.ASCII.GetBytes(issued.Jws)));
+        using var output = new MemoryStream();
+        document.Save(output, closeStream: false);
+        return output.ToArray();
+    }
+
+    /// <summary>Draws blocks top to bottom, starting a page when the next line does not fit.</summary>
+    private sealed class Layout(PdfDocument document, Paper paper)
+    {
+        private PdfPage? _page;
+        private XGraphics? _gfx;
+        private double _y;
+
+        private double Width => _page!.Width.Point - 2 * Margin;
+        private double Bottom => _page!.Height.Point - Margin;
+
+        public void Draw(RecordBlock block)
+        {
+            switch (block.Kind)
+            {
+                case BlockKind.Title: Text(block.Text, Font(17, bold: true), Ink, before: 0, after: 4); break;
+                case BlockKind.Subtitle: Text(block.Text, Font(12), Ink, before: 0, after: 8); break;
+                case BlockKind.Heading: Text(block.Text, Font(12.5, bold: true), Ink, before: 12, after: 3); break;
+                case BlockKind.Paragraph: Text(block.Text, Font(10.5), Ink, before: 3, after: 3); break;
+                case BlockKind.Bullet: Text(block.Text, Font(10.5), Ink, before: 1, after: 1, indent: 14); break;
+                case BlockKind.Detail: Text(block.Text, Font(8.5), Quiet, before: 1, after: 1); break;
+                case BlockKind.SignatureImage: Signature(block.Text); break;
+                case BlockKind.VerifyCode: Qr(block.Text); break;
+            }
+        }
+
+        public void Finish() => _gfx?.Dispose();
+
+        private static XFont Font(double size, bool bold = false) => new(RecordFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular, Unicode);
+
+        private void NewPage()
+        {
+            _gfx?.Dispose();
+            _page = document.AddPage();
+            _page.Size = paper == Paper.Letter ? PdfSharp.PageSize.Letter : PdfSharp.PageSize.A4;
+            _gfx = XGraphics.FromPdfPage(_page);
+            _y = Margin;
+        }
+
+        private void Room(double height)
+        {
+            if (_page is null || _y + height > Bottom) NewPage();
+        }
+
+        private void Text(string text, XFont font, XBrush brush, double before, double after, double indent = 0)
+        {
+            if (_page is null) NewPage();
+            var lineHeight = font.GetHeight() * 1.15;
+            _y += before;
+            var first = true;
+            foreach (var line in Wrap(text, font, Width - indent))
+            {
+                Room(lineHeight);
+                if (first && indent > 0) _gfx!.DrawEllipse(brush, Margin + 4, _y + lineHeight / 2 - 2, 4, 4);
+                _gfx!.DrawString(line, font, brush, new XRect(Margin + indent, _y, Width - indent, lineHeight), XStringFormats.TopLeft);
+                _y += lineHeight;
+                first = false;
+            }
+            _y += after;
+        }
+
+        private IEnumerable<string> Wrap(string text, XFont font, double width)
+        {
+            var line = "";
+            foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var candidate = line.Length == 0 ? word : line + " " + word;
+                if (_gfx!.MeasureString(candidate, font).Width <= width)
+                {
+                    line = candidate;
+                    continue;
+                }
+                if (line.Length > 0) yield return line;
+                line = word;
+                // A word wider than the line (a hash, a URL) is cut where it must be; the verifier ignores where lines break.
+                while (_gfx.MeasureString(line, font).Width > width && line.Length > 1)
+                {
+                    var fits = 1;
+                    while (fits < line.Length && _gfx.MeasureString(line[..(fits + 1)], font).Width <= width) fits++;
+                    yield return line[..fits];
+                    line = line[fits..];
+                }
+            }
+            if (line.Length > 0) yield return line;
+        }
+
+        private void Signature(string dataUrl)
+        {
+            const double height = 64;
+            Room(height + 8);
+            var box = new XRect(Margin, _y + 4, 200, height);
+            _gfx!.DrawRectangle(new XPen(XColors.LightGray, 0.5), box);
+            var comma = dataUrl.IndexOf(',', StringComparison.Ordinal);
+            try
+            {
+                using var image = XImage.FromStream(new MemoryStream(Convert.FromBase64String(dataUrl[(comma + 1)..])));
+                var scale = Math.Min(box.Width / image.PointWidth, box.Height / image.PointHeight);
+                _gfx.DrawImage(image, box.X, box.Y, image.PointWidth * scale, image.PointHeight * scale);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException or IOException or NotSupportedException or IndexOutOfRangeException)
+            {
+                // An image PDFsharp cannot read keeps its empty frame: its hash is in the record, and the record
+                // attached to this PDF carries the image itself.
+            }
+            _y += height + 8;
+        }
+
+        private void Qr(string content)
+        {
+            const double size = 96;
+            Room(size + 8);
+            using var generator = new QRCodeGenerator();
+            using var data = generator.CreateQrCode(content, QRCodeGenerator.ECCLevel.M);
+            var modules = data.ModuleMatrix;
+            var cell = size / modules.Count;
+            for (var row = 0; row < modules.Count; row++)
+            {
+                for (var column = 0; column < modules[row].Length; column++)
+                {
+                    if (modules[row][column]) _gfx!.DrawRectangle(Ink, Margin + column * cell, _y + 4 + row * cell, cell, cell);
+                }
+            }
+            _y += size + 8;
+        }
+    }
+}

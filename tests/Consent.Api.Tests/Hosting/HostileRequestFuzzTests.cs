@@ -91,17 +91,8 @@ public sealed class HostileRequestFuzzTests(HostileRequestFuzzTests.Factory fact
     }
 
     /// <summary>Events and stream versions of both clinics, gate confirmations and sign-in failures aside (a wrong password counts, by design).</summary>
-    private async Task<string> StoredAsync()
-    {
-        var schema = factory.Services.GetRequiredService<IDocumentStore>().Options.Events.DatabaseSchemaName;
-        await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);
-        await using var command = db.CreateCommand(
-            $"select (select count(*) from {schema}.mt_events where tenant_id = any($1))::text || '/' || " +
-            $"(select coalesce(sum(version), 0) from {schema}.mt_streams where tenant_id = any($1))::text || '/' || " +
-            $"(select count(*) from {schema}.gate_acks where clinic = any($1))::text");
-        command.Parameters.AddWithValue(new[] { Clinic, OtherClinic });
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<string> StoredAsync() =>
+        StoredRows.FingerprintAsync(factory.Services.GetRequiredService<IDocumentStore>().Options.Events.DatabaseSchemaName, [Clinic, OtherClinic]);
 
     private async Task<IReadOnlyList<Operation>> OperationsAsync()
     {

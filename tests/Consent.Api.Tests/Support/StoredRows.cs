@@ -81,6 +81,18 @@ public static class StoredRows
         (await ExecuteAsync($"update {schema}.mt_doc_consentsummary set data = $2::jsonb where id = $1", streamId, rowAtVersion)).ShouldBe(1);
     }
 
+    /// <summary>What the clinics have stored, in one line: events, the sum of stream versions, gate confirmations; equal before and after means nothing was stored.</summary>
+    public static async Task<string> FingerprintAsync(string schema, string[] clinics)
+    {
+        await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);
+        await using var command = db.CreateCommand(
+            $"select (select count(*) from {schema}.mt_events where tenant_id = any($1))::text || '/' || " +
+            $"(select coalesce(sum(version), 0) from {schema}.mt_streams where tenant_id = any($1))::text || '/' || " +
+            $"(select count(*) from {schema}.gate_acks where clinic = any($1))::text");
+        command.Parameters.AddWithValue(clinics);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
     private static async Task<int> ExecuteAsync(string sql, params object[] values)
     {
         await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Consent.Api.Auth;
 using Marten;
 using Microsoft.AspNetCore.Identity;
@@ -43,8 +44,13 @@ public sealed class LocalStaffEntry
     public string DisplayName { get; set; } = "";
 }
 
-public sealed partial class StaffAccounts(IDocumentStore store, SignInThrottle throttle, IOptions<StaffSettings> settings, TimeProvider clock, ILogger<StaffAccounts> log) : IHostedService
+public sealed partial class StaffAccounts(
+    IDocumentStore store, SignInThrottle throttle, IOptions<StaffSettings> settings, TimeProvider clock, ILogger<StaffAccounts> log, IMeterFactory meters)
+    : IHostedService
 {
+    /// <summary>Password hashes computed for sign-ins: one for every attempt, whatever its outcome (the time it costs hides the outcome).</summary>
+    private readonly Counter<long> _passwordChecks = meters.Create("Consent").CreateCounter<long>("consent.signin.password_checks");
+
     private static readonly PasswordHasher<StaffAccount> Hasher = new();
     private static readonly SemaphoreSlim Hashing = new(Math.Max(1, Environment.ProcessorCount / 2));
     // Verified when the username is unknown, so that a wrong name costs as long as a wrong password.
@@ -104,6 +110,7 @@ public sealed partial class StaffAccounts(IDocumentStore store, SignInThrottle t
         try
         {
             right = Hasher.VerifyHashedPassword(account ?? new StaffAccount(), account?.PasswordHash ?? DecoyHash, password ?? "") != PasswordVerificationResult.Failed;
+            _passwordChecks.Add(1);
         }
         finally
         {

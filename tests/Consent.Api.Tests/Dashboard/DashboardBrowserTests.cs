@@ -200,6 +200,32 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
     }
 
     [Fact]
+    public async Task A_change_made_while_the_page_was_connecting_to_live_updates_is_not_missed()
+    {
+        var clinic = NewClinic();
+        var (id, url, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55509");
+        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        // The page's live connection is held back until the tablet has answered: the feed's message goes to nobody.
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await coordinator.RouteAsync(new Regex("/dashboard/live/negotiate"), async route =>
+        {
+            await answered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.Delay(1500); // the dashboard feed's round (0.5 s) has sent the change by then, to no one
+            await route.ContinueAsync();
+        });
+        await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
+        (await coordinator.Locator("#consent-progress").TextContentAsync()).ShouldStartWith("0 of");
+
+        var tablet = await browser.NewTabletAsync();
+        await TabletBrowser.OpenLinkAsync(tablet, url);
+        var walker = new TabletWalker(tablet, "lumbar-puncture");
+        await walker.AnswerAsync((await walker.CurrentAsync())!);
+        answered.SetResult();
+
+        await coordinator.Locator("#consent-progress", new() { HasTextString = "1 of" }).WaitForAsync();
+    }
+
+    [Fact]
     public async Task The_list_filters_by_patient_and_exports_csv_and_a_withdrawal_on_the_patients_behalf_is_recorded_with_its_reason()
     {
         var clinic = NewClinic();

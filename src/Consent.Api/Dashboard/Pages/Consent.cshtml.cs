@@ -71,6 +71,17 @@ public sealed class ConsentModel(
         return await LoadAsync(id) ? Page() : NotFound();
     }
 
+    /// <summary>
+    /// The newest stored event's position: a page that (re)connects to live updates asks it once, so an update sent while
+    /// it was loading or reconnecting is not missed. A number only, no patient data.
+    /// </summary>
+    public async Task<IActionResult> OnGetSequenceAsync(string id)
+    {
+        await using var session = store.QuerySession(Clinic);
+        var events = await session.Events.FetchStreamAsync(id, token: HttpContext.RequestAborted);
+        return events.Count == 0 ? NotFound() : new JsonResult(new { sequence = events.Max(e => e.Sequence) });
+    }
+
     public Task<IActionResult> OnPostResumeAsync(string id, long version, string? note) =>
         ActAsync(id, version, "resumed", new RuntimeChange(new ResumeAfterDiscussion(note ?? "")));
 

@@ -7,8 +7,8 @@ namespace Consent.Contracts.Records;
 /// <summary>
 /// The service's event hash chain, recomputed without the service: each event's hash covers the previous hash, its
 /// position, its type, its data in canonical JSON (keys sorted, no whitespace, numbers as plain decimals) and its
-/// metadata. This must stay byte for byte the service's own chain (Consent.Api's EventChain); a pure test holds the
-/// two together.
+/// metadata. The service's own chain (Consent.Api's EventChain) computes its hashes with this, so a record verifies
+/// offline exactly as the service verified it.
 /// </summary>
 public static class ChainHash
 {

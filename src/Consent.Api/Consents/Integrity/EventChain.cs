@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace Consent.Api.Consents.Integrity;
@@ -12,7 +9,7 @@ namespace Consent.Api.Consents.Integrity;
 /// </summary>
 public static class EventChain
 {
-    public const string Genesis = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    public const string Genesis = Contracts.Records.ChainHash.Genesis;
 
     /// <summary>One stored event as a link of the chain; <see cref="HeadSignature"/> is the service's signature over the head right after it (not hashed).</summary>
     public sealed record Link(long Seq, string Type, string DataJson, IReadOnlyDictionary<string, string> Metadata, string PrevHash, string Hash)
@@ -20,25 +17,11 @@ public static class EventChain
         public string? HeadSignature { get; init; }
     }
 
+    /// <summary>One event's hash: computed by <see cref="Contracts.Records.ChainHash"/>, the same code an offline verifier runs.</summary>
     public static string Hash(string prevHash, long seq, string type, string dataJson, IReadOnlyDictionary<string, string> metadata)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            writer.WriteStringValue(prevHash);
-            writer.WriteNumberValue(seq);
-            writer.WriteStringValue(type);
-            WriteCanonical(writer, JsonDocument.Parse(dataJson).RootElement);
-            writer.WriteStartObject();
-            foreach (var (key, value) in metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
-            {
-                writer.WriteString(key, value);
-            }
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-        }
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        using var data = JsonDocument.Parse(dataJson);
+        return Contracts.Records.ChainHash.Of(prevHash, seq, type, data.RootElement, metadata);
     }
 
     /// <summary>
@@ -61,33 +44,5 @@ public static class EventChain
             expectedSeq++;
         }
         return expectedSeq - 1 == expectedLength ? null : Math.Min(expectedSeq, expectedLength + 1);
-    }
-
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
-                {
-                    writer.WritePropertyName(property.Name);
-                    WriteCanonical(writer, property.Value);
-                }
-                writer.WriteEndObject();
-                break;
-            case JsonValueKind.Array:
-                writer.WriteStartArray();
-                foreach (var item in element.EnumerateArray()) WriteCanonical(writer, item);
-                writer.WriteEndArray();
-                break;
-            case JsonValueKind.Number:
-                // jsonb keeps a number's digits but may drop an exponent form; decimal text is stable across both.
-                writer.WriteRawValue(element.TryGetDecimal(out var d) ? d.ToString(CultureInfo.InvariantCulture) : element.GetRawText());
-                break;
-            default:
-                element.WriteTo(writer);
-                break;
-        }
     }
 }

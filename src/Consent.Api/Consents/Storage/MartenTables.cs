@@ -168,6 +168,30 @@ public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hostin
     public string EventSchema => Schema;
 
     /// <summary>
+    /// Runs <paramref name="change"/> holding the advisory lock that Marten's own start-up migration takes
+    /// (<c>ApplyChangesLockId</c>), so that instances or test hosts starting together never race on the same DDL.
+    /// </summary>
+    public async Task WithSchemaLockAsync(Func<Task> change, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using (var take = new NpgsqlCommand("select pg_advisory_lock($1)", connection))
+        {
+            take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ((StoreOptions)store.Options).ApplyChangesLockId });
+            await take.ExecuteNonQueryAsync(ct);
+        }
+        try
+        {
+            await change();
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("select pg_advisory_unlock($1)", connection);
+            release.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ((StoreOptions)store.Options).ApplyChangesLockId });
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
     /// The service role's rights, granted by the schema owner (<see cref="SchemaOwnership"/>): read and write the
     /// documents and tables it keeps current, but on the events and on every table a feature declared append-only
     /// (<see cref="AppendOnlyTable"/>) only read and insert. A stream's row may move its version forward but never

@@ -27,22 +27,26 @@ public static class SchemaOwnership
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)
     {
         var store = services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync(AutoCreate.CreateOrUpdate);
+        var tables = services.GetRequiredService<MartenTables>();
         var role = services.GetRequiredService<IConfiguration>()[AppRoleKey];
-        if (!string.IsNullOrWhiteSpace(role)) await services.GetRequiredService<MartenTables>().GrantServiceRoleAsync(role, services.GetServices<AppendOnlyTable>(), ct);
+        await tables.WithSchemaLockAsync(async () =>
+        {
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync(AutoCreate.CreateOrUpdate);
+            if (!string.IsNullOrWhiteSpace(role)) await tables.GrantServiceRoleAsync(role, services.GetServices<AppendOnlyTable>(), ct);
+        }, ct);
     }
 
     /// <summary>
     /// At start-up, with <c>Store:ApplySchemaChanges=false</c>: the service checks that the schema matches what it
     /// needs and refuses to start, saying what to run, when it does not; it never tries to change it.
     /// </summary>
-    public sealed class StartupCheck(IDocumentStore store, IConfiguration configuration) : IHostedService
+    public sealed class StartupCheck(IDocumentStore store, MartenTables tables, IConfiguration configuration) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             if (AppliesSchemaChanges(configuration))
             {
-                await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+                await tables.WithSchemaLockAsync(() => store.Storage.ApplyAllConfiguredChangesToDatabaseAsync(), cancellationToken);
                 return;
             }
             try

@@ -100,6 +100,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Factory factory) :
             Headers(operations[command]).ShouldBe(["If-Match", "Idempotency-Key", "X-Device-Id", "Consent-Device"], ignoreOrder: true, command);
             operations[command]["responses"]!.AsObject().Select(r => r.Key).ShouldContain("409", command);
             operations[command]["responses"]!.AsObject().Select(r => r.Key).ShouldContain("412", command);
+            operations[command]["responses"]!["503"]!["headers"]!.AsObject().Select(h => h.Key).ShouldContain("Retry-After", command);
             operations[command]["responses"]!["200"]!["headers"]!.AsObject().Select(h => h.Key).ShouldContain("ETag", command);
         }
         var schemas = (await ServedDocument())["components"]!["schemas"]!.AsObject();

@@ -86,7 +86,8 @@ internal sealed class EndpointMetadataTransformer : IOpenApiOperationTransformer
 
         var anonymous = metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<IAuthorizeData>().Any();
         var problems = metadata.OfType<ProblemResponses>().SelectMany(p => p.Statuses).ToList();
-        if (!anonymous) problems.AddRange([401, 403]);
+        // Every signed-in call reads the database; while it is unreachable the answer is 503 with Retry-After (DatabaseOutage).
+        if (!anonymous) problems.AddRange([401, 403, 503]);
         else operation.Security = [];
         problems.Add(429);
         foreach (var status in problems.Distinct().Order())

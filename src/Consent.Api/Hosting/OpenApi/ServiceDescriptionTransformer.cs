@@ -75,7 +75,7 @@ internal sealed class ServiceDescriptionTransformer : IOpenApiDocumentTransforme
             Description = ReasonPhrases.GetReasonPhrase(status),
             Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference("Problem", document) } },
         };
-        if (status == StatusCodes.Status429TooManyRequests)
+        if (status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
         {
             var (description, schema) = ApiHeaders.Described[ApiHeaders.RetryAfter];
             response.Headers = new Dictionary<string, IOpenApiHeader> { [ApiHeaders.RetryAfter] = new OpenApiHeader { Description = description, Schema = schema } };

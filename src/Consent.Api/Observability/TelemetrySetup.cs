@@ -24,37 +24,36 @@ public static class TelemetrySetup
 
     public static WebApplicationBuilder AddConsentTelemetry(this WebApplicationBuilder builder)
     {
-        var settings = builder.Configuration.GetSection("Telemetry");
-        var otlp = settings["OtlpEndpoint"] is { Length: > 0 } endpoint ? new Uri(endpoint) : null;
-        var protocol = string.Equals(settings["OtlpProtocol"], "http/protobuf", StringComparison.OrdinalIgnoreCase)
-            ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
-        var ratio = settings.GetValue("TraceSampleRatio", 1.0);
-
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(settings["ServiceName"] ?? "consent-api"))
-            .WithTracing(tracing =>
-            {
-                tracing
-                    // Database commands outside any request or publish (the relay's polling, 50 a second when idle) would
-                    // each be a trace of their own: dropped; commands inside a sampled request or publish are kept.
-                    .SetSampler(new ParentBasedSampler(new NoLoneClientSpans(new TraceIdRatioBasedSampler(ratio))))
-                    .AddAspNetCoreInstrumentation(o =>
-                    {
-                        o.Filter = http => !http.Request.Path.StartsWithSegments("/health") && !http.Request.Path.StartsWithSegments(ScrapePath);
-                        // Query strings carry patient ids (the gate, the list's search): never a tag, not even redacted.
-                        o.EnrichWithHttpRequest = static (activity, _) => activity.SetTag("url.query", null);
-                    })
-                    .AddSource(Sources);
-                if (otlp is not null) tracing.AddOtlpExporter(o => Export(o, otlp, protocol, "v1/traces"));
-            })
-            .WithMetrics(metrics =>
-            {
-                metrics
-                    .AddMeter("Consent", "Consent.*")
-                    .AddAspNetCoreInstrumentation()
-                    .AddPrometheusExporter();
-                if (otlp is not null) metrics.AddOtlpExporter(o => Export(o, otlp, protocol, "v1/metrics"));
-            });
+            .ConfigureResource(r => r.AddService(builder.Configuration["Telemetry:ServiceName"] ?? "consent-api"))
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    o.Filter = http => !http.Request.Path.StartsWithSegments("/health") && !http.Request.Path.StartsWithSegments(ScrapePath);
+                    // Query strings carry patient ids (the gate, the list's search): never a tag, not even redacted.
+                    o.EnrichWithHttpRequest = static (activity, _) => activity.SetTag("url.query", null);
+                })
+                .AddSource(Sources))
+            .WithMetrics(metrics => metrics
+                .AddMeter("Consent", "Consent.*")
+                .AddAspNetCoreInstrumentation()
+                .AddPrometheusExporter());
+        // Read once the host's configuration is complete (a test host's or the environment's settings included).
+        builder.Services.ConfigureOpenTelemetryTracerProvider((services, tracer) =>
+        {
+            var settings = services.GetRequiredService<IConfiguration>().GetSection("Telemetry");
+            // Database commands outside any request or publish (the relay's polling, 50 a second when idle) would
+            // each be a trace of their own: dropped; commands inside a sampled request or publish are kept.
+            tracer.SetSampler(new ParentBasedSampler(new NoLoneClientSpans(new TraceIdRatioBasedSampler(settings.GetValue("TraceSampleRatio", 1.0)))));
+            if (Otlp(settings, "v1/traces") is { } otlp) tracer.AddProcessor(new BatchActivityExportProcessor(new OtlpTraceExporter(otlp)));
+        });
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, meter) =>
+        {
+            var settings = services.GetRequiredService<IConfiguration>().GetSection("Telemetry");
+            if (Otlp(settings, "v1/metrics") is not { } otlp) return;
+            var interval = TimeSpan.FromSeconds(settings.GetValue("OtlpMetricIntervalSeconds", 60.0));
+            meter.AddReader(new PeriodicExportingMetricReader(new OtlpMetricExporter(otlp), (int)interval.TotalMilliseconds));
+        });
         return builder;
     }
 
@@ -69,11 +68,17 @@ public static class TelemetrySetup
         return app;
     }
 
-    private static void Export(OtlpExporterOptions options, Uri endpoint, OtlpExportProtocol protocol, string signalPath)
+    /// <summary>Where a signal goes when <c>Telemetry:OtlpEndpoint</c> is set (gRPC, or <c>OtlpProtocol</c> <c>http/protobuf</c>); null when it is not.</summary>
+    private static OtlpExporterOptions? Otlp(IConfigurationSection settings, string signalPath)
     {
-        options.Protocol = protocol;
-        // Over HTTP an endpoint set in code is used as given: each signal needs its own path.
-        options.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(endpoint, signalPath) : endpoint;
+        if (settings["OtlpEndpoint"] is not { Length: > 0 } endpoint) return null;
+        var http = string.Equals(settings["OtlpProtocol"], "http/protobuf", StringComparison.OrdinalIgnoreCase);
+        return new OtlpExporterOptions
+        {
+            Protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc,
+            // Over HTTP an endpoint set in code is used as given: each signal needs its own path.
+            Endpoint = http ? new Uri(new Uri(endpoint), signalPath) : new Uri(endpoint),
+        };
     }
 
     /// <summary>Drops root spans of kind Client (a database command nobody asked for); decides the rest with <paramref name="inner"/>.</summary>

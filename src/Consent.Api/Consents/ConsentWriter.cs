@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Consent.Api.Signing;
 using Consent.Api.Workflows;
@@ -15,11 +16,33 @@ namespace Consent.Api.Consents;
 /// transaction.
 /// </summary>
 public sealed partial class ConsentWriter(
-    IDocumentStore store, PublishedWorkflows workflows, TabletSessionCache tablets, ServiceSigner signer, TimeProvider clock, ILogger<ConsentWriter> log)
+    IDocumentStore store, PublishedWorkflows workflows, TabletSessionCache tablets, ServiceSigner signer, TimeProvider clock, ILogger<ConsentWriter> log,
+    ConsentMetrics metrics)
 {
     public async Task<WriteOutcome> WriteAsync(ConsentWrite write, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
+        WriteOutcome outcome;
+        try
+        {
+            outcome = await StoreAsync(write, ct);
+        }
+        catch
+        {
+            metrics.Written(write.Change, "error", null, Stopwatch.GetElapsedTime(started));
+            throw;
+        }
+        var stepType = write.Change is AnswerStep step ? outcome.Definition?.FindStep(step.StepId)?.Type : null;
+        metrics.Written(write.Change, outcome.Status, stepType, Stopwatch.GetElapsedTime(started));
+        return outcome;
+    }
+
+    private async Task<WriteOutcome> StoreAsync(ConsentWrite write, CancellationToken ct)
+    {
         await using var session = store.IdentitySession(write.Clinic);
+        // The request's trace context goes into the events' correlation id (Marten's column, outside the hash chain):
+        // the relay publishes them later, from the table, as part of the same trace.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity) session.CorrelationId = activity.Id;
         if (write.Idempotency is { } key && await session.LoadAsync<IdempotentResponse>(key.Id, ct) is { } earlier) return Replay(earlier, key);
 
         var record = await ConsentStreams.LoadAsync(session, write.ConsentId, ct) ?? ConsentRecord.None;

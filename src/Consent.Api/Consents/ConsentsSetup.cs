@@ -18,6 +18,8 @@ public static class ConsentsSetup
         services.AddConsentStore();
         services.AddSingleton<MartenTables>();
         services.AddSingleton<ConsentWriter>();
+        services.AddSingleton<ConsentMetrics>();
+        services.AddIdempotencyRetention();
         services.AddSingleton<Integrity.HeadCheckpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<Integrity.HeadCheckpoints>());
         services.AddSingleton<Integrity.RowVerifier>();

@@ -50,6 +50,8 @@ public sealed partial class StaffAccounts(
 {
     /// <summary>Password hashes computed for sign-ins: one for every attempt, whatever its outcome (the time it costs hides the outcome).</summary>
     private readonly Counter<long> _passwordChecks = meters.Create("Consent").CreateCounter<long>("consent.signin.password_checks");
+    private readonly Counter<long> _failures = meters.Create("Consent.Dashboard").CreateCounter<long>("consent.signin.failures", "{attempt}", "Refused sign-ins (locked: the account or address was locked).");
+    private readonly Counter<long> _lockouts = meters.Create("Consent.Dashboard").CreateCounter<long>("consent.signin.lockouts", "{lockout}", "Accounts or client addresses locked after repeated failures.");
 
     private static readonly PasswordHasher<StaffAccount> Hasher = new();
     private static readonly SemaphoreSlim Hashing = new(Math.Max(1, Environment.ProcessorCount / 2));
@@ -121,7 +123,12 @@ public sealed partial class StaffAccounts(
             await throttle.ClearAccountAsync(account.Id, ct);
             return account;
         }
-        if (await throttle.RecordFailureAsync(keys, now, ct)) WriteLocked(log, settings.Value.LockoutMinutes);
+        _failures.Add(1, new KeyValuePair<string, object?>("reason", locked ? "locked" : "refused"));
+        if (await throttle.RecordFailureAsync(keys, now, ct))
+        {
+            _lockouts.Add(1);
+            WriteLocked(log, settings.Value.LockoutMinutes);
+        }
         return null;
     }
 

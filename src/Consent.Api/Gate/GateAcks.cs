@@ -49,7 +49,29 @@ public sealed partial class GateAckMonitor(IDocumentStore store, GateAckReader a
     ILogger<GateAckMonitor> logger, IMeterFactory meters) : BackgroundService
 {
     private readonly HashSet<(string Consent, string Subscriber)> _warned = [];
-    private int _unconfirmed;
+    private readonly UnconfirmedGauge _unconfirmed = new(meters);
+
+    /// <summary>Late withdrawals per subscriber name (a configured name, never a patient or consent); a name seen late once is reported at 0 after.</summary>
+    private sealed class UnconfirmedGauge
+    {
+        private Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+        public UnconfirmedGauge(IMeterFactory meters) =>
+            meters.Create("Consent").CreateObservableGauge("consent.gate.unconfirmed_withdrawals", Measure, "{withdrawal}", "Withdrawals a subscriber has not confirmed within Gate:AckTimeoutMinutes.");
+
+        public void Set(IEnumerable<string> lateSubscribers)
+        {
+            var counts = _counts.Keys.ToDictionary(k => k, _ => 0, StringComparer.Ordinal);
+            foreach (var subscriber in lateSubscribers) counts[subscriber] = counts.GetValueOrDefault(subscriber) + 1;
+            _counts = counts;
+        }
+
+        private IEnumerable<Measurement<int>> Measure()
+        {
+            var counts = _counts;
+            return counts.Count == 0 ? [new Measurement<int>(0)] : counts.Select(c => new Measurement<int>(c.Value, new KeyValuePair<string, object?>("subscriber", c.Key)));
+        }
+    }
 
     /// <summary>The withdrawals still unconfirmed past the timeout, by consent id and subscriber.</summary>
     public async Task<IReadOnlyList<(string ConsentId, string Subscriber)>> CheckAsync(CancellationToken ct)
@@ -77,13 +99,12 @@ public sealed partial class GateAckMonitor(IDocumentStore store, GateAckReader a
                 if (_warned.Add((consent.Id, subscriber.Subscriber))) WithdrawalUnconfirmed(logger, subscriber.Subscriber, consent.Id, timeout.TotalMinutes);
             }
         }
-        _unconfirmed = late.Count;
+        _unconfirmed.Set(late.Select(l => l.Item2));
         return late;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        meters.Create("Consent").CreateObservableGauge("consent.gate.unconfirmed_withdrawals", () => _unconfirmed);
         if (!registered.Any || !configuration.GetValue("Gate:MonitorEnabled", true)) return;
         var interval = TimeSpan.FromSeconds(configuration.GetValue("Gate:AckCheckSeconds", 60));
         while (!stoppingToken.IsCancellationRequested)

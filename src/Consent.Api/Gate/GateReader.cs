@@ -12,6 +12,9 @@ public sealed partial class GateReader(
     MartenTables tables, PublishedWorkflows workflows, GateCache cache, SigningKeyRing keys, HeadCheckpoints checkpoints, ILogger<GateReader> log, IMeterFactory meters)
 {
     private readonly Counter<long> _integrityFailures = meters.Create("Consent").CreateCounter<long>("consent.gate.integrity_failures");
+    private readonly Counter<long> _cacheLookups = meters.Create("Consent.Gate").CreateCounter<long>("consent.gate.cache", "{lookup}", "Gate reads answered from memory (hit) or from PostgreSQL (miss).");
+    private static readonly KeyValuePair<string, object?> Hit = new("result", "hit");
+    private static readonly KeyValuePair<string, object?> Miss = new("result", "miss");
 
     public sealed record Inputs(IReadOnlyList<GateCandidate> Candidates, long Sequence);
 
@@ -24,7 +27,12 @@ public sealed partial class GateReader(
     /// </summary>
     public async Task<Inputs> ReadAsync(string clinic, string patientId, string procedureCode, CancellationToken ct)
     {
-        if (cache.TryGet(clinic, patientId, procedureCode, out var kept)) return kept;
+        if (cache.TryGet(clinic, patientId, procedureCode, out var kept))
+        {
+            _cacheLookups.Add(1, Hit);
+            return kept;
+        }
+        _cacheLookups.Add(1, Miss);
         var generation = cache.Generation;
         var (consents, sequence) = await tables.ReadGateRowsAsync(clinic, patientId, procedureCode, GateRules.ChangingTypeNames, ct);
         var inputs = new Inputs([.. consents.Select(c => Checked(clinic, patientId, procedureCode, c))], sequence);

@@ -1,7 +1,6 @@
 using Npgsql;
 using Scalar.AspNetCore;
 using Serilog;
-using Serilog.Formatting.Compact;
 
 namespace Consent.Api.Hosting;
 
@@ -29,7 +28,7 @@ public static class HostingSetup
                 // above Debug; the schema is in the database for whoever needs it.
                 .Filter.ByExcluding(e => e.Level > Serilog.Events.LogEventLevel.Debug && IsSchemaChange(e));
             // The test hosts keep their events per test (printed for a failing one) instead of on the shared console.
-            if (configuration.GetValue("Hosting:ConsoleLog", defaultValue: true)) logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            if (configuration.GetValue("Hosting:ConsoleLog", defaultValue: true)) logger.WriteToConsole(configuration);
         });
 
         builder.Services.AddProblemDetails();
@@ -64,10 +63,11 @@ public static class HostingSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        // Logs the route template, never the raw path or query string: those can carry patient identifiers.
+        // One line a request: the path without its query string (queries carry patient ids: the gate, the list's search;
+        // paths carry only consent and workflow ids, which the contract allows) and the route template it matched.
         app.UseSerilogRequestLogging(o =>
         {
-            o.MessageTemplate = "HTTP {RequestMethod} {RouteTemplate} responded {StatusCode} in {Elapsed:0.0} ms";
+            o.MessageTemplate = "HTTP {RequestMethod} {Path} responded {StatusCode} in {Elapsed:0.0} ms";
             // This host's own pipeline, not the process-wide static logger (several hosts share a test process).
             o.Logger = app.Services.GetService<Serilog.ILogger>();
             o.EnrichDiagnosticContext = (diagnostics, http) =>
@@ -76,6 +76,7 @@ public static class HostingSetup
             o.GetMessageTemplateProperties = (http, _, elapsed, status) =>
             [
                 new Serilog.Events.LogEventProperty("RequestMethod", new Serilog.Events.ScalarValue(http.Request.Method)),
+                new Serilog.Events.LogEventProperty("Path", new Serilog.Events.ScalarValue(http.Request.PathBase.Add(http.Request.Path).Value)),
                 new Serilog.Events.LogEventProperty("StatusCode", new Serilog.Events.ScalarValue(status)),
                 new Serilog.Events.LogEventProperty("Elapsed", new Serilog.Events.ScalarValue(elapsed)),
             ];

@@ -18,7 +18,7 @@ namespace Consent.Api.Messaging;
 /// </summary>
 public sealed partial class EventRelay(
     IDocumentStore store, NpgsqlDataSource dataSource, MartenTables tables, GateReader gate, GateChanges gateChanges, ServiceSigner signer, SigningKeyRing keys, ConsentPublisher publisher,
-    IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters) : BackgroundService
+    IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters, RelayTelemetry telemetry) : BackgroundService
 {
     public const string Consumer = "rabbitmq";
     private const int BatchSize = 200;
@@ -43,6 +43,7 @@ public sealed partial class EventRelay(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                telemetry.NotRelaying();
                 // PostgreSQL or RabbitMQ is away; nothing moved past what the broker confirmed, so start over later.
                 RelayPaused(logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -66,7 +67,9 @@ public sealed partial class EventRelay(
         var horizon = new ReadHorizon(position);
         while (!ct.IsCancellationRequested)
         {
-            var safe = horizon.Advance(await tables.ObserveAsync(connection, ct));
+            var observed = await tables.ObserveAsync(connection, ct);
+            telemetry.Behind(observed.Highest, position);
+            var safe = horizon.Advance(observed);
             if (safe <= position)
             {
                 await Task.Delay(_poll, ct);
@@ -88,8 +91,12 @@ public sealed partial class EventRelay(
                     await gateChanges.RecordAsync([.. messages.Select(m => m.GateChange).OfType<GateChangeRecord>()], ct);
                     foreach (var message in messages)
                     {
-                        await publisher.PublishAsync(message.Outgoing, message.ClinicId, message.Signature, ct);
+                        using (RelayTelemetry.StartPublish(message))
+                        {
+                            await publisher.PublishAsync(message.Outgoing, message.ClinicId, message.Signature, ct);
+                        }
                         _published.Add(1);
+                        telemetry.Published(message);
                     }
                 }
             }
@@ -134,7 +141,7 @@ public sealed partial class EventRelay(
         return [.. messages.Select(outgoing =>
         {
             var payload = outgoing.Payload();
-            return new SignedMessage(e.ClinicId, outgoing, payload, signer.Sign(payload, Jws.EventMessageType));
+            return new SignedMessage(e.ClinicId, outgoing, payload, signer.Sign(payload, Jws.EventMessageType)) { StoredAt = e.StoredAt, TraceParent = e.TraceParent };
         })];
     }
 

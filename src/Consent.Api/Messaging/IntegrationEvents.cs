@@ -20,6 +20,12 @@ public sealed record Outgoing(Guid MessageId, object Message)
 /// <summary>A message ready for the broker: its clinic, its JSON exactly as signed, and the signature (a compact JWS).</summary>
 public sealed record SignedMessage(string ClinicId, Outgoing Outgoing, byte[] Payload, string Signature)
 {
+    /// <summary>When its event was stored, for the relay's lag.</summary>
+    public DateTimeOffset? StoredAt { get; init; }
+
+    /// <summary>The trace context its event was stored under; the publish continues that trace.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The gate's ledger entry when this is a gate change (see <see cref="GateChanges"/>), else null.</summary>
     public GateChangeRecord? GateChange => Outgoing.Message is Contracts.SchedulingGateChanged change
         ? new GateChangeRecord(change.Sequence, ClinicId, Outgoing.MessageId, System.Text.Encoding.UTF8.GetString(Payload), Signature)

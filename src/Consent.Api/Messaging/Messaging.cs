@@ -55,6 +55,7 @@ public static class Messaging
             options.StopTimeout = TimeSpan.FromSeconds(10);
         });
         services.AddSingleton<ConsentPublisher>();
+        services.AddSingleton<RelayTelemetry>();
         services.ConfigureMarten(RelayPositions.AddTo);
         services.AddHostedService<EventRelay>();
         return services;

@@ -30,6 +30,9 @@ public static class ConsentStore
             options.Events.StreamIdentity = StreamIdentity.AsString;
             options.Events.TenancyStyle = TenancyStyle.Conjoined;
             options.Events.MetadataConfig.HeadersEnabled = true;
+            // Carries the storing request's W3C trace context to the relay, in a column of its own: the headers are hashed
+            // into the chain, and a trace id is operations' business, not the consent's history.
+            options.Events.MetadataConfig.CorrelationIdEnabled = true;
             // Appends in one round trip; the expected-version check on every append still guards concurrent writers.
             options.Events.AppendMode = EventAppendMode.Quick;
             // The inline projection reuses the row a write already loaded instead of reading it again.

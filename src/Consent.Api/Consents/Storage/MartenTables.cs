@@ -7,13 +7,20 @@ using Npgsql;
 namespace Consent.Api.Consents.Storage;
 
 /// <summary>A consent event as stored: its global position, its own id and where it sits in its stream.</summary>
-public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string ClinicId, ConsentEvent Data);
+public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string ClinicId, ConsentEvent Data)
+{
+    /// <summary>When PostgreSQL stored it (the relay's lag is measured from here); null where not read.</summary>
+    public DateTimeOffset? StoredAt { get; init; }
+
+    /// <summary>The W3C trace context of the request that stored it (Marten's correlation id), if it had one.</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>
 /// The one door to Marten's own tables (<c>mt_events</c>, <c>mt_streams</c>, <c>mt_doc_consentsummary</c>): every
 /// statement the service runs on them by hand is here, each with the reason Marten's API does not serve. Marten
 /// owns these tables' layout; after a Marten upgrade re-check the columns used here (<c>seq_id</c>, <c>stream_id</c>,
-/// <c>version</c>, <c>tenant_id</c>, <c>type</c>, <c>mt_dotnet_type</c>, <c>data</c>, <c>headers</c>, the
+/// <c>version</c>, <c>tenant_id</c>, <c>type</c>, <c>mt_dotnet_type</c>, <c>data</c>, <c>headers</c>, <c>timestamp</c>, <c>correlation_id</c>, the
 /// <c>mt_events_sequence</c> sequence and the document table's <c>data</c> column); see docs/adr/0002.
 /// <list type="bullet">
 /// <item>Reading in global order (relay, dashboard feed): sequence numbers are taken before a transaction commits, so
@@ -23,6 +30,7 @@ public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long V
 /// <item>The chain as stored (verify, relay): the hash covers the row's JSON as PostgreSQL holds it, not an object
 /// Marten deserialised and might normalise.</item>
 /// <item>The gate's few fields and a key's history: one round trip where Marten would load whole rows or streams.</item>
+/// <item>Purging old idempotent responses in bounded batches: Marten's bulk delete has no limit.</item>
 /// </list>
 /// Statements that carry no session state use Marten's pool, which skips the per-use reset; reads that must run on a
 /// caller's connection (the relay's, holding its lock) take it as an argument.
@@ -58,7 +66,7 @@ public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hostin
         NpgsqlConnection connection, long after, long upTo, string[] typeNames, int limit, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data from {Schema}.mt_events where seq_id > $1 and seq_id <= $2 and mt_dotnet_type = any($3) order by seq_id limit $4",
+            $"select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data, timestamp, correlation_id from {Schema}.mt_events where seq_id > $1 and seq_id <= $2 and mt_dotnet_type = any($3) order by seq_id limit $4",
             connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
@@ -162,6 +170,25 @@ public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hostin
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) heads.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
         return heads;
+    }
+
+    /// <summary>
+    /// Deletes at most <paramref name="limit"/> idempotent responses stored more than <paramref name="retention"/> ago
+    /// (by PostgreSQL's clock, which stamped them: Marten's <c>mt_last_modified</c>, indexed) and returns how many went.
+    /// Marten's <c>DeleteWhere</c> takes no limit, and one unbounded delete of a day's rows would hold their locks and
+    /// write its WAL in one go beside the steps. Rows another purge holds are skipped, not waited for.
+    /// </summary>
+    public async Task<int> DeleteIdempotentResponsesAsync(TimeSpan retention, int limit, CancellationToken ct)
+    {
+        var table = $"{store.Options.DatabaseSchemaName}.mt_doc_idempotentresponse";
+        await using var command = dataSource.CreateCommand(
+            $"""
+             delete from {table} where (tenant_id, id) in (
+               select tenant_id, id from {table} where mt_last_modified < now() - $1 limit $2 for update skip locked)
+             """);
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = retention });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The schema Marten keeps events in: checkpoints name it, so that several stores on one database keep theirs apart.</summary>
@@ -300,7 +327,11 @@ public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hostin
             // Rows of types this service does not know (none today) are passed over rather than stopping the relay.
             if (!_types.TryGetValue(typeName, out var type)) continue;
             var data = (ConsentEvent)serializer.FromJson(type, reader, 6);
-            events.Add(new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), data));
+            events.Add(new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), data)
+            {
+                StoredAt = reader.GetFieldValue<DateTimeOffset>(7),
+                TraceParent = reader.IsDBNull(8) ? null : reader.GetString(8),
+            });
         }
         return events;
     }

@@ -10,13 +10,29 @@ namespace Consent.Api.Consents.Timers;
 /// consents. Any number of service instances may run it at once: each firing is an append at the stream's
 /// version, so for one timer exactly one instance wins and the others find nothing left to do.
 /// </summary>
-public sealed partial class ConsentTimers(IDocumentStore store, ConsentWriter writer, TimeProvider clock, IConfiguration configuration, ILogger<ConsentTimers> log)
+public sealed partial class ConsentTimers(
+    IDocumentStore store, ConsentWriter writer, TimeProvider clock, IConfiguration configuration, ILogger<ConsentTimers> log, ConsentMetrics metrics)
     : BackgroundService
 {
     private static readonly Actor System = Actor.Service("timers");
 
     /// <summary>Fires every timer due now; returns how many consents changed.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
+    {
+        try
+        {
+            var changed = await FireDueAsync(ct);
+            metrics.TimerRound(succeeded: true, changed);
+            return changed;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            metrics.TimerRound(succeeded: false, 0);
+            throw;
+        }
+    }
+
+    private async Task<int> FireDueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         IReadOnlyList<ConsentSummary> due;

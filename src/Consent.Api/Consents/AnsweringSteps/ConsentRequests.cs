@@ -75,12 +75,18 @@ public sealed class StepInputRequest : IStepAnswer
 
 public sealed class QuestionRequest { public string? Text { get; init; } }
 
+/// <summary><see cref="Note"/>: a short note of what was discussed with the patient, required.</summary>
 public sealed class ResumeRequest { public string? Note { get; init; } }
 
+/// <summary>
+/// The signer is the signed-in account: <see cref="Name"/> may be left out and, if sent, must be that account's name.
+/// <see cref="Meaning"/> is what the signature means, recorded with it (default: "I confirm I discussed this consent with the patient.").
+/// </summary>
 public sealed class CountersignRequest
 {
     public string? Name { get; init; }
     public bool? Attestation { get; init; }
+    public string? Meaning { get; init; }
 }
 
 public sealed class ReaffirmRequest { public bool? Confirmed { get; init; } }

@@ -48,7 +48,8 @@ public static class LocalTokens
         return new SymmetricSecurityKey(bytes) { KeyId = "local" };
     }
 
-    public static string Create(SecurityKey key, string subject, string role, string clinic, TimeSpan lifetime, DateTimeOffset now)
+    /// <summary><paramref name="name"/>, when given, is the person's display name (OIDC's <c>name</c>): staff signatures are in it.</summary>
+    public static string Create(SecurityKey key, string subject, string role, string clinic, TimeSpan lifetime, DateTimeOffset now, string? name = null)
     {
         var descriptor = new SecurityTokenDescriptor
         {
@@ -68,6 +69,7 @@ public static class LocalTokens
             ]),
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         };
+        if (name is not null) descriptor.Subject.AddClaim(new Claim("name", name));
         return new JsonWebTokenHandler().CreateToken(descriptor);
     }
 }

@@ -18,7 +18,8 @@ public sealed class ConsentDriver(ApiFactory factory, string? clinic = null)
 
     public string Clinic { get; } = clinic ?? "clinic-" + Guid.NewGuid().ToString("N")[..8];
     public HttpClient Coordinator => factory.ClientAs(StaffRoles.Coordinator, Clinic);
-    public HttpClient Clinician => factory.ClientAs(StaffRoles.Clinician, Clinic);
+    /// <summary>A clinician whose token names them (staff signatures are in the account's name) and who signed in just now.</summary>
+    public HttpClient Clinician => factory.ClientAs(StaffRoles.Clinician, Clinic, "Dr. Rivera");
 
     public HttpClient TabletClient(string token)
     {

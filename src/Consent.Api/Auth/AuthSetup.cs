@@ -21,6 +21,8 @@ public sealed class AuthSettings
     /// <summary>The dashboard's client at the OIDC authority (code flow with PKCE); without it only local staff sign-in exists.</summary>
     public string? DashboardClientId { get; set; }
     public string? DashboardClientSecret { get; set; }
+    /// <summary>How recent a sign-in (a token's <c>auth_time</c>) must be for a staff signature on the API.</summary>
+    public int RecentSignInSeconds { get; set; } = 300;
 
     public bool IsOidc => string.Equals(Mode, "Oidc", StringComparison.OrdinalIgnoreCase);
 

@@ -14,6 +14,8 @@ public static class LocalTokens
     public const string Issuer = "consent-local";
     public const string Audience = "consent-api";
     public const string DefaultKeyFile = ".data/local-signing.key";
+    /// <summary>OIDC's claim for when the person signed in (seconds since 1970).</summary>
+    public const string AuthTimeClaim = "auth_time";
 
     // HMAC-SHA256 keys shorter than 256 bits are rejected by the token handler, and guessable ones are useless.
     private const int KeyBytes = 32;
@@ -46,7 +48,8 @@ public static class LocalTokens
         return new SymmetricSecurityKey(bytes) { KeyId = "local" };
     }
 
-    public static string Create(SecurityKey key, string subject, string role, string clinic, TimeSpan lifetime, DateTimeOffset now)
+    /// <summary><paramref name="name"/>, when given, is the person's display name (OIDC's <c>name</c>): staff signatures are in it.</summary>
+    public static string Create(SecurityKey key, string subject, string role, string clinic, TimeSpan lifetime, DateTimeOffset now, string? name = null)
     {
         var descriptor = new SecurityTokenDescriptor
         {
@@ -61,9 +64,12 @@ public static class LocalTokens
                 new Claim(StaffRoles.RoleClaim, role),
                 new Claim(StaffRoles.ClinicClaim, clinic),
                 new Claim("jti", Guid.NewGuid().ToString("N")),
+                // When the person signed in (OIDC's auth_time): a staff signature needs a recent one (21 CFR 11.200).
+                new Claim(AuthTimeClaim, now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
             ]),
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         };
+        if (name is not null) descriptor.Subject.AddClaim(new Claim("name", name));
         return new JsonWebTokenHandler().CreateToken(descriptor);
     }
 }

@@ -109,11 +109,11 @@ public sealed record ScheduleProcedure(DateTimeOffset? ScheduledFor, string Form
         : Decision.Accept(new ProcedureScheduled(when, now));
 }
 
-/// <summary>A withdrawal whose reason must be one of <paramref name="Reasons"/> (the list a page offers).</summary>
-public sealed record WithdrawForPatient(string? Reason, IReadOnlyList<string> Reasons, string Hint) : ConsentChange
+/// <summary>A withdrawal whose reason must be one of <paramref name="Reasons"/> (the list a page offers); staff sign theirs (<paramref name="Signer"/>).</summary>
+public sealed record WithdrawForPatient(string? Reason, IReadOnlyList<string> Reasons, string Hint, StaffSigner? Signer = null) : ConsentChange
 {
     public override Decision Decide(ConsentRecord record, WorkflowDefinition definition, DateTimeOffset now) =>
         Reason is null || !Reasons.Contains(Reason)
             ? Decision.Reject(RejectionCode.InvalidInput, "reason", Hint)
-            : ConsentRuntime.Decide(definition, record.Runtime, new Withdraw(Reason), now);
+            : ConsentRuntime.Decide(definition, record.Runtime, new Withdraw(Reason, Signer), now);
 }

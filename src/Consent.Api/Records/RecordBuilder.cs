@@ -45,6 +45,7 @@ public static class RecordBuilder
         }
         var signatures = new List<RecordSignature>();
         RecordCountersignature? countersignature = null;
+        var staffSignatures = new List<RecordStaffSignature>();
         RecordEnding? ending = null;
         foreach (var stored in events)
         {
@@ -65,6 +66,7 @@ public static class RecordBuilder
                         signatureImages.GetValueOrDefault(s.SignatureSha256, ""), s.SignatureSha256, s.At));
                     break;
                 case ConsentCountersigned c: countersignature = new RecordCountersignature(c.ClinicianName, c.At); break;
+                case StaffSigned s: staffSignatures.Add(new RecordStaffSignature(s.Act, s.AccountId, s.SignerName, s.Meaning, s.AuthMethod, s.AuthenticatedAt, s.At)); break;
                 case ConsentDeclined d: ending = new RecordEnding("declined", d.At, null); break;
                 case ConsentWithdrawn w: ending = new RecordEnding("withdrawn", w.At, w.ReasonCode); break;
                 case ConsentExpired x: ending = new RecordEnding("expired", x.At, null); break;
@@ -98,8 +100,9 @@ public static class RecordBuilder
             Steps = steps,
             Signatures = signatures,
             Countersignature = countersignature,
+            StaffSignatures = staffSignatures.Count == 0 ? null : staffSignatures,
             Ending = ending,
-            Presentation = new RecordPresentation(clinic.TimeZone, clinic.Name, keysUrl),
+            Presentation = new RecordPresentation(clinic.TimeZone, clinic.Name, keysUrl, clinic.CareTeamPhone),
             Chain = new RecordChain(chain.Count == 0 ? ChainHash.Genesis : chain[^1].Hash, chain),
         };
     }

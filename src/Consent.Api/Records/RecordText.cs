@@ -1,13 +1,18 @@
+using Consent.Api.Workflows;
+using Consent.Workflows.Clinics;
 using Consent.Workflows.Definitions;
 
 namespace Consent.Api.Records;
 
-/// <summary>The clinic's own values that a record's text may carry (its name, its time zone for local times).</summary>
-public sealed record ClinicValues(string Name, string TimeZone);
+/// <summary>
+/// The clinic's own values that a record's text may carry: its name, its time zone for local times, the care team's
+/// number (<c>contacts.main</c>) and its profile, whose values fill the workflow's <c>{clinic.KEY}</c> placeholders.
+/// </summary>
+public sealed record ClinicValues(string Name, string TimeZone, string? CareTeamPhone = null, ClinicProfile? Profile = null);
 
 /// <summary>
-/// The one place a workflow text becomes the words a record shows. Today it picks the consent's language; the clinic
-/// profile (issue #19) will fill the clinic's values into the text here, and every record (JSON, PDF, FHIR) follows.
+/// The one place a workflow text becomes the words a record shows: the consent's language, with the clinic profile's
+/// values filled in, so every record (JSON, PDF, FHIR) says what the patient read.
 /// </summary>
 public static class RecordText
 {
@@ -15,7 +20,8 @@ public static class RecordText
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(clinic);
-        return text.For(locale, fallbackLocale);
+        var shown = text.For(locale, fallbackLocale);
+        return clinic.Profile is { } profile ? Placeholders.Render(shown, profile, locale).Text : shown;
     }
 }
 
@@ -23,13 +29,16 @@ public static class RecordText
 /// Where a clinic's values come from until the clinic profile exists: configuration <c>Records:Clinics:{id}:Name</c>
 /// and <c>…:TimeZone</c>, else the tablet's time zone (<c>Tablet:TimeZone</c>) and the clinic id.
 /// </summary>
-public sealed class ClinicValuesSource(IConfiguration configuration)
+public sealed class ClinicValuesSource(IConfiguration configuration, PublishedWorkflows workflows)
 {
     public ClinicValues For(string clinicId)
     {
         var clinic = configuration.GetSection("Records:Clinics").GetSection(clinicId);
         var zone = clinic["TimeZone"] ?? configuration["Tablet:TimeZone"] ?? "UTC";
-        return new ClinicValues(clinic["Name"] ?? clinicId, TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _) ? zone : "UTC");
+        var profile = workflows.Profiles.For(clinicId);
+        return new ClinicValues(
+            clinic["Name"] ?? profile?.Value("name", "*") ?? clinicId, TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _) ? zone : "UTC",
+            profile?.Value("contacts.main", "*"), profile);
     }
 
     /// <summary>The identifier system of the clinic's patient ids in FHIR (<c>Records:Clinics:{id}:PatientIdentifierSystem</c>).</summary>

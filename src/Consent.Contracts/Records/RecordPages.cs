@@ -56,12 +56,19 @@ public static class RecordPages
             blocks.Add(new(BlockKind.Detail, $"{w.SignedBy} {signature.SignerName} ({role}) — {When(signature.At)}"));
         }
         if (record.Countersignature is { } c) blocks.Add(new(BlockKind.Detail, $"{w.CountersignedBy} {c.ClinicianName} — {When(c.At)}"));
+        var staff = RecordStaffWords.For(record.Locale);
+        foreach (var s in record.StaffSignatures ?? [])
+        {
+            blocks.Add(new(BlockKind.Detail, $"{staff.Act(s.Act)}: {s.SignerName} ({s.AccountId}) — “{s.Meaning}” — {staff.Auth(s.AuthMethod)} {When(s.AuthenticatedAt)} — {When(s.At)}"));
+        }
         if (record.GrantedAt is { } granted) blocks.Add(new(BlockKind.Detail, $"{w.Granted} {When(granted)}"));
         if (record.ValidFrom is { } from && record.ValidUntil is { } until) blocks.Add(new(BlockKind.Detail, $"{w.Valid} {When(from)} — {When(until)}"));
         if (record.Ending is { } ending)
         {
             blocks.Add(new(BlockKind.Detail, $"{w.StatusName(ending.Status)} — {When(ending.At)}{(ending.Reason is null ? "" : $" ({ending.Reason})")}"));
         }
+
+        if (record.Presentation.CareTeamPhone is { Length: > 0 } phone) blocks.Add(new(BlockKind.Paragraph, $"{staff.Questions} {phone}"));
 
         blocks.Add(new(BlockKind.Heading, w.HowToVerify));
         blocks.Add(new(BlockKind.VerifyCode, VerifyCode(record)));

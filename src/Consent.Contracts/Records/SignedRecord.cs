@@ -36,6 +36,8 @@ public sealed record SignedRecord
     public IReadOnlyList<RecordStep> Steps { get; init; } = [];
     public IReadOnlyList<RecordSignature> Signatures { get; init; } = [];
     public RecordCountersignature? Countersignature { get; init; }
+    /// <summary>Staff electronic signatures (countersign, reaffirm, withdraw): who, the meaning, how they authenticated; none in older records.</summary>
+    public IReadOnlyList<RecordStaffSignature>? StaffSignatures { get; init; }
     /// <summary>How the consent ended, when it did otherwise than by being granted.</summary>
     public RecordEnding? Ending { get; init; }
     public RecordPresentation Presentation { get; init; } = new("UTC", "", "");
@@ -68,6 +70,12 @@ public sealed record RecordSignature(
 
 public sealed record RecordCountersignature(string ClinicianName, DateTimeOffset At);
 
+/// <summary>
+/// A staff member's signature manifest (21 CFR 11.50): the act signed (countersign, reaffirm, withdraw), the account and
+/// its name, the meaning shown at signing, and how they authenticated (password_reentry or token_auth_time) and when.
+/// </summary>
+public sealed record RecordStaffSignature(string Act, string AccountId, string SignerName, string Meaning, string AuthMethod, DateTimeOffset AuthenticatedAt, DateTimeOffset At);
+
 /// <summary><see cref="Status"/> is declined, withdrawn, expired or superseded; <see cref="Reason"/> a code where one was given.</summary>
 public sealed record RecordEnding(string Status, DateTimeOffset At, string? Reason);
 
@@ -75,7 +83,8 @@ public sealed record RecordEnding(string Status, DateTimeOffset At, string? Reas
 /// What the reader needs to read and check the record: the clinic's time zone (IANA) for local times, its name,
 /// and where the service publishes its public keys.
 /// </summary>
-public sealed record RecordPresentation(string TimeZone, string ClinicName, string KeysUrl);
+/// <paramref name="CareTeamPhone"/> is the number the patient calls with questions (the clinic profile's contacts.main), if known.
+public sealed record RecordPresentation(string TimeZone, string ClinicName, string KeysUrl, string? CareTeamPhone = null);
 
 /// <summary>The events the record was built from, as stored, with their place in the hash chain; <see cref="Head"/> is the last hash.</summary>
 public sealed record RecordChain(string Head, IReadOnlyList<RecordEvent> Events);

@@ -33,8 +33,17 @@ public sealed record ChoiceMade(string StepId, string OptionId, string? NextStep
 
 public sealed record ProvisionAnswered(string StepId, bool Accepted, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
 
-/// <summary>"I do not want to go on": the patient is taken to the decision; <see cref="FromStepId"/> is where they left.</summary>
+/// <summary>
+/// Stored before the neutral stop screen existed: "I do not want to go on" took the patient to the decision;
+/// <see cref="FromStepId"/> is where they left. No longer written; such consents still replay.
+/// </summary>
 public sealed record DecisionRequested(string FromStepId, string DecisionStepId, DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>"I do not want to go on" at <see cref="FromStepId"/>: the patient sees a neutral screen; nothing is decided.</summary>
+public sealed record StopRequested(string FromStepId, DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>From the neutral screen the patient went back to reading at <see cref="StepId"/>.</summary>
+public sealed record ReadingContinued(string StepId, DateTimeOffset At) : ConsentEvent(At);
 
 public sealed record DecisionRecorded(string StepId, bool Consented, string? NextStepId, DateTimeOffset At) : ConsentEvent(At);
 
@@ -51,6 +60,20 @@ public sealed record ConsentSigned(
 public sealed record CountersignRequested(DateTimeOffset At) : ConsentEvent(At);
 
 public sealed record ConsentCountersigned(string ClinicianName, DateTimeOffset At) : ConsentEvent(At);
+
+/// <summary>
+/// A staff member's electronic signature, stored just before the act it signs (<see cref="Act"/>: <c>countersign</c>,
+/// <c>reaffirm</c> or <c>withdraw</c>): the account and its name, the meaning shown, and how the signer authenticated
+/// at signing (<see cref="StaffSigner.PasswordReentry"/> or <see cref="StaffSigner.TokenAuthTime"/>) and when
+/// (21 CFR 11.50 and 11.200).
+/// </summary>
+public sealed record StaffSigned(
+    string Act, string AccountId, string SignerName, string Meaning, string AuthMethod, DateTimeOffset AuthenticatedAt, DateTimeOffset At) : ConsentEvent(At)
+{
+    public const string Countersign = "countersign";
+    public const string Reaffirm = "reaffirm";
+    public const string Withdraw = "withdraw";
+}
 
 public sealed record ConsentGranted(DateTimeOffset ValidFrom, DateTimeOffset ValidUntil, DateTimeOffset At) : ConsentEvent(At);
 

@@ -55,7 +55,9 @@ public static partial class ConsentRuntime
             SubmitStep submit => SubmitStep(definition, state, submit, now),
             RaiseQuestion q => RaiseQuestion(state, q, now),
             ResumeAfterDiscussion r => Resume(state, r, now),
-            GoToDecision => JumpToDecision(definition, state, now),
+            StopGoingOn => Stop(definition, state, now),
+            Runtime.ContinueReading => Continue(definition, state, now),
+            Runtime.DeclineAfterStopping => DeclineStopped(definition, state, now),
             ChangeLocale l => SwitchLocale(definition, state, l, now),
             Countersign c => Countersign(definition, state, c, now),
             Reaffirm r => Reaffirm(definition, state, r, now),
@@ -71,6 +73,10 @@ public static partial class ConsentRuntime
         if (state.Status is not (ConsentStatus.Pending or ConsentStatus.InProgress))
         {
             return NotNow(state, "steps can be answered only while the consent is pending or in progress");
+        }
+        if (StoppedAt(definition, state) is not null)
+        {
+            return NotNow(state, "the patient chose not to go on; go back to reading or decline first");
         }
         if (definition.FindStep(submit.StepId) is not { } step)
         {
@@ -235,23 +241,11 @@ public static partial class ConsentRuntime
     {
         if (state.Status != ConsentStatus.NeedsDiscussion) return NotNow(state, "only a consent that needs discussion can be resumed");
         var note = r.Note?.Trim() ?? "";
+        // The record must say what was discussed: a resumption without it leaves the pause unexplained.
+        if (note.Length == 0) return Invalid("note", "Write a short note of what was discussed with the patient.");
         return note.Length > MaxTextLength
             ? Invalid("note", $"A note is at most {MaxTextLength} characters.")
             : Decision.Accept(new DiscussionResumed(note, now));
-    }
-
-    private static Decision JumpToDecision(WorkflowDefinition definition, ConsentState state, DateTimeOffset now)
-    {
-        if (state.Status is not (ConsentStatus.Pending or ConsentStatus.InProgress)) return NotNow(state, "the decision can be reached only while the consent is in progress");
-        if (definition.Steps.FirstOrDefault(s => s.Type == StepType.Decision) is not { } decision) return Invalid("workflow", "This workflow has no decision step.");
-        if (state.Completed.Contains(decision.Id) || state.CurrentStepId is null)
-        {
-            return NotNow(state, "the decision has already been made");
-        }
-        // From a re-opened explanation the way back is the quiz that sent the patient there.
-        return state.CurrentStepId == decision.Id
-            ? Decision.Accept()
-            : Decision.Accept(new DecisionRequested(state.ReturnToStepId ?? state.CurrentStepId, decision.Id, now));
     }
 
     private static Decision SwitchLocale(WorkflowDefinition definition, ConsentState state, ChangeLocale change, DateTimeOffset now)
@@ -267,29 +261,52 @@ public static partial class ConsentRuntime
     private static Decision Countersign(WorkflowDefinition definition, ConsentState state, Countersign c, DateTimeOffset now)
     {
         if (state.Status != ConsentStatus.AwaitingCountersign) return NotNow(state, "only a consent awaiting countersignature can be countersigned");
-        var name = c.ClinicianName?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength) return Invalid("name", $"Type the clinician's full name (at most {MaxNameLength} characters).");
+        if (Signature(StaffSigned.Countersign, c.Signer, c.Meaning, StaffSignatureMeanings.Countersign, now) is not { } signed) return Unsigned(c.Signer);
+        // The name is the signed-in account's, never typed: a name sent that is not it is a mistake or a forgery.
+        if (c.Name is { } sent && !string.Equals(sent.Trim(), c.Signer!.Name, StringComparison.Ordinal))
+        {
+            return Invalid("name", $"The countersignature is in the signed-in account's name ({c.Signer.Name}); leave name out or send exactly that.");
+        }
         if (c.Attestation != true) return Invalid("attestation", "Attest that you discussed the consent with the patient (attestation: true).");
-        return Decision.Accept(new ConsentCountersigned(name, now), Grant(definition, now));
+        return Decision.Accept(signed, new ConsentCountersigned(signed.SignerName, now), Grant(definition, now));
     }
 
     private static Decision Reaffirm(WorkflowDefinition definition, ConsentState state, Reaffirm r, DateTimeOffset now)
     {
         if (state.Status != ConsentStatus.Granted) return NotNow(state, "only a granted consent can be reaffirmed");
         if (definition.Settings.Reaffirmation is null) return NotNow(state, "this workflow does not ask for reaffirmation");
-        return r.Confirmed == true
-            ? Decision.Accept(new ConsentReaffirmed(now))
-            : Invalid("confirmed", "Confirm that you still want the procedure (confirmed: true), or withdraw.");
+        if (r.Confirmed != true) return Invalid("confirmed", "Confirm that you still want the procedure (confirmed: true), or withdraw.");
+        if (r.Signer is null) return Decision.Accept(new ConsentReaffirmed(now));
+        return Signature(StaffSigned.Reaffirm, r.Signer, null, StaffSignatureMeanings.Reaffirm, now) is { } signed
+            ? Decision.Accept(signed, new ConsentReaffirmed(now))
+            : Unsigned(r.Signer);
     }
 
     private static Decision Withdraw(ConsentState state, Withdraw w, DateTimeOffset now)
     {
         if (state.Status.IsFinal()) return NotNow(state, "the consent has already ended");
         // A code, never free text: the reason is published to other systems and free text may hold health data.
-        return w.ReasonCode is { } code && ReasonCodePattern().IsMatch(code)
-            ? Decision.Accept(new ConsentWithdrawn(code, now))
-            : Invalid("reason", "Give a reason code such as patient_request, changed_mind or clinical_reason (lowercase letters, digits and _).");
+        if (w.ReasonCode is not { } code || !ReasonCodePattern().IsMatch(code))
+        {
+            return Invalid("reason", "Give a reason code such as patient_request, changed_mind or clinical_reason (lowercase letters, digits and _).");
+        }
+        if (w.Signer is null) return Decision.Accept(new ConsentWithdrawn(code, now));
+        return Signature(StaffSigned.Withdraw, w.Signer, null, StaffSignatureMeanings.Withdraw, now) is { } signed
+            ? Decision.Accept(signed, new ConsentWithdrawn(code, now))
+            : Unsigned(w.Signer);
     }
+
+    /// <summary>The signature manifest of a staff act, or null when the signer or the meaning is not usable.</summary>
+    private static StaffSigned? Signature(string act, StaffSigner? signer, string? meaning, string defaultMeaning, DateTimeOffset now)
+    {
+        if (signer is null || Blank(signer.AccountId, MaxNameLength) || Blank(signer.Name, MaxNameLength) || Blank(signer.AuthMethod, MaxNameLength)) return null;
+        var shown = string.IsNullOrWhiteSpace(meaning) ? defaultMeaning : meaning.Trim();
+        return shown.Length > MaxTextLength ? null : new StaffSigned(act, signer.AccountId, signer.Name.Trim(), shown, signer.AuthMethod, signer.AuthenticatedAt, now);
+    }
+
+    private static Decision Unsigned(StaffSigner? signer) => signer is null || Blank(signer.Name, MaxNameLength) || Blank(signer.AccountId, MaxNameLength) || Blank(signer.AuthMethod, MaxNameLength)
+        ? Invalid("signer", "A staff signature needs the signed-in account and how it authenticated at signing.")
+        : Invalid("meaning", $"The meaning of a signature is at most {MaxTextLength} characters.");
 
     private static Decision ClockTick(WorkflowDefinition definition, ConsentState state, DateTimeOffset now)
     {

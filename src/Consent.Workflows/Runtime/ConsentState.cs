@@ -25,6 +25,8 @@ public sealed record ConsentState
     public string? CurrentStepId { get; init; }
     /// <summary>Where the patient goes back to after a re-opened explanation or a decision they were sent to early.</summary>
     public string? ReturnToStepId { get; init; }
+    /// <summary>The step the patient said "I do not want to go on" at: they see the neutral screen until they choose.</summary>
+    public string? StoppedAtStepId { get; init; }
     public ImmutableHashSet<string> Completed { get; init; } = [];
     public ImmutableDictionary<string, string> Choices { get; init; } = ImmutableDictionary<string, string>.Empty;
     public ImmutableDictionary<string, bool> Provisions { get; init; } = ImmutableDictionary<string, bool>.Empty;
@@ -37,6 +39,7 @@ public sealed record ConsentState
     public bool? Consented { get; init; }
     public ImmutableList<SignatureRecord> Signatures { get; init; } = [];
     public string? Countersigner { get; init; }
+    public ImmutableList<StaffSigned> StaffSignatures { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset LastActivityAt { get; init; }
     public DateTimeOffset? GrantedAt { get; init; }
@@ -75,17 +78,21 @@ public sealed record ConsentState
         ChoiceMade c => Step(c.StepId, c.NextStepId) with { Choices = Choices.SetItem(c.StepId, c.OptionId) },
         ProvisionAnswered p => Step(p.StepId, p.NextStepId) with { Provisions = Provisions.SetItem(p.StepId, p.Accepted) },
         DecisionRequested d => this with { Status = ConsentStatus.InProgress, CurrentStepId = d.DecisionStepId, ReturnToStepId = d.FromStepId },
+        StopRequested s => this with { StoppedAtStepId = s.FromStepId },
+        // A legacy early decision (DecisionRequested) returns to where the patient left; a new stop keeps its way back.
+        ReadingContinued r => this with { CurrentStepId = r.StepId, StoppedAtStepId = null, ReturnToStepId = r.StepId == ReturnToStepId ? null : ReturnToStepId },
         DecisionRecorded d => Step(d.StepId, d.NextStepId) with { Consented = d.Consented, ReturnToStepId = null },
-        ConsentDeclined => this with { Status = ConsentStatus.Declined, CurrentStepId = null },
+        ConsentDeclined => this with { Status = ConsentStatus.Declined, CurrentStepId = null, StoppedAtStepId = null },
         ConsentSigned s => Step(s.StepId, s.NextStepId) with
         {
             Signatures = Signatures.Add(new SignatureRecord(s.StepId, s.SignerRole, s.SignerName, s.Relationship, s.StatementSha256, s.SignatureSha256, s.At)),
         },
         CountersignRequested => this with { Status = ConsentStatus.AwaitingCountersign, CurrentStepId = null },
         ConsentCountersigned c => this with { Countersigner = c.ClinicianName },
+        StaffSigned s => this with { StaffSignatures = StaffSignatures.Add(s) },
         ConsentGranted g => this with { Status = ConsentStatus.Granted, CurrentStepId = null, GrantedAt = g.At, ValidFrom = g.ValidFrom, ValidUntil = g.ValidUntil },
         LocaleChanged l => this with { Locale = l.Locale },
-        QuestionRaised => Pause(),
+        QuestionRaised => Pause() with { StoppedAtStepId = null },
         DiscussionResumed => this with
         {
             Status = StatusBeforeDiscussion == ConsentStatus.AwaitingCountersign ? ConsentStatus.AwaitingCountersign : ConsentStatus.InProgress,
@@ -94,7 +101,7 @@ public sealed record ConsentState
             ExhaustedQuizId = null,
         },
         ConsentReaffirmed r => this with { Reaffirmations = Reaffirmations.Add(r.At) },
-        ConsentWithdrawn w => this with { Status = ConsentStatus.Withdrawn, CurrentStepId = null, WithdrawalReason = w.ReasonCode },
+        ConsentWithdrawn w => this with { Status = ConsentStatus.Withdrawn, CurrentStepId = null, StoppedAtStepId = null, WithdrawalReason = w.ReasonCode },
         CoolingOffEnded => this with { CoolingOffOver = true },
         ConsentExpired => this with { Status = ConsentStatus.Expired },
         ReminderDue => this with { ReminderSent = true },

@@ -52,15 +52,15 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.Locator("#consent-status", new() { HasTextString = "awaiting countersign" }).WaitForAsync();
         (await coordinator.GetByRole(AriaRole.Button, new() { Name = "Countersign" }).CountAsync()).ShouldBe(0, "a coordinator cannot countersign");
 
-        var clinician = await browser.SignedInStaffAsync(StaffRoles.Clinician, clinic);
+        var (clinician, password) = await browser.SignedInStaffWithPasswordAsync(StaffRoles.Clinician, clinic);
         await clinician.GetByLabel("Needs me now").SelectOptionAsync("countersign");
         await clinician.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Screens.CheckDesktopAsync(clinician, "flow", "05-needs-countersign");
         await clinician.GetByRole(AriaRole.Link, new() { Name = "MRN-55501" }).ClickAsync();
         await Screens.CheckDesktopAsync(clinician, "flow", "06-clinician-consent-page");
-        await clinician.GetByLabel("Your full name").FillAsync("Dr. Ana Rivera");
         await clinician.GetByLabel("I discussed this consent with the patient and answered their questions.").CheckAsync();
-        await clinician.GetByRole(AriaRole.Button, new() { Name = "Countersign" }).ClickAsync();
+        await clinician.GetByLabel("Your password, to countersign").FillAsync(password);
+        await clinician.GetByRole(AriaRole.Button, new() { Name = "Sign and countersign" }).ClickAsync();
         await Expect(clinician.GetByRole(AriaRole.Status).First).ToContainTextAsync("Countersigned.");
         await coordinator.Locator("#consent-status", new() { HasTextString = "granted" }).WaitForAsync();
 
@@ -70,7 +70,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await clinician.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
         await Expect(clinician.Locator("#gate-at-answer")).ToContainTextAsync("not allowed (reaffirmation required)");
         await Screens.CheckDesktopAsync(clinician, "flow", "07-granted-gate-at-time");
-        (await clinician.Locator("#timeline").TextContentAsync())!.ShouldContain("Countersigned by Dr. Ana Rivera");
+        (await clinician.Locator("#timeline").TextContentAsync())!.ShouldContain("Countersigned by Test clinician");
     }
 
     [Fact]
@@ -231,7 +231,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         var clinic = NewClinic();
         var (id, url, _) = await StartAsync(clinic, "lumbar-puncture", "MRN-55503");
         await StartAsync(clinic, "lumbar-puncture", "MRN-55504");
-        var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
+        var (coordinator, password) = await browser.SignedInStaffWithPasswordAsync(StaffRoles.Coordinator, clinic);
         (await coordinator.Locator("#consent-count").TextContentAsync()).ShouldBe("2 consents");
 
         await coordinator.GetByLabel("Patient id").FillAsync("MRN-55503");
@@ -257,8 +257,11 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await Expect(coordinator.GetByRole(AriaRole.Alert)).ToContainTextAsync("field: status");
 
         await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());
-        await coordinator.GetByLabel("Withdraw on the patient's behalf: reason").SelectOptionAsync("clinical_reason");
-        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Withdraw" }).ClickAsync();
+        await coordinator.Locator("#withdraw-details > summary").ClickAsync();
+        await coordinator.GetByLabel("Reason").SelectOptionAsync("clinical_reason");
+        await coordinator.GetByLabel("Yes, withdraw this consent.").CheckAsync();
+        await coordinator.GetByLabel("Your password, to sign the withdrawal").FillAsync(password);
+        await coordinator.GetByRole(AriaRole.Button, new() { Name = "Sign and withdraw" }).ClickAsync();
         await coordinator.Locator("#consent-status", new() { HasTextString = "withdrawn" }).WaitForAsync();
         (await coordinator.Locator("#timeline").TextContentAsync())!.ShouldContain("Withdrawn (clinical_reason)");
         await Screens.CheckDesktopAsync(coordinator, "list", "02-withdrawn");

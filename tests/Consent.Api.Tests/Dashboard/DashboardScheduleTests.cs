@@ -24,12 +24,12 @@ public sealed class DashboardScheduleTests(ClockedService browser) : IClassFixtu
         await TabletBrowser.OpenLinkAsync(tablet, url);
         await new TabletWalker(tablet, "stem-cell-ms").WalkAsync();
 
-        var clinician = await browser.SignedInStaffAsync(StaffRoles.Clinician, clinic);
+        var (clinician, password) = await browser.SignedInStaffWithPasswordAsync(StaffRoles.Clinician, clinic);
         var page = new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString();
         await clinician.GotoAsync(page);
-        await clinician.GetByLabel("Your full name").FillAsync("Dr. Ana Rivera");
         await clinician.GetByLabel("I discussed this consent with the patient and answered their questions.").CheckAsync();
-        await clinician.GetByRole(AriaRole.Button, new() { Name = "Countersign" }).ClickAsync();
+        await clinician.GetByLabel("Your password, to countersign").FillAsync(password);
+        await clinician.GetByRole(AriaRole.Button, new() { Name = "Sign and countersign" }).ClickAsync();
 
         var booked = ClockedService.Clock.Now.AddHours(60);
         await clinician.GetByLabel("Procedure booked for (UTC)").FillAsync(booked.UtcDateTime.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
@@ -45,9 +45,10 @@ public sealed class DashboardScheduleTests(ClockedService browser) : IClassFixtu
         await Expect(coordinator.Locator("#consent-rows")).ToContainTextAsync("Procedure soon, not allowed yet");
         await Screens.CheckDesktopAsync(coordinator, "schedule", "01-procedure-soon-not-allowed");
 
-        var dayClinician = await browser.SignedInStaffAsync(StaffRoles.Clinician, clinic);
+        var (dayClinician, dayPassword) = await browser.SignedInStaffWithPasswordAsync(StaffRoles.Clinician, clinic);
         await dayClinician.GotoAsync(page);
         await dayClinician.GetByLabel("Today the patient told me they still want the procedure.").CheckAsync();
+        await dayClinician.GetByLabel("Your password, to sign the reaffirmation").FillAsync(dayPassword);
         await dayClinician.GetByRole(AriaRole.Button, new() { Name = "Record the reaffirmation" }).ClickAsync();
         await Expect(dayClinician.Locator("#gate-scheduled")).Not.ToContainTextAsync("not allowed");
         await Expect(dayClinician.Locator("#gate-scheduled")).ToContainTextAsync("allowed (granted)");

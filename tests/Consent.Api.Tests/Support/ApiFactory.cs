@@ -46,13 +46,13 @@ public class ApiFactory : WebApplicationFactory<Program>
 
     public SecurityKey SigningKey => LocalTokens.KeyFromBase64(SigningKeyBase64);
 
-    public string Token(string role, string clinic = "demo", string sub = "test-user", TimeSpan? lifetime = null) =>
-        LocalTokens.Create(SigningKey, sub, role, clinic, lifetime ?? TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+    public string Token(string role, string clinic = "demo", string sub = "test-user", TimeSpan? lifetime = null, DateTimeOffset? signedInAt = null, string? name = null) =>
+        LocalTokens.Create(SigningKey, sub, role, clinic, lifetime ?? TimeSpan.FromHours(1), signedInAt ?? DateTimeOffset.UtcNow, name);
 
-    public HttpClient ClientAs(string role, string clinic = "demo")
+    public HttpClient ClientAs(string role, string clinic = "demo", string? name = null)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, clinic));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, clinic, name: name));
         return client;
     }
 

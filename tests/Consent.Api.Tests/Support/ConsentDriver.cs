@@ -18,7 +18,8 @@ public sealed class ConsentDriver(ApiFactory factory, string? clinic = null)
 
     public string Clinic { get; } = clinic ?? "clinic-" + Guid.NewGuid().ToString("N")[..8];
     public HttpClient Coordinator => factory.ClientAs(StaffRoles.Coordinator, Clinic);
-    public HttpClient Clinician => factory.ClientAs(StaffRoles.Clinician, Clinic);
+    /// <summary>A clinician whose token names them (staff signatures are in the account's name) and who signed in just now.</summary>
+    public HttpClient Clinician => factory.ClientAs(StaffRoles.Clinician, Clinic, "Dr. Rivera");
 
     /// <summary>The id the test tablets declare (recorded with their events; it opens nothing by itself).</summary>
     public const string TabletDeviceId = "tablet-7";

@@ -75,7 +75,10 @@ public class TabletBrowser : IAsyncLifetime
     }
 
     /// <summary>A staff member's desktop browser (1366x768), signed in to the dashboard with a fresh local account.</summary>
-    public async Task<IPage> SignedInStaffAsync(string role, string clinic)
+    public async Task<IPage> SignedInStaffAsync(string role, string clinic) => (await SignedInStaffWithPasswordAsync(role, clinic)).Page;
+
+    /// <summary>As <see cref="SignedInStaffAsync"/>, with the account's password, which a staff signature asks for again.</summary>
+    public async Task<(IPage Page, string Password)> SignedInStaffWithPasswordAsync(string role, string clinic)
     {
         var (username, password) = await CreateStaffAccountAsync(role, clinic);
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 }, Locale = "en-US" });
@@ -86,7 +89,7 @@ public class TabletBrowser : IAsyncLifetime
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync("**/dashboard");
-        return page;
+        return (page, password);
     }
 
     /// <summary>A local staff account stored as the service stores them (hashed password), for one test.</summary>

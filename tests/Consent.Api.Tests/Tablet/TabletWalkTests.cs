@@ -82,7 +82,7 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
 
         using (var clinician = browser.ClientAs(StaffRoles.Clinician, clinic))
         {
-            var countersigned = await clinician.PostAsync($"/api/consents/{id}/countersign", ConsentDriver.Json(new { name = "Dr. Ana Rivera", attestation = true }));
+            var countersigned = await clinician.PostAsync($"/api/consents/{id}/countersign", ConsentDriver.Json(new { attestation = true }));
             countersigned.IsSuccessStatusCode.ShouldBeTrue(await countersigned.Content.ReadAsStringAsync());
         }
         // The tablet notices by itself.
@@ -122,15 +122,15 @@ public sealed class TabletWalkTests(TabletBrowser browser) : IClassFixture<Table
     }
 
     [Fact]
-    public async Task I_do_not_want_to_go_on_leads_to_the_decision_and_no_ends_the_consent_as_declined()
+    public async Task I_do_not_want_to_go_on_leads_to_a_neutral_screen_where_declining_ends_the_consent_as_declined()
     {
         var (id, clinic, _, page, walker) = await browser.OpenAsync(portrait: true);
         await walker.AnswerAsync((await walker.CurrentAsync())!);
 
         await walker.TapAndWaitAsync(walker.Button("I do not want to go on"));
-        (await walker.CurrentAsync())!.Type.ShouldBe(StepType.Decision);
-        await Screens.CheckAsync(page, "decline", "01-decision");
-        await walker.TapAndWaitAsync(walker.Button("No, I do not want it"));
+        await page.Locator("#stop-screen").WaitForAsync();
+        await Screens.CheckAsync(page, "decline", "01-stop-screen");
+        await walker.TapAndWaitAsync(walker.Button("I do not want this treatment"));
 
         (await page.Locator("main").TextContentAsync())!.ShouldContain("You chose not to have this treatment.");
         await Screens.CheckAsync(page, "decline", "02-declined");

@@ -76,7 +76,7 @@ public sealed class ShippedV2Tests
         // v2 does not accept v1 consents, and the change is material: a granted v1 consent must be given again.
         v2.Settings.AcceptedEarlierVersions.ShouldNotContain(1);
         var granted = new Walker(v1).Complete(new Dictionary<string, string> { ["delivery-method"] = "iv" });
-        granted.Send(new Countersign("Dr. Example", true)).Accepted.ShouldBeTrue();
+        granted.Send(new Countersign(Walker.Clinician, true)).Accepted.ShouldBeTrue();
         granted.State.Status.ShouldBe(ConsentStatus.Granted);
         granted.Send(new Supersede(2, diff.MaterialSections)).Accepted.ShouldBeTrue();
         granted.State.Status.ShouldBe(ConsentStatus.Superseded);

@@ -82,7 +82,7 @@ public sealed class ConsentRuntimeTests
 
         walk.State.Status.ShouldBe(ConsentStatus.NeedsDiscussion);
         walk.State.CurrentStepId.ShouldBe("quiz");
-        walk.Send(new ResumeAfterDiscussion(null)).Accepted.ShouldBeTrue();
+        walk.Send(new ResumeAfterDiscussion("Talked it through")).Accepted.ShouldBeTrue();
         walk.Submit(new QuizInput("right")).Accepted.ShouldBeTrue();
     }
 
@@ -105,12 +105,12 @@ public sealed class ConsentRuntimeTests
     {
         var walk = new Walker(TestWorkflows.Countersigned).Complete(RouteA);
         walk.Send(new RaiseQuestion("Can I still change my mind?")).Accepted.ShouldBeTrue();
-        walk.Send(new Countersign("Dr. Rivera", true)).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus);
+        walk.Send(new Countersign(Walker.Clinician, true)).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus);
 
         walk.Send(new ResumeAfterDiscussion("Yes, at any time")).Accepted.ShouldBeTrue();
 
         walk.State.Status.ShouldBe(ConsentStatus.AwaitingCountersign);
-        walk.Send(new Countersign("Dr. Rivera", true)).Accepted.ShouldBeTrue();
+        walk.Send(new Countersign(Walker.Clinician, true)).Accepted.ShouldBeTrue();
         walk.State.Status.ShouldBe(ConsentStatus.Granted);
     }
 
@@ -127,44 +127,114 @@ public sealed class ConsentRuntimeTests
         walk.AnswerCurrent();
 
         walk.Events.OfType<ConsentSigned>().Single().Statement.ShouldBe("Firmo signature.");
-        walk.Send(new Countersign("Dr. Rivera", true));
+        walk.Send(new Countersign(Walker.Clinician, true));
         walk.Send(new ChangeLocale("en")).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus, "nothing is left to read once granted");
     }
 
     [Fact]
-    public void Going_to_the_decision_from_a_reopened_explanation_and_agreeing_returns_to_the_quiz()
+    public void Stopping_from_a_reopened_explanation_and_going_back_returns_to_it_and_then_to_the_quiz()
     {
         var walk = new Walker(TestWorkflows.Branching).Until("quiz", RouteA);
         walk.Submit(new QuizInput("wrong"));
+        var reopened = walk.State.CurrentStepId;
 
-        walk.Send(new GoToDecision()).Events.OfType<DecisionRequested>().Single().FromStepId.ShouldBe("quiz");
-        walk.Send(new GoToDecision()).Events.ShouldBeEmpty("already there");
-        walk.Submit(new DecisionInput(true));
+        walk.Send(new StopGoingOn()).Events.ShouldBe([new StopRequested(reopened!, walk.Now)]);
+        walk.Send(new StopGoingOn()).Events.ShouldBeEmpty("a second tap while the neutral screen shows changes nothing");
+        walk.Send(new ContinueReading()).Events.ShouldBe([new ReadingContinued(reopened!, walk.Now)]);
 
+        walk.State.CurrentStepId.ShouldBe(reopened);
+        walk.AnswerCurrent();
         walk.State.CurrentStepId.ShouldBe("quiz");
         walk.Complete(RouteA).State.Status.ShouldBe(ConsentStatus.Granted);
     }
 
     [Fact]
-    public void An_early_yes_only_continues_the_consent_and_the_decision_is_asked_again_after_everything_was_read()
+    public void I_do_not_want_to_go_on_shows_a_neutral_screen_where_nothing_is_decided_and_no_step_can_be_answered()
     {
         var walk = new Walker(TestWorkflows.Branching).Until("route", RouteA);
-        walk.Send(new GoToDecision());
-        walk.Submit(new DecisionInput(true));
-        walk.State.CurrentStepId.ShouldBe("route");
 
-        walk.Until("decision", RouteA);
-        walk.Submit(new DecisionInput(false));
+        walk.Send(new StopGoingOn()).Accepted.ShouldBeTrue();
 
-        walk.State.Status.ShouldBe(ConsentStatus.Declined);
-        walk.Events.OfType<DecisionRecorded>().Select(d => d.Consented).ShouldBe([true, false]);
+        ConsentRuntime.StoppedAt(walk.Definition, walk.State).ShouldBe("route");
+        walk.State.CurrentStepId.ShouldBe("route", "the place is kept, not moved to the decision");
+        walk.State.Consented.ShouldBeNull();
+        walk.Submit(new ChoiceInput("a")).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus);
+        walk.Send(new SubmitStep("decision", new DecisionInput(true))).Accepted.ShouldBeFalse();
+        walk.Events.OfType<DecisionRecorded>().ShouldBeEmpty();
     }
 
     [Fact]
-    public void The_decision_cannot_be_reached_early_once_made()
+    public void Stopping_again_after_going_back_to_reading_shows_the_neutral_screen_again()
     {
-        var walk = new Walker(TestWorkflows.Branching).Until("signature", RouteA);
-        walk.Send(new GoToDecision()).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus);
+        var walk = new Walker(TestWorkflows.Branching).Until("route", RouteA);
+        walk.Send(new StopGoingOn());
+        walk.Send(new ContinueReading());
+        walk.AnswerCurrent(RouteA);
+
+        walk.Send(new StopGoingOn()).Events.OfType<StopRequested>().Single().FromStepId.ShouldBe(walk.State.CurrentStepId);
+        ConsentRuntime.StoppedAt(walk.Definition, walk.State).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Declining_from_the_neutral_screen_records_a_decline_and_never_a_consent()
+    {
+        var walk = new Walker(TestWorkflows.Branching).Until("route", RouteA);
+        walk.Send(new DeclineAfterStopping()).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus, "only from the neutral screen");
+        walk.Send(new StopGoingOn());
+
+        walk.Send(new DeclineAfterStopping()).Events.ShouldBe([new ConsentDeclined(walk.Now)]);
+
+        walk.State.Status.ShouldBe(ConsentStatus.Declined);
+        walk.State.Consented.ShouldBeNull();
+        walk.Events.OfType<DecisionRecorded>().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_question_from_the_neutral_screen_pauses_and_after_the_discussion_the_patient_reads_on_where_they_stopped()
+    {
+        var walk = new Walker(TestWorkflows.Branching).Until("route", RouteA);
+        walk.Send(new StopGoingOn());
+
+        walk.Send(new RaiseQuestion("")).Accepted.ShouldBeTrue();
+        walk.State.Status.ShouldBe(ConsentStatus.NeedsDiscussion);
+        walk.Send(new ResumeAfterDiscussion("Explained the options again")).Accepted.ShouldBeTrue();
+
+        ConsentRuntime.StoppedAt(walk.Definition, walk.State).ShouldBeNull();
+        walk.State.CurrentStepId.ShouldBe("route");
+    }
+
+    [Fact]
+    public void A_consent_stored_when_stopping_took_the_patient_to_the_decision_cannot_record_an_early_yes_and_can_go_back()
+    {
+        var walk = new Walker(TestWorkflows.Branching).Until("route", RouteA);
+        // As stored by earlier versions: the patient was taken to the decision from "route".
+        var legacy = ConsentRuntime.Replay([.. walk.Events, new DecisionRequested("route", "decision", walk.Now)]);
+        legacy.CurrentStepId.ShouldBe("decision");
+
+        ConsentRuntime.StoppedAt(walk.Definition, legacy).ShouldBe("route");
+        ConsentRuntime.Decide(walk.Definition, legacy, new SubmitStep("decision", new DecisionInput(true)), walk.Now).Accepted.ShouldBeFalse();
+        var back = ConsentRuntime.Decide(walk.Definition, legacy, new ContinueReading(), walk.Now);
+        back.Events.ShouldBe([new ReadingContinued("route", walk.Now)]);
+        var after = back.Events.Aggregate(legacy, ConsentRuntime.Evolve);
+        after.CurrentStepId.ShouldBe("route");
+        after.ReturnToStepId.ShouldBeNull();
+        ConsentRuntime.StoppedAt(walk.Definition, after).ShouldBeNull();
+    }
+
+    [Fact]
+    public void The_patient_can_stop_at_the_decision_step_itself_and_decline_there()
+    {
+        var walk = new Walker(TestWorkflows.Branching).Until("decision", RouteA);
+        walk.Send(new StopGoingOn()).Events.OfType<StopRequested>().Single().FromStepId.ShouldBe("decision");
+        walk.Send(new DeclineAfterStopping()).Accepted.ShouldBeTrue();
+        walk.Events.OfType<DecisionRecorded>().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Nothing_can_be_stopped_once_signed()
+    {
+        var walk = new Walker(TestWorkflows.Countersigned).Complete(RouteA);
+        walk.Send(new StopGoingOn()).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus);
     }
 
     [Fact]
@@ -180,36 +250,77 @@ public sealed class ConsentRuntimeTests
         ConsentRuntime.WaitingFor(d, walk.State)!.Kind.ShouldBe(BookmarkKind.Countersign);
         ConsentRuntime.CurrentStep(d, walk.State).ShouldBeNull();
 
-        walk.Send(new Countersign("Dr. Rivera", true));
+        walk.Send(new Countersign(Walker.Clinician, true));
         ConsentRuntime.WaitingFor(d, walk.State).ShouldBeNull();
     }
 
     [Theory]
-    [InlineData(null, true, "name")]
-    [InlineData("  ", true, "name")]
-    [InlineData("Dr. Rivera", false, "attestation")]
-    [InlineData("Dr. Rivera", null, "attestation")]
-    public void A_countersignature_needs_the_clinicians_name_and_attestation(string? name, bool? attestation, string field)
+    [InlineData(false, "Dr. Jane Smith", true, "name")]
+    [InlineData(false, " Dr. Rivera ", false, "attestation")]
+    [InlineData(false, null, null, "attestation")]
+    [InlineData(true, null, true, "signer")]
+    public void A_countersignature_is_in_the_signed_in_accounts_name_and_needs_the_attestation(bool anonymous, string? name, bool? attestation, string field)
     {
         var walk = new Walker(TestWorkflows.Countersigned);
-        walk.Send(new Countersign("Dr. Rivera", true)).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus);
+        walk.Send(new Countersign(Walker.Clinician, true)).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus);
         walk.Complete(RouteA);
 
-        var rejected = walk.Send(new Countersign(name, attestation)).Rejection!;
+        var rejected = walk.Send(new Countersign(anonymous ? null : Walker.Clinician, attestation, name)).Rejection!;
 
         rejected.Code.ShouldBe(RejectionCode.InvalidInput);
         rejected.Field.ShouldBe(field);
     }
 
     [Fact]
+    public void A_countersignature_records_who_signed_the_meaning_and_how_they_authenticated_before_the_grant()
+    {
+        var walk = new Walker(TestWorkflows.Countersigned).Complete(RouteA);
+        var signer = new StaffSigner("jsmith", "Dr. Jane Smith", StaffSigner.TokenAuthTime, walk.Now.AddMinutes(-2));
+
+        var events = walk.Send(new Countersign(signer, true, "Dr. Jane Smith", "I reviewed the risks with the patient")).Events;
+
+        events[0].ShouldBe(new StaffSigned(StaffSigned.Countersign, "jsmith", "Dr. Jane Smith", "I reviewed the risks with the patient", StaffSigner.TokenAuthTime, walk.Now.AddMinutes(-2), walk.Now));
+        events[1].ShouldBe(new ConsentCountersigned("Dr. Jane Smith", walk.Now));
+        events[2].ShouldBeOfType<ConsentGranted>();
+        walk.State.StaffSignatures.Single().Meaning.ShouldBe("I reviewed the risks with the patient");
+    }
+
+    [Fact]
+    public void A_staff_withdrawal_is_signed_with_its_meaning_and_the_patients_own_is_not()
+    {
+        var staff = new Walker(TestWorkflows.Countersigned).Complete(RouteA);
+        var events = staff.Send(new Withdraw("clinical_reason", Walker.Clinician)).Events;
+        events.Select(e => e.GetType().Name).ShouldBe(["StaffSigned", "ConsentWithdrawn"]);
+        ((StaffSigned)events[0]).Meaning.ShouldBe(StaffSignatureMeanings.Withdraw);
+        ((StaffSigned)events[0]).Act.ShouldBe(StaffSigned.Withdraw);
+
+        var patient = new Walker(TestWorkflows.Countersigned).Complete(RouteA);
+        patient.Send(new Withdraw("changed_mind")).Events.Select(e => e.GetType().Name).ShouldBe(["ConsentWithdrawn"]);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("   ")]
+    public void Resuming_after_a_question_needs_a_note_of_the_discussion(string? note)
+    {
+        var walk = new Walker(TestWorkflows.Branching);
+        walk.Send(new RaiseQuestion("What is this?"));
+
+        walk.Send(new ResumeAfterDiscussion(note)).Rejection!.Field.ShouldBe("note");
+        walk.State.Status.ShouldBe(ConsentStatus.NeedsDiscussion);
+        walk.Send(new ResumeAfterDiscussion("Explained the study")).Accepted.ShouldBeTrue();
+    }
+
+    [Fact]
     public void Reaffirmation_is_taken_only_when_granted_and_only_where_the_workflow_asks_for_it()
     {
         var asks = new Walker(TestWorkflows.Countersigned).Complete(RouteA);
-        asks.Send(new Countersign("Dr. Rivera", true));
+        asks.Send(new Countersign(Walker.Clinician, true));
         asks.Send(new Reaffirm(false)).Rejection!.Field.ShouldBe("confirmed");
         asks.Now = asks.Now.AddDays(2);
-        asks.Send(new Reaffirm(true)).Accepted.ShouldBeTrue();
-        asks.State.Reaffirmations.ShouldBe([asks.Now]);
+        asks.Send(new Reaffirm(true)).Events.Select(e => e.GetType().Name).ShouldBe(["ConsentReaffirmed"], "on the patient's tablet, unsigned");
+        asks.Send(new Reaffirm(true, Walker.Clinician)).Events.OfType<StaffSigned>().Single().Act.ShouldBe(StaffSigned.Reaffirm, "recorded by a clinician, signed");
+        asks.State.Reaffirmations.ShouldBe([asks.Now, asks.Now]);
 
         var doesNot = new Walker(TestWorkflows.Branching).Complete(RouteA);
         doesNot.Send(new Reaffirm(true)).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus);
@@ -352,11 +463,13 @@ public sealed class ConsentRuntimeTests
     {
         var walk = new Walker(TestWorkflows.Countersigned, representative: new Representative("John Doe", "spouse")).Until("quiz", RouteB);
         walk.Submit(new QuizInput("wrong"));
-        walk.Send(new GoToDecision());
+        walk.Send(new StopGoingOn());
+        walk.Send(new ContinueReading());
+        walk.Send(new StopGoingOn());
         walk.Send(new RaiseQuestion("?"));
         walk.Send(new ResumeAfterDiscussion("ok"));
         walk.Complete(RouteB);
-        walk.Send(new Countersign("Dr. Rivera", true));
+        walk.Send(new Countersign(Walker.Clinician, true));
         walk.Send(new Reaffirm(true));
         walk.Send(new Supersede(2, ["quiz"]));
 

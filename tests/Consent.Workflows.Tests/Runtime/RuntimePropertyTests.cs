@@ -22,7 +22,7 @@ public sealed class RuntimePropertyTests
 
     private static WorkflowDefinition[] Definitions => [Shipped.StemCellMs, Shipped.LumbarPuncture, .. TestWorkflows.All];
 
-    private static readonly Gen<Action> GenAction = Gen.Select(Gen.Int[0, 17], Gen.Int[0, 99], Gen.Int[0, 99], Gen.Int[0, 60 * 24 * 40],
+    private static readonly Gen<Action> GenAction = Gen.Select(Gen.Int[0, 19], Gen.Int[0, 99], Gen.Int[0, 99], Gen.Int[0, 60 * 24 * 40],
         (kind, a, b, minutes) => new Action(kind, a, b, minutes));
 
     private static readonly Gen<Run> GenRun = Gen.Select(Gen.Int[0, 4], Gen.Bool, GenAction.List[1, 150], (w, rep, actions) => new Run(w, rep, actions));
@@ -37,11 +37,13 @@ public sealed class RuntimePropertyTests
             <= 9 => new SubmitStep(a.B > 97 ? "unknown-step" : step.Id, Input(step, a)),
             10 => new RaiseQuestion(a.A % 2 == 0 ? "a question" : null),
             11 => new ResumeAfterDiscussion(a.A % 50 == 0 ? new string('x', 3000) : "discussed"),
-            12 => new GoToDecision(),
-            13 => new Countersign(a.A % 3 == 0 ? "" : "Dr. Rivera", a.B % 4 != 0),
+            12 => new StopGoingOn(),
+            13 => new Countersign(a.A % 3 == 0 ? null : Walker.Clinician, a.B % 4 != 0, a.A % 7 == 0 ? "Dr. Jane Smith" : null),
             14 => new Withdraw(a.A % 5 == 0 ? "free text reason" : "patient_request"),
             15 => new Reaffirm(a.A % 3 != 0),
             16 => new Supersede(d.Version + a.A % 2, ["decision"]),
+            17 => new ContinueReading(),
+            18 => new DeclineAfterStopping(),
             _ => new Tick(),
         };
     }
@@ -128,6 +130,69 @@ public sealed class RuntimePropertyTests
         // The generator must actually reach signed consents, or the property above proves nothing.
         granted.ShouldBeGreaterThan(20);
     }
+
+    [Fact]
+    public void A_consent_is_recorded_only_at_the_decision_step_reached_in_order()
+    {
+        var yes = 0;
+        GenRun.Sample(run => Walk(run, step =>
+        {
+            if (!step.Decision.Events.OfType<DecisionRecorded>().Any(d => d.Consented)) return;
+            Interlocked.Increment(ref yes);
+            var path = Navigation.Path(step.Definition, step.Before.Choices);
+            var decision = path.First(s => s.Type == StepType.Decision);
+            foreach (var before in path.TakeWhile(s => s != decision))
+            {
+                step.Before.Completed.ShouldContain(before.Id, $"'{before.Id}' comes before the decision");
+            }
+            step.Before.StoppedAtStepId.ShouldBeNull();
+        }), iter: 400);
+        yes.ShouldBeGreaterThan(20);
+    }
+
+    [Fact]
+    public void Stopping_decides_nothing_and_the_neutral_screen_is_left_only_by_reading_on_talking_declining_or_withdrawing()
+    {
+        var stops = 0;
+        GenRun.Sample(run => Walk(run, step =>
+        {
+            if (step.Command is StopGoingOn or ContinueReading or DeclineAfterStopping)
+            {
+                step.Decision.Events.ShouldAllBe(e => e is StopRequested || e is ReadingContinued || e is ConsentDeclined);
+                step.After.Consented.ShouldBe(step.Before.Consented);
+                step.After.Completed.ShouldBe(step.Before.Completed);
+            }
+            if (step.Command is StopGoingOn && step.Decision.Accepted && step.Before.Status is ConsentStatus.Pending or ConsentStatus.InProgress)
+            {
+                Interlocked.Increment(ref stops);
+                ConsentRuntime.StoppedAt(step.Definition, step.After).ShouldBe(step.Before.StoppedAtStepId ?? step.Before.CurrentStepId, "every tap shows the neutral screen");
+                step.After.CurrentStepId.ShouldBe(step.Before.CurrentStepId);
+            }
+            if (ConsentRuntime.StoppedAt(step.Definition, step.Before) is not null && ConsentRuntime.StoppedAt(step.Definition, step.After) is null)
+            {
+                step.Decision.Events.ShouldContain(e => e is ReadingContinued || e is QuestionRaised || e is QuizAttemptsExhausted || e is ConsentDeclined || e is ConsentWithdrawn || e is ConsentExpired);
+            }
+        }), iter: 400);
+        stops.ShouldBeGreaterThan(20);
+    }
+
+    [Fact]
+    public void Every_staff_act_is_signed_by_the_account_with_its_meaning_and_how_it_authenticated() =>
+        GenRun.Sample(run => Walk(run, step =>
+        {
+            var events = step.Decision.Events;
+            for (var i = 0; i < events.Length; i++)
+            {
+                if (events[i] is ConsentCountersigned c)
+                {
+                    var signed = events[i - 1].ShouldBeOfType<StaffSigned>();
+                    (signed.Act, signed.AccountId, signed.SignerName, signed.AuthMethod).ShouldBe((StaffSigned.Countersign, "rivera", "Dr. Rivera", StaffSigner.PasswordReentry));
+                    c.ClinicianName.ShouldBe(signed.SignerName, "the name is the account's, never a typed one");
+                    signed.Meaning.ShouldBe(StaffSignatureMeanings.Countersign);
+                }
+            }
+            if (step.Command is Countersign { Signer: null } or Countersign { Name: "Dr. Jane Smith" }) step.Decision.Accepted.ShouldBeFalse();
+        }), iter: 300);
 
     [Fact]
     public void A_rejected_command_appends_nothing_and_says_precisely_why() =>

@@ -21,7 +21,7 @@ public sealed class ShippedWorkflowPathsTests
         walk.State.GrantedAt.ShouldBeNull();
 
         walk.Now = Walker.T0.AddHours(1);
-        walk.Send(new Countersign("Dr. Rivera", true)).Accepted.ShouldBeTrue();
+        walk.Send(new Countersign(Walker.Clinician, true)).Accepted.ShouldBeTrue();
 
         walk.State.Status.ShouldBe(ConsentStatus.Granted);
         walk.State.Countersigner.ShouldBe("Dr. Rivera");
@@ -61,29 +61,31 @@ public sealed class ShippedWorkflowPathsTests
     }
 
     [Fact]
-    public void I_do_not_want_to_go_on_leads_to_the_decision_and_no_declines()
+    public void I_do_not_want_to_go_on_then_declining_records_a_decline_and_no_decision()
     {
         var walk = new Walker(Shipped.StemCellMs).Until("evidence");
 
-        walk.Send(new GoToDecision()).Accepted.ShouldBeTrue();
-        walk.State.CurrentStepId.ShouldBe("decision");
-        walk.Submit(new DecisionInput(false));
+        walk.Send(new StopGoingOn()).Accepted.ShouldBeTrue();
+        walk.State.CurrentStepId.ShouldBe("evidence");
+        walk.Send(new DeclineAfterStopping());
 
         walk.State.Status.ShouldBe(ConsentStatus.Declined);
+        walk.Events.OfType<DecisionRecorded>().ShouldBeEmpty();
     }
 
     [Fact]
-    public void A_patient_sent_to_the_decision_who_then_agrees_returns_to_where_they_left_and_skips_nothing()
+    public void A_patient_who_stops_and_goes_back_to_reading_continues_where_they_left_and_skips_nothing()
     {
         var walk = new Walker(Shipped.StemCellMs).Until("evidence");
-        walk.Send(new GoToDecision());
+        walk.Send(new StopGoingOn());
 
-        walk.Submit(new DecisionInput(true)).Accepted.ShouldBeTrue();
+        walk.Send(new ContinueReading()).Accepted.ShouldBeTrue();
 
         walk.State.CurrentStepId.ShouldBe("evidence");
         walk.Complete(Route("iv"));
         walk.State.Status.ShouldBe(ConsentStatus.AwaitingCountersign);
         walk.State.RiskInitials.ShouldContainKey("risk-iv-clots");
+        walk.Events.OfType<DecisionRecorded>().Single().Consented.ShouldBeTrue();
     }
 
     [Fact]
@@ -98,7 +100,7 @@ public sealed class ShippedWorkflowPathsTests
         waiting.State.Status.ShouldBe(ConsentStatus.Withdrawn);
 
         var granted = new Walker(Shipped.StemCellMs).Complete(Route("iv"));
-        granted.Send(new Countersign("Dr. Rivera", true));
+        granted.Send(new Countersign(Walker.Clinician, true));
         granted.Send(new Withdraw("clinical_reason")).Accepted.ShouldBeTrue();
         granted.State.Status.ShouldBe(ConsentStatus.Withdrawn);
         granted.State.WithdrawalReason.ShouldBe("clinical_reason");
@@ -161,7 +163,7 @@ public sealed class ShippedWorkflowPathsTests
     public void The_clock_ends_cooling_off_then_expires_a_granted_consent_after_90_days()
     {
         var walk = new Walker(Shipped.StemCellMs).Complete(Route("iv"));
-        walk.Send(new Countersign("Dr. Rivera", true));
+        walk.Send(new Countersign(Walker.Clinician, true));
 
         walk.Now = Walker.T0.AddHours(47);
         walk.Send(new Tick()).Events.ShouldBeEmpty();
@@ -192,7 +194,7 @@ public sealed class ShippedWorkflowPathsTests
     {
         var walk = new Walker(Shipped.StemCellMs).Complete(Route("iv"));
         walk.Send(new Reaffirm(true)).Rejection!.Code.ShouldBe(RejectionCode.NotAllowedInStatus, "not granted yet");
-        walk.Send(new Countersign("Dr. Rivera", true));
+        walk.Send(new Countersign(Walker.Clinician, true));
 
         walk.Now = Walker.T0.AddDays(3);
         walk.Send(new Reaffirm(true)).Accepted.ShouldBeTrue();

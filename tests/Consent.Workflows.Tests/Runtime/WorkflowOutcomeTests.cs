@@ -72,9 +72,9 @@ public sealed class WorkflowOutcomeTests
                 break;
             case Outcome.DeclinedWithoutGoingOn:
                 walk.AnswerCurrent(choices);
-                walk.Send(new GoToDecision()).Accepted.ShouldBeTrue();
-                walk.Current!.Type.ShouldBe(StepType.Decision);
-                walk.Submit(new DecisionInput(false)).Accepted.ShouldBeTrue();
+                walk.Send(new StopGoingOn()).Accepted.ShouldBeTrue();
+                walk.Send(new DeclineAfterStopping()).Accepted.ShouldBeTrue();
+                walk.Events.OfType<DecisionRecorded>().ShouldBeEmpty();
                 break;
             case Outcome.WithdrawnBeforeGrant:
                 AnswerWhile(walk, choices, () => walk.State.Completed.Count < Navigation.Path(walk.Definition, walk.State.Choices).Count / 2);
@@ -146,7 +146,7 @@ public sealed class WorkflowOutcomeTests
             walk.State.Status.ShouldBe(ConsentStatus.AwaitingCountersign);
             ConsentRuntime.WaitingFor(d, walk.State).ShouldBe(new Bookmark(BookmarkKind.Countersign, null, null));
             walk.Now = walk.Now.AddMinutes(30);
-            walk.Send(new Countersign("Dr. Rivera", true)).Accepted.ShouldBeTrue();
+            walk.Send(new Countersign(Walker.Clinician, true)).Accepted.ShouldBeTrue();
         }
         var state = walk.State;
         state.Status.ShouldBe(ConsentStatus.Granted);

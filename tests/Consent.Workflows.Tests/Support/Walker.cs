@@ -8,6 +8,9 @@ public sealed class Walker
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
 
+    /// <summary>A clinician signed in as the account <c>rivera</c> who typed the password again at signing.</summary>
+    public static readonly StaffSigner Clinician = new("rivera", "Dr. Rivera", StaffSigner.PasswordReentry, T0);
+
     // A whole 1x1 PNG (header, image data, end, every CRC): the runtime decodes a signature for real.
     public static readonly string SignaturePng =
         "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=";

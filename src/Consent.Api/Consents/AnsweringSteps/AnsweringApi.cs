@@ -1,6 +1,8 @@
+using System.Globalization;
 using Consent.Api.Auth;
 using Consent.Api.Hosting;
 using Consent.Workflows.Runtime;
+using Microsoft.Extensions.Options;
 
 namespace Consent.Api.Consents.AnsweringSteps;
 
@@ -18,12 +20,21 @@ public static class AnsweringApi
             .RequireAuthorization(Policies.Tablet).WithSummary("The patient wants to talk to someone.").DocumentedAsConsentCommand<QuestionRequest>("raiseQuestion");
         consents.MapPost("/{id}/resume", (HttpContext h, string id, ConsentWriter w) => Run<ResumeRequest>(h, id, w, r => new ResumeAfterDiscussion(r.Note)))
             .RequireAuthorization(Policies.CoordinatorOrClinician).WithSummary("Discussion held; the tablet continues.").DocumentedAsConsentCommand<ResumeRequest>("resumeConsent");
-        consents.MapPost("/{id}/countersign", (HttpContext h, string id, ConsentWriter w) => Run<CountersignRequest>(h, id, w, r => new Countersign(r.Name, r.Attestation)))
-            .RequireAuthorization(Policies.Clinician).WithSummary("Clinician countersignature.").DocumentedAsConsentCommand<CountersignRequest>("countersignConsent");
-        consents.MapPost("/{id}/reaffirm", (HttpContext h, string id, ConsentWriter w) => Run<ReaffirmRequest>(h, id, w, r => new Reaffirm(r.Confirmed)))
-            .RequireAuthorization(Policies.TabletOrClinician).WithSummary("Day-of-procedure reaffirmation.").DocumentedAsConsentCommand<ReaffirmRequest>("reaffirmConsent");
-        consents.MapPost("/{id}/withdraw", (HttpContext h, string id, ConsentWriter w) => Run<WithdrawRequest>(h, id, w, r => new Withdraw(r.Reason)))
-            .RequireAuthorization(Policies.TabletOrCareTeam).WithSummary("Withdraw consent (reason code).").DocumentedAsConsentCommand<WithdrawRequest>("withdrawConsent");
+        consents.MapPost("/{id}/countersign", (HttpContext h, string id, ConsentWriter w, TimeProvider clock) =>
+                Signed<CountersignRequest>(h, id, w, clock, (r, signer) => new Countersign(signer, r.Attestation, r.Name, r.Meaning)))
+            .RequireAuthorization(Policies.Clinician)
+            .WithSummary("Clinician countersignature, in the signed-in account's name; needs a token whose auth_time is recent (401 otherwise).")
+            .DocumentedAsConsentCommand<CountersignRequest>("countersignConsent").ProducesProblems(401);
+        consents.MapPost("/{id}/reaffirm", (HttpContext h, string id, ConsentWriter w, TimeProvider clock) =>
+                Signed<ReaffirmRequest>(h, id, w, clock, (r, signer) => new Reaffirm(r.Confirmed, signer)))
+            .RequireAuthorization(Policies.TabletOrClinician)
+            .WithSummary("Day-of-procedure reaffirmation; a clinician's is a signature and needs a token whose auth_time is recent.")
+            .DocumentedAsConsentCommand<ReaffirmRequest>("reaffirmConsent").ProducesProblems(401);
+        consents.MapPost("/{id}/withdraw", (HttpContext h, string id, ConsentWriter w, TimeProvider clock) =>
+                Signed<WithdrawRequest>(h, id, w, clock, (r, signer) => new Withdraw(r.Reason, signer)))
+            .RequireAuthorization(Policies.TabletOrCareTeam)
+            .WithSummary("Withdraw consent (reason code); staff withdrawing on the patient's behalf sign, with a token whose auth_time is recent.")
+            .DocumentedAsConsentCommand<WithdrawRequest>("withdrawConsent").ProducesProblems(401);
         return consents;
     }
 
@@ -44,6 +55,26 @@ public static class AnsweringApi
         var body = await JsonBody.ReadAsync<StepInputRequest>(http.Request, StepBodyLimit);
         if (body.Problem is not null) return body.Problem;
         return await ConsentResults.RunAsync(http, writer, id, body.Raw, new AnswerStep(stepId, body.Value!));
+    }
+
+    /// <summary>A command that staff sign (the patient's own tablet does not): the signer is the token's account, freshly signed in.</summary>
+    private static async Task<IResult> Signed<T>(HttpContext http, string id, ConsentWriter writer, TimeProvider clock, Func<T, StaffSigner?, ConsentCommand> command) where T : class
+    {
+        StaffSigner? signer = null;
+        if (!http.User.IsInRole(StaffRoles.Tablet))
+        {
+            var maxAge = http.RequestServices.GetRequiredService<IOptions<AuthSettings>>().Value.RecentSignInSeconds;
+            var (proved, why) = RecentSignIn.FromToken(http.User, TimeSpan.FromSeconds(maxAge), clock.GetUtcNow());
+            if (why is not null)
+            {
+                // RFC 9470's step-up challenge: the client knows to sign the person in again, no older than max_age.
+                http.Response.Headers.WWWAuthenticate = string.Create(CultureInfo.InvariantCulture,
+                    $"Bearer error=\"insufficient_user_authentication\", error_description=\"A fresh sign-in is needed to sign\", max_age={maxAge}");
+                return Problems.Field(StatusCodes.Status401Unauthorized, RecentSignIn.AuthTimeClaim, why);
+            }
+            signer = proved;
+        }
+        return await Run<T>(http, id, writer, r => command(r, signer));
     }
 
     private static async Task<IResult> Run<T>(HttpContext http, string id, ConsentWriter writer, Func<T, ConsentCommand> command) where T : class

@@ -75,14 +75,28 @@ public sealed class StepInputRequest : IStepAnswer
 
 public sealed class QuestionRequest { public string? Text { get; init; } }
 
-public sealed class ResumeRequest { public string? Note { get; init; } }
-
-public sealed class CountersignRequest
+public sealed class ResumeRequest
 {
-    public string? Name { get; init; }
-    public bool? Attestation { get; init; }
+    /// <summary>Required: a short note of what was discussed with the patient (1 to 2000 characters); empty or missing is 422 naming <c>note</c>.</summary>
+    public string? Note { get; init; }
 }
 
+/// <summary>
+/// The signer is the signed-in account: <see cref="Name"/> may be left out and, if sent, must be that account's name.
+/// <see cref="Meaning"/> is what the signature means, recorded with it (default: "I confirm I discussed this consent with the patient.").
+/// </summary>
+public sealed class CountersignRequest
+{
+    /// <summary>Optional: if sent, must be exactly the signed-in account's name (the token's <c>name</c>, else its <c>sub</c>); otherwise 422 naming <c>name</c>.</summary>
+    public string? Name { get; init; }
+    /// <summary>Must be true: the clinician discussed the consent with the patient.</summary>
+    public bool? Attestation { get; init; }
+    /// <summary>Optional: what the signature means, recorded with it (at most 2000 characters; default "I confirm I discussed this consent with the patient.").</summary>
+    public string? Meaning { get; init; }
+}
+
+/// <summary>From a clinician's token this is a staff signature (recent <c>auth_time</c> needed); from the patient's tablet it is not.</summary>
 public sealed class ReaffirmRequest { public bool? Confirmed { get; init; } }
 
+/// <summary>From a coordinator's or clinician's token this is a staff signature (recent <c>auth_time</c> needed); from the patient's tablet it is not.</summary>
 public sealed class WithdrawRequest { public string? Reason { get; init; } }

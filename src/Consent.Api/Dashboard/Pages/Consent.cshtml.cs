@@ -21,7 +21,7 @@ namespace Consent.Api.Dashboard.Pages;
 /// </summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
 public sealed class ConsentModel(
-    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, TimeProvider clock) : PageModel
+    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, StaffAccounts accounts, TimeProvider clock) : PageModel
 {
     public static readonly IReadOnlyList<string> StaffWithdrawalReasons = ["patient_request", "changed_mind", "clinical_reason", "other_treatment", "not_eligible"];
 
@@ -40,6 +40,10 @@ public sealed class ConsentModel(
     public bool IsClinician => User.IsInRole(StaffRoles.Clinician);
     public DateTimeOffset Now => clock.GetUtcNow();
     public bool IsCoordinator => User.IsInRole(StaffRoles.Coordinator);
+    /// <summary>The signed-in account's name: a staff signature is in it, never in a typed one.</summary>
+    public string SignerName => User.FindFirst(RecentSignIn.NameClaim)?.Value ?? User.FindFirst(StaffRoles.SubjectClaim)?.Value ?? "";
+    /// <summary>Which signing form a refused password belongs to, so that form opens again.</summary>
+    public string? Signing { get; private set; }
 
     private string Clinic => User.FindFirst(StaffRoles.ClinicClaim)!.Value;
 
@@ -83,23 +87,58 @@ public sealed class ConsentModel(
     }
 
     public Task<IActionResult> OnPostResumeAsync(string id, long version, string? note) =>
-        ActAsync(id, version, "resumed", new RuntimeChange(new ResumeAfterDiscussion(note ?? "")));
+        ActAsync(id, version, "resumed", new RuntimeChange(new ResumeAfterDiscussion(note)));
 
-    public Task<IActionResult> OnPostCountersignAsync(string id, long version, string? name, string? attestation) =>
-        !IsClinician ? Task.FromResult<IActionResult>(Forbid())
-        : ActAsync(id, version, "countersigned", new RuntimeChange(new Countersign(name, attestation == "yes" ? true : null)));
+    public async Task<IActionResult> OnPostCountersignAsync(string id, long version, string? attestation, string? password)
+    {
+        if (!IsClinician) return Forbid();
+        var (signer, refused) = await SignerAsync(id, "countersign", password);
+        return refused ?? await ActAsync(id, version, "countersigned", new RuntimeChange(new Countersign(signer, attestation == "yes" ? true : null)));
+    }
 
     /// <summary>The booked procedure time (UTC), so the gate's answer for it is in view.</summary>
     public Task<IActionResult> OnPostScheduleAsync(string id, long version, string? scheduledFor) =>
         ActAsync(id, version, "scheduled", new ScheduleProcedure(UtcMinute(scheduledFor), TimeFormat));
 
-    /// <summary>A clinician records the patient's day-of-procedure reaffirmation, as the API's reaffirm does.</summary>
-    public Task<IActionResult> OnPostReaffirmAsync(string id, long version, string? confirmed) =>
-        !IsClinician ? Task.FromResult<IActionResult>(Forbid())
-        : ActAsync(id, version, "reaffirmed", new RuntimeChange(new Reaffirm(confirmed == "yes" ? true : null)));
+    /// <summary>A clinician records the patient's day-of-procedure reaffirmation, as the API's reaffirm does, and signs it.</summary>
+    public async Task<IActionResult> OnPostReaffirmAsync(string id, long version, string? confirmed, string? password)
+    {
+        if (!IsClinician) return Forbid();
+        var (signer, refused) = await SignerAsync(id, "reaffirm", password);
+        return refused ?? await ActAsync(id, version, "reaffirmed", new RuntimeChange(new Reaffirm(confirmed == "yes" ? true : null, signer)));
+    }
 
-    public Task<IActionResult> OnPostWithdrawAsync(string id, long version, string? reason) =>
-        ActAsync(id, version, "withdrawn", new WithdrawForPatient(reason, StaffWithdrawalReasons, "Choose a reason from the list."));
+    public async Task<IActionResult> OnPostWithdrawAsync(string id, long version, string? reason, string? confirm, string? password)
+    {
+        if (confirm != "yes") return await RefuseAsync(id, "withdraw", "confirm", "Tick the box to confirm the withdrawal; nothing was changed.");
+        var (signer, refused) = await SignerAsync(id, "withdraw", password);
+        return refused ?? await ActAsync(id, version, "withdrawn", new WithdrawForPatient(reason, StaffWithdrawalReasons, "Choose a reason from the list.", signer));
+    }
+
+    /// <summary>
+    /// The signer, proved by the password typed again at signing (21 CFR 11.200) and checked like a sign-in: a wrong one
+    /// counts towards the account's lockout and stores nothing.
+    /// </summary>
+    private async Task<(StaffSigner? Signer, IActionResult? Refused)> SignerAsync(string id, string form, string? password)
+    {
+        if (string.IsNullOrEmpty(password)) return (null, await RefuseAsync(id, form, "password", "Type your password again to sign; nothing was signed."));
+        var address = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var account = await accounts.VerifyAsync(User.FindFirst(StaffRoles.SubjectClaim)?.Value, password, address, HttpContext.RequestAborted);
+        if (account is null || account.ClinicId != Clinic)
+        {
+            return (null, await RefuseAsync(id, form, "password", "That password is not right for the signed-in account; nothing was signed. Repeated failures lock the account."));
+        }
+        return (new StaffSigner(account.Id, account.DisplayName, StaffSigner.PasswordReentry, clock.GetUtcNow()), null);
+    }
+
+    private async Task<IActionResult> RefuseAsync(string id, string form, string field, string message)
+    {
+        if (!await LoadAsync(id)) return NotFound();
+        Signing = form;
+        Problem = (field, message);
+        Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+        return Page();
+    }
 
     public Task<IActionResult> OnPostRevokeAsync(string id, long version) =>
         !IsCoordinator ? Task.FromResult<IActionResult>(Forbid()) : ActAsync(id, version, "revoked", new RevokeTabletLink());
@@ -183,6 +222,14 @@ public sealed class ConsentModel(
 
     public static string Header(JasperFx.Events.IEvent e, string key) => e.Headers?.GetValueOrDefault(key)?.ToString() ?? "";
 
+    /// <summary>How a staff signer proved it was them at signing, in words.</summary>
+    public static string AuthMethodText(StaffSigned s) => s.AuthMethod switch
+    {
+        StaffSigner.PasswordReentry => $"password re-entered at {s.AuthenticatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC",
+        StaffSigner.TokenAuthTime => $"signed in at {s.AuthenticatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (token auth_time)",
+        _ => s.AuthMethod,
+    };
+
     /// <summary>An event in a few words for the timeline.</summary>
     public string Describe(JasperFx.Events.IEvent e) => e.Data switch
     {
@@ -198,6 +245,9 @@ public sealed class ConsentModel(
         ChoiceMade c => $"Chose {c.OptionId}: {StepTitle(c.StepId)}",
         ProvisionAnswered p => $"{(p.Accepted ? "Allowed" : "Did not allow")}: {StepTitle(p.StepId)}",
         DecisionRequested => "Asked to stop: taken to the decision",
+        StopRequested r => $"Did not want to go on (at {StepTitle(r.FromStepId)}): shown the choice to read on, talk or decline",
+        ReadingContinued r => $"Went back to reading: {StepTitle(r.StepId)}",
+        StaffSigned s => $"Signed by {s.SignerName} ({s.AccountId}) to {s.Act}: \"{s.Meaning}\" — {AuthMethodText(s)}",
         DecisionRecorded d => d.Consented ? "Decided yes" : "Decided no",
         global::Consent.Workflows.Runtime.ConsentDeclined => "Declined",
         ConsentSigned s => $"Signed by {s.SignerName} as {s.SignerRole}{(s.Relationship is null ? "" : $" ({s.Relationship})")}",

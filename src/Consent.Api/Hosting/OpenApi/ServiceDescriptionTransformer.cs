@@ -37,7 +37,9 @@ internal sealed class ServiceDescriptionTransformer : IOpenApiDocumentTransforme
             Version = "v1",
             Description = "Informed-consent workflows for clinic tablets, coordinators, clinicians and downstream systems. " +
                 "Send a JWT with the claims sub, role (coordinator, clinician, integration, admin) and clinic; a tablet sends the tablet token " +
-                "it was given when its consent was created. Every 4xx is application/problem+json naming the field at fault in `errors`. " +
+                "it was given when its consent was created. Staff signatures (countersign, a clinician's reaffirm, a staff withdraw) are in the " +
+                "token's account (`sub`, display name `name`) and need a recent sign-in: the token's `auth_time` no older than Auth:RecentSignInSeconds " +
+                "(default 300); otherwise 401 with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=…` (RFC 9470). Every 4xx is application/problem+json naming the field at fault in `errors`. " +
                 "Events on RabbitMQ are described by the AsyncAPI document at /asyncapi.yaml.",
         };
         foreach (var server in document.Servers ?? []) server.Url = server.Url?.TrimEnd('/');

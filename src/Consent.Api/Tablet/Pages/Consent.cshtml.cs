@@ -31,6 +31,8 @@ public sealed class ConsentModel(
     public string? ErrorField { get; private set; }
     public IReadOnlyList<StepDefinition> Reread { get; private set; } = [];
     public SteadyProgress Progress { get; private set; } = new(0, 0);
+    /// <summary>The patient said "I do not want to go on": the neutral screen is shown instead of a step.</summary>
+    public bool Stopped { get; private set; }
 
     private string ConsentId => User.FindFirst(TabletClaims.Consent)!.Value;
 
@@ -39,7 +41,7 @@ public sealed class ConsentModel(
         if (await LoadAsync() is { } elsewhere) return elsewhere;
         Mode = mode is "ask" or "withdraw" ? mode : null;
         Feedback = feedback == "correct" ? feedback : null;
-        if (review is not null && Reread.FirstOrDefault(s => s.Id == review) is { } earlier)
+        if (review is not null && !Stopped && Reread.FirstOrDefault(s => s.Id == review) is { } earlier)
         {
             Step = earlier;
             Reviewing = true;
@@ -60,7 +62,13 @@ public sealed class ConsentModel(
 
     public Task<IActionResult> OnPostQuestionAsync(long version, string? text) => ActAsync(version, new AskQuestion(text));
 
-    public Task<IActionResult> OnPostStopAsync(long version) => ActAsync(version, new RuntimeChange(new GoToDecision()));
+    public Task<IActionResult> OnPostStopAsync(long version) => ActAsync(version, new RuntimeChange(new StopGoingOn()));
+
+    /// <summary>From the neutral stop screen: back to the step where the patient stopped.</summary>
+    public Task<IActionResult> OnPostContinueAsync(long version) => ActAsync(version, new RuntimeChange(new ContinueReading()));
+
+    /// <summary>From the neutral stop screen: the patient declines; recorded as a decline, never as a decision.</summary>
+    public Task<IActionResult> OnPostDeclineAsync(long version) => ActAsync(version, new RuntimeChange(new DeclineAfterStopping()));
 
     public Task<IActionResult> OnPostLocaleAsync(long version, string? locale) => ActAsync(version, new RuntimeChange(new ChangeLocale(locale)));
 
@@ -115,7 +123,8 @@ public sealed class ConsentModel(
             return Redirect($"/tablet/ended?why={why}&lang={record.Runtime.Locale}");
         }
         // A step is answered only while the consent is open for answers; waiting for someone keeps its place.
-        Step = State.Status is ConsentStatus.Pending or ConsentStatus.InProgress && State.CurrentStepId is { } id ? definition.FindStep(id) : null;
+        Stopped = ConsentRuntime.StoppedAt(definition, State) is not null;
+        Step = !Stopped && State.Status is ConsentStatus.Pending or ConsentStatus.InProgress && State.CurrentStepId is { } id ? definition.FindStep(id) : null;
         Progress = Navigation.Steady(definition, State);
         Reread = Navigation.Reread(definition, State);
         return null;

@@ -18,6 +18,9 @@ namespace Consent.Api.Tablet.Pages;
 public sealed class CopyModel(IDocumentStore store, PublishedWorkflows workflows, IOptions<TabletUiSettings> settings) : TabletPage(store, workflows, settings)
 {
     public IReadOnlyList<StepDefinition> Steps { get; private set; } = [];
+    /// <summary>The care team's number from the clinic's profile: the workflow tells the patient to call "the number on your copy".</summary>
+    public string? CareTeamPhone => Workflows.Profiles.For(Record.ClinicId)?.Value("contacts.main", Locale);
+    public string? UrgentPhone => Workflows.Profiles.For(Record.ClinicId)?.Value("contacts.urgent", Locale);
 
     public async Task<IActionResult> OnGetAsync()
     {

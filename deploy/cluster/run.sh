@@ -280,6 +280,9 @@ service_env() {
   export CONSENT_ConnectionStrings__Postgres="Host=127.0.0.1;Port=$HAPROXY_PG;Database=consent;Username=consent;Password=consent-local"
   export CONSENT_Amqp__Uri; CONSENT_Amqp__Uri="$(CONSENT_PG_PORT=$HAPROXY_PG CONSENT_AMQP_PORT=$HAPROXY_AMQP "$REPO_ROOT/deploy/local/rabbitmq.sh" url cluster)"
   export CONSENT_Auth__Mode=Local CONSENT_Auth__LocalSigningKeyFile="$CLUSTER_DIR/local-signing.key"
+  # The fault driver's clinician countersigns for the whole suite with the token demo.json gave it at start; the suite
+  # measures faults, not the 5-minute recent sign-in a staff signature needs in production (README "Countersigning").
+  export CONSENT_Auth__RecentSignInSeconds=86400
   export CONSENT_Workflows__Path="$REPO_ROOT/workflows"
   # One key directory for every instance (made before they start, so no two make a first key at once).
   export CONSENT_Signing__KeyDirectory="$CLUSTER_DIR/signing-keys" CONSENT_Signing__CreateIfMissing=false

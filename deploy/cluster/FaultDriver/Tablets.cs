@@ -78,7 +78,7 @@ internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition def
             view = answered.Value;
         }
         if (stop.IsCancellationRequested) return;
-        if (await SendAsync($"/api/consents/{id}/countersign", demo.Clinician, null, new { name = "Dr. Fault", attestation = true }) is not null)
+        if (await SendAsync($"/api/consents/{id}/countersign", demo.Clinician, null, new { attestation = true }) is not null)
         {
             ledger.Consents[id] = true;
         }

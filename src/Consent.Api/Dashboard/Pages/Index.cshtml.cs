@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Linq.Expressions;
 using System.Text;
 using Consent.Api.Auth;
+using Consent.Api.Clinics;
+using Consent.Workflows.Clinics;
 using Consent.Api.Consents;
 using Consent.Api.Consents.Listing;
 using Consent.Api.Gate;
@@ -17,7 +19,7 @@ namespace Consent.Api.Dashboard.Pages;
 
 /// <summary>The clinic's consents: filters, "needs me now", search by patient id, paging, CSV export and the day's flow.</summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
-public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, GateAckReader acks, GateReader gate, TimeProvider clock, IConfiguration configuration) : PageModel
+public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, GateAckReader acks, GateReader gate, TimeProvider clock, IConfiguration configuration, ClinicClocks clocks) : PageModel
 {
     public const int PageSize = 25;
     public static readonly IReadOnlyList<(string Value, string Label)> NeedsOptions =
@@ -38,8 +40,8 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     [BindProperty(SupportsGet = true, Name = "pageNumber")] public string? PageText { get; set; }
 
     public int PageNumber { get; private set; } = 1;
-    /// <summary>The start of the chosen <see cref="Date"/> (UTC), once it is valid.</summary>
-    private DateTimeOffset? Day { get; set; }
+    /// <summary>The instants of the chosen <see cref="Date"/>, a day of the clinic's calendar, once it is valid.</summary>
+    private (DateTimeOffset Start, DateTimeOffset End)? Day { get; set; }
     public IReadOnlyList<ConsentSummary> Rows { get; private set; } = [];
     public int Total { get; private set; }
     public (string Field, string Message)? Problem { get; private set; }
@@ -49,6 +51,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public TimeSpan SoonWithin => TimeSpan.FromHours(configuration.GetValue("Dashboard:SoonHours", 48));
     public TimeSpan StalledAfter => TimeSpan.FromMinutes(configuration.GetValue("Dashboard:StalledMinutes", 30));
     public DateTimeOffset Now { get; } = clock.GetUtcNow();
+    /// <summary>The clinic's time zone: its staff read local times, the day's flow is the clinic's day.</summary>
+    public TimeZoneInfo Zone => clocks.ZoneOf(User);
+    public string When(DateTimeOffset? at) => ClinicTime.Show(at, Zone);
 
     private string Clinic => User.FindFirst(StaffRoles.ClinicClaim)!.Value;
 
@@ -84,15 +89,18 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         if (Validate() is { } problem) return BadRequest(problem.Message);
         PageNumber = 1;
         await LoadAsync(5000, audit: "export");
-        var csv = new StringBuilder("id,patientId,procedureCode,workflowId,workflowVersion,status,progress,createdAt,updatedAt,grantedAt,validFrom,validUntil\r\n");
+        // Spreadsheet-safe: progress as two numbers (never "11/36", which a spreadsheet turns into a date), times as
+        // ISO 8601 to the second with the clinic's offset, and what the consent needs from staff in its own column.
+        var csv = new StringBuilder("id,patientId,procedureCode,workflowId,workflowVersion,status,needs,stepsDone,stepsTotal,percentDone,createdAt,updatedAt,grantedAt,validFrom,validUntil,procedureAt\r\n");
         foreach (var row in Rows)
         {
             var state = row.Record.Runtime;
             var progress = ProgressOf(row);
             csv.AppendJoin(',', new[]
             {
-                row.Id, row.PatientId, row.ProcedureCode, row.WorkflowId, row.WorkflowVersion.ToString(CultureInfo.InvariantCulture), row.Status,
-                $"{progress.Done}/{progress.Total}", Iso(row.CreatedAt), Iso(row.UpdatedAt), Iso(state.GrantedAt), Iso(state.ValidFrom), Iso(state.ValidUntil),
+                row.Id, row.PatientId, row.ProcedureCode, row.WorkflowId, Number(row.WorkflowVersion), row.Status, string.Join("; ", NeedsOf(row)),
+                Number(progress.Done), Number(progress.Total), Number(progress.Percent),
+                Iso(row.CreatedAt), Iso(row.UpdatedAt), Iso(state.GrantedAt), Iso(state.ValidFrom), Iso(state.ValidUntil), Iso(row.Record.ScheduledFor),
             }.Select(Cell)).Append("\r\n");
         }
         return File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"consents-{Now:yyyyMMdd-HHmm}.csv");
@@ -123,8 +131,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         if (SoonNotAllowed.Contains(row.Id)) yield return "Procedure soon, not allowed yet";
     }
 
-    public (int Done, int Total) ProgressOf(ConsentSummary row) =>
-        workflows.Catalog.Find(row.WorkflowId, row.WorkflowVersion) is { } d ? Navigation.Progress(d, row.Record.Runtime) : (0, 0);
+    /// <summary>The tablet's own measure (parts done against the most that can still be left), so the list and the patient agree.</summary>
+    public SteadyProgress ProgressOf(ConsentSummary row) =>
+        workflows.Catalog.Find(row.WorkflowId, row.WorkflowVersion) is { } d ? Navigation.Steady(d, row.Record.Runtime) : new SteadyProgress(0, 0);
 
     private bool IsStalled(ConsentSummary row) => (_isStalled ??= Stalled().Compile())(row);
 
@@ -146,7 +155,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
             if (!DateOnly.TryParseExact(Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return ("date", "A date is written 2026-11-25.");
             // The day after 9999-12-31 does not exist (a 500 once); no consent was started outside these years anyway.
             if (day.Year is < 2000 or > 2999) return ("date", "A date lies between 2000-01-01 and 2999-12-31.");
-            Day = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            Day = ClinicTime.Day(day, Zone);
         }
         if (Needs is { Length: > 0 } && NeedsOptions.All(n => n.Value != Needs)) return ("needs", "Choose one of the listed needs.");
         if (PageText is { Length: > 0 })
@@ -161,10 +170,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     {
         await using var session = store.LightweightSession(Clinic);
         var query = Filter.Apply(session.Query<ConsentSummary>());
-        if (Day is { } day)
+        if (Day is var (dayStart, dayEnd))
         {
-            var next = day.AddDays(1);
-            query = query.Where(s => s.CreatedAt >= day && s.CreatedAt < next);
+            query = query.Where(s => s.CreatedAt >= dayStart && s.CreatedAt < dayEnd);
         }
         var withdrawn = ConsentStatus.Withdrawn.ToContract();
         var discussing = ConsentStatus.NeedsDiscussion.ToContract();
@@ -213,11 +221,11 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         foreach (var row in Rows) marked.Add(row.Id);
     }
 
-    /// <summary>Today (UTC) in numbers: started, granted, declined, and stalled right now.</summary>
+    /// <summary>The clinic's today (its own calendar day) in numbers: started, granted, declined, and stalled right now.</summary>
     private async Task<IReadOnlyList<(string, int)>> DayFlowAsync()
     {
         await using var session = store.QuerySession(Clinic);
-        var day = new DateTimeOffset(Now.UtcDateTime.Date, TimeSpan.Zero);
+        var (day, _) = ClinicTime.Day(ClinicTime.DateAt(Now, Zone), Zone);
         var declined = ConsentStatus.Declined.ToContract();
         var ct = HttpContext.RequestAborted;
         var started = await session.Query<ConsentSummary>().CountAsync(s => s.CreatedAt >= day, ct);
@@ -227,7 +235,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         return [("Started", started), ("Granted", granted), ("Declined", declinedToday), ("Stalled now", stalled)];
     }
 
-    private static string Iso(DateTimeOffset? at) => at?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "";
+    private string Iso(DateTimeOffset? at) => ClinicTime.Iso(at, Zone);
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     // A cell a spreadsheet would run as a formula is written as text.
     private static string Cell(string value)

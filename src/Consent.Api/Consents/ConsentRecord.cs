@@ -63,6 +63,7 @@ public sealed record ConsentRecord
         PatientIdentified p => this with { PatientName = p.Name, PatientBirthDate = p.BirthDate },
         PatientIdentityConfirmed => this with { IdentityConfirmedLink = TabletTokenSha256 },
         PatientIdentityRejected r => this with { TabletTokenSha256 = null, TabletExpiresAt = null, IdentityRejectedAt = r.At },
+        TabletLinkReplaced => this,
         TabletLinkRevoked => this with { TabletTokenSha256 = null, TabletExpiresAt = null },
         ProcedureScheduled p => this with { ScheduledFor = p.ScheduledFor },
         _ => this with { Runtime = Runtime.Evolve(e) },

@@ -31,6 +31,8 @@ public static class DashboardSetup
         services.AddSingleton<SignInThrottle>();
         services.AddHostedService(sp => sp.GetRequiredService<StaffAccounts>());
         services.AddSingleton<DashboardFeed>();
+        services.AddScoped<Worklist>();
+        services.AddSingleton<IStaffNotifier, BrowserNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardFeed>());
         services.AddSignalR();
 

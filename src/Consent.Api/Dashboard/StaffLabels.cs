@@ -20,6 +20,11 @@ public static class StaffLabels
         ["clinical_reason"] = "A clinical reason",
         ["other_treatment"] = "The patient chose another treatment",
         ["not_eligible"] = "The patient is not eligible",
+        ["tablet_lost"] = "The tablet was lost",
+        ["tablet_not_working"] = "The tablet stopped working",
+        ["finish_another_day"] = "The patient will finish another day",
+        ["wrong_patient"] = "The tablet was with the wrong person",
+        ["other"] = "Another reason",
     };
 
     public static string Language(string? code) => code is null ? "" : Languages.GetValueOrDefault(code, code);

@@ -109,11 +109,11 @@ public sealed class ConsentModel(
         !IsCoordinator ? Task.FromResult<IActionResult>(Forbid()) : ActAsync(id, version, "revoked", new RevokeTabletLink());
 
     /// <summary>A new tablet link (the old one stops at once), shown here once.</summary>
-    public async Task<IActionResult> OnPostReissueAsync(string id, long version)
+    public async Task<IActionResult> OnPostReissueAsync(string id, long version, string? reason, string? confirm)
     {
         if (!IsCoordinator) return Forbid();
         var token = TabletSession.NewToken();
-        var outcome = await WriteAsync(id, version, new IssueTabletLink(TabletSession.HashOf(token)));
+        var outcome = await WriteAsync(id, version, new ReplaceTabletLink(TabletSession.HashOf(token), NullIfEmpty(reason), confirm == "yes"));
         if (!outcome.Stored) return await AfterRefusalAsync(id, outcome);
         Link = (await TabletLinkView.HandOverAsync(store, Request, token, outcome.After!.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted))
             with { Patient = PatientLine.Of(outcome.After) };
@@ -121,6 +121,11 @@ public sealed class ConsentModel(
         await LoadAsync(id);
         return Page();
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>Whether a tablet may be reading now, so a new link must say why and be confirmed.</summary>
+    public bool HasOpenTabletSession => ReplaceTabletLink.HasOpenSession(Consent.Record, Now);
 
     /// <summary>Re-consent: a consent that ended (superseded, expired, withdrawn, declined) is started again on the workflow's latest version.</summary>
     public async Task<IActionResult> OnPostResendAsync(string id)
@@ -202,6 +207,7 @@ public sealed class ConsentModel(
         ConsentStarted s => $"Started on {s.WorkflowId} v{s.WorkflowVersion} in {StaffLabels.Language(s.Locale)}",
         TabletLinkIssued t => $"Tablet link issued (ends {When(t.ExpiresAt)})",
         TabletLinkRevoked => "Tablet link revoked",
+        TabletLinkReplaced r => $"Open tablet session ended for a new link: {StaffLabels.Reason(r.ReasonCode)}",
         SectionRead r => $"Read: {StepTitle(r.StepId)}",
         RiskAcknowledged r => $"Risk acknowledged ({r.Initials}): {StepTitle(r.StepId)}",
         QuizAnswered q => $"Quiz {(q.Correct ? "answered correctly" : "answered wrongly")} (attempt {q.Attempt}): {StepTitle(q.StepId)}",

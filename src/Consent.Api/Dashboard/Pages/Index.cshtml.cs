@@ -17,25 +17,24 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Consent.Api.Dashboard.Pages;
 
-/// <summary>The clinic's consents: filters, "needs me now", search by patient id, paging, CSV export and the day's flow.</summary>
+/// <summary>
+/// The coordinator's start page: the clinic's work queue (what needs staff now, most urgent first, oldest first), then
+/// its consents with filters, a search by patient name or id, paging, CSV export and the day's flow. The filters are
+/// posted, so a patient's name typed in the search never lands in a URL, a browser's history or an access log.
+/// </summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
-public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, GateAckReader acks, GateReader gate, TimeProvider clock, IConfiguration configuration, ClinicClocks clocks) : PageModel
+public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, Worklist queue, TimeProvider clock, ClinicClocks clocks) : PageModel
 {
     public const int PageSize = 25;
-    public static readonly IReadOnlyList<(string Value, string Label)> NeedsOptions =
-    [
-        ("questions", "A question was raised"),
-        ("countersign", "Awaiting countersignature"),
-        ("stalled", "Stalled"),
-        ("soon", "Procedure soon, gate not yet allowing it"),
-        ("unconfirmed", "Withdrawal not confirmed by every subscriber"),
-    ];
+    public static IReadOnlyList<(string Value, string Label)> NeedsOptions => Worklist.Kinds;
 
     [BindProperty(SupportsGet = true)] public string? Status { get; set; }
     [BindProperty(SupportsGet = true)] public string? Procedure { get; set; }
     [BindProperty(SupportsGet = true)] public string? Date { get; set; }
     [BindProperty(SupportsGet = true)] public string? Needs { get; set; }
     [BindProperty(SupportsGet = true)] public string? Patient { get; set; }
+    /// <summary>Part of a patient's name or id, any case: posted only (see the class comment).</summary>
+    [BindProperty] public string? Search { get; set; }
     // "page" is Razor Pages' own route value, so the page number travels as "pageNumber".
     [BindProperty(SupportsGet = true, Name = "pageNumber")] public string? PageText { get; set; }
 
@@ -48,8 +47,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public IReadOnlyList<(string Label, int Count)> Flow { get; private set; } = [];
     public HashSet<string> Unconfirmed { get; } = new(StringComparer.Ordinal);
     public HashSet<string> SoonNotAllowed { get; } = new(StringComparer.Ordinal);
-    public TimeSpan SoonWithin => TimeSpan.FromHours(configuration.GetValue("Dashboard:SoonHours", 48));
-    public TimeSpan StalledAfter => TimeSpan.FromMinutes(configuration.GetValue("Dashboard:StalledMinutes", 30));
+    public WorklistView? Queue { get; private set; }
     public DateTimeOffset Now { get; } = clock.GetUtcNow();
     /// <summary>The clinic's time zone: its staff read local times, the day's flow is the clinic's day.</summary>
     public TimeZoneInfo Zone => clocks.ZoneOf(User);
@@ -65,6 +63,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public async Task<IActionResult> OnGetAsync()
     {
         ViewData["Live"] = "list";
+        Queue = await queue.ReadAsync(Clinic, Now, HttpContext.RequestAborted);
         if (Validate() is { } problem)
         {
             Problem = problem;
@@ -76,6 +75,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         return Page();
     }
 
+    /// <summary>The filter form, posted (it may carry a patient's name).</summary>
+    public Task<IActionResult> OnPostAsync() => OnGetAsync();
+
     /// <summary>Only the table, for the live update to swap in.</summary>
     public async Task<IActionResult> OnGetRowsAsync()
     {
@@ -83,6 +85,18 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         await LoadAsync(PageSize);
         return Partial("/Dashboard/Pages/_Rows.cshtml", this);
     }
+
+    /// <summary>The table of a posted search, for the live update to swap in.</summary>
+    public Task<IActionResult> OnPostRowsAsync() => OnGetRowsAsync();
+
+    /// <summary>Only the work queue, for the live update to swap in.</summary>
+    public async Task<IActionResult> OnGetQueueAsync()
+    {
+        Queue = await queue.ReadAsync(Clinic, Now, HttpContext.RequestAborted);
+        return Partial("/Dashboard/Pages/_Queue.cshtml", this);
+    }
+
+    public Task<IActionResult> OnPostCsvAsync() => OnGetCsvAsync();
 
     public async Task<IActionResult> OnGetCsvAsync()
     {
@@ -124,6 +138,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public IEnumerable<string> NeedsOf(ConsentSummary row)
     {
         var status = row.Record.Runtime.Status;
+        if (row.Record.IdentityRejectedAt is not null) yield return "Not the right patient";
         if (status == ConsentStatus.NeedsDiscussion) yield return "Question";
         if (status == ConsentStatus.AwaitingCountersign) yield return "Countersign";
         if (IsStalled(row)) yield return "Stalled";
@@ -135,17 +150,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public SteadyProgress ProgressOf(ConsentSummary row) =>
         workflows.Catalog.Find(row.WorkflowId, row.WorkflowVersion) is { } d ? Navigation.Steady(d, row.Record.Runtime) : new SteadyProgress(0, 0);
 
-    private bool IsStalled(ConsentSummary row) => (_isStalled ??= Stalled().Compile())(row);
+    private bool IsStalled(ConsentSummary row) => (_isStalled ??= queue.Stalled(Now).Compile())(row);
 
     private Func<ConsentSummary, bool>? _isStalled;
-
-    /// <summary>Not finished, and nothing has happened for longer than <see cref="StalledAfter"/>: one rule for the filter, the count and the row.</summary>
-    private Expression<Func<ConsentSummary, bool>> Stalled()
-    {
-        var open = new[] { ConsentStatus.Pending.ToContract(), ConsentStatus.InProgress.ToContract() };
-        var before = Now - StalledAfter;
-        return s => s.Status.IsOneOf(open) && s.UpdatedAt < before;
-    }
 
     private (string Field, string Message)? Validate()
     {
@@ -158,6 +165,11 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
             Day = ClinicTime.Day(day, Zone);
         }
         if (Needs is { Length: > 0 } && NeedsOptions.All(n => n.Value != Needs)) return ("needs", "Choose one of the listed needs.");
+        if (Search is { Length: > 0 })
+        {
+            Search = Search.Trim();
+            if (Search.Length > 200 || Search.Any(char.IsControl)) return ("search", "A search is one line of at most 200 characters.");
+        }
         if (PageText is { Length: > 0 })
         {
             if (!int.TryParse(PageText, NumberStyles.None, CultureInfo.InvariantCulture, out var page) || page < 1) return ("pageNumber", "A page is a whole number from 1.");
@@ -174,36 +186,36 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         {
             query = query.Where(s => s.CreatedAt >= dayStart && s.CreatedAt < dayEnd);
         }
-        var withdrawn = ConsentStatus.Withdrawn.ToContract();
+        if (Search is { Length: > 0 } term)
+        {
+            // Part of a name or id, any case (ILIKE): staff type what they have, "smith" or "55501".
+            query = query.Where(s => s.PatientId.Contains(term, StringComparison.OrdinalIgnoreCase)
+                || (s.PatientName != null && s.PatientName.Contains(term, StringComparison.OrdinalIgnoreCase)));
+        }
         var discussing = ConsentStatus.NeedsDiscussion.ToContract();
         var countersigning = ConsentStatus.AwaitingCountersign.ToContract();
-        var weekAgo = Now.AddDays(-7);
-        var soonUntil = Now + SoonWithin;
-        var ended = Enum.GetValues<ConsentStatus>().Where(x => x.IsFinal()).Select(x => x.ToContract()).ToArray();
         query = Needs switch
         {
+            "identity" => query.Where(s => s.Record.IdentityRejectedAt != null),
             "questions" => query.Where(s => s.Status == discussing),
             "countersign" => query.Where(s => s.Status == countersigning),
-            "stalled" => query.Where(Stalled()),
-            "unconfirmed" => query.Where(s => s.Status == withdrawn && s.UpdatedAt >= weekAgo),
-            "soon" => query.Where(s => s.Record.ScheduledFor >= Now && s.Record.ScheduledFor <= soonUntil && !s.Status.IsOneOf(ended)),
+            "stalled" => query.Where(queue.Stalled(Now)),
+            "unconfirmed" => query.Where(Worklist.RecentlyWithdrawn(Now)),
+            "soon" => query.Where(queue.BookedSoon(Now)),
             _ => query,
         };
+        var ct = HttpContext.RequestAborted;
         if (Needs == "soon")
         {
-            // Few procedures in the next two days; each is asked of the gate for its own booked time.
-            await KeepAsync(query.OrderBy(s => s.Record.ScheduledFor), take, SoonNotAllowed, async c =>
-                !GateRules.Evaluate((await gate.ReadAsync(Clinic, c.PatientId, c.ProcedureCode, HttpContext.RequestAborted)).Candidates, c.Record.ScheduledFor!.Value).Allowed);
+            await KeepAsync(query.OrderBy(s => s.Record.ScheduledFor), take, SoonNotAllowed, c => queue.NotAllowedAtBookingAsync(Clinic, c, ct));
         }
         else if (Needs == "unconfirmed")
         {
-            // Few withdrawals in a week; each is checked against the subscribers' confirmations.
-            await KeepAsync(query.OrderByDescending(s => s.UpdatedAt), take, Unconfirmed, async c =>
-                !(await acks.ForConsentAsync(Clinic, c, HttpContext.RequestAborted)).WithdrawalConfirmed);
+            await KeepAsync(query.OrderByDescending(s => s.UpdatedAt), take, Unconfirmed, c => queue.WithdrawalUnconfirmedAsync(Clinic, c, ct));
         }
         else
         {
-            (Rows, Total) = await ConsentListing.PageAsync(query, PageNumber, take, HttpContext.RequestAborted);
+            (Rows, Total) = await ConsentListing.PageAsync(query, PageNumber, take, ct);
         }
         await ConsentListing.RecordAsync(HttpContext, session, $"dashboard {audit}", Rows, clock);
     }
@@ -231,7 +243,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         var started = await session.Query<ConsentSummary>().CountAsync(s => s.CreatedAt >= day, ct);
         var granted = await session.Query<ConsentSummary>().CountAsync(s => s.Record.Runtime.GrantedAt >= day, ct);
         var declinedToday = await session.Query<ConsentSummary>().CountAsync(s => s.Status == declined && s.UpdatedAt >= day, ct);
-        var stalled = await session.Query<ConsentSummary>().CountAsync(Stalled(), ct);
+        var stalled = await session.Query<ConsentSummary>().CountAsync(queue.Stalled(Now), ct);
         return [("Started", started), ("Granted", granted), ("Declined", declinedToday), ("Stalled now", stalled)];
     }
 

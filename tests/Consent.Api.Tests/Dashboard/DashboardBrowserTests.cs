@@ -151,10 +151,13 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await second.GotoAsync(new Uri(browser.BaseUrl, "/tablet").ToString());
         await second.GetByLabel("Code / Código").FillAsync(code);
         await second.GetByRole(AriaRole.Button, new() { Name = "Open my consent form" }).ClickAsync();
-        // A code works once.
-        await Expect(second.Locator("main")).ToContainTextAsync("This link cannot be opened here.");
+        // A code works once: a second try is told the code opens nothing (not that another tablet holds it).
+        await Expect(second.Locator("main")).ToContainTextAsync("This code does not open a form.");
 
         await coordinator.GetByRole(AriaRole.Link, new() { Name = "Open the consent's page" }).ClickAsync();
+        // The link is open on a tablet: ending that session needs a reason and a confirmation.
+        await coordinator.GetByLabel("Why the open tablet session ends").SelectOptionAsync("finish_another_day");
+        await coordinator.GetByLabel("End the open tablet session now").CheckAsync();
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
         await Expect(coordinator.Locator("[data-short-code]")).ToHaveCountAsync(1);
         await Screens.CheckDesktopAsync(coordinator, "code", "02-new-link-issued");
@@ -247,9 +250,9 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.Locator($"tr[data-consent='{id}'] td", new() { HasTextString = "in progress" }).WaitForAsync();
         await Screens.CheckDesktopAsync(coordinator, "list", "01-filtered");
 
-        var download = await coordinator.RunAndWaitForDownloadAsync(() => coordinator.GetByRole(AriaRole.Link, new() { Name = "Export this list as CSV" }).ClickAsync());
+        var download = await coordinator.RunAndWaitForDownloadAsync(() => coordinator.GetByRole(AriaRole.Button, new() { Name = "Export this list as CSV" }).ClickAsync());
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
-        csv.ShouldStartWith("id,patientId,procedureCode");
+        csv.ShouldStartWith("id,patientId,patientName,procedureCode");
         csv.ShouldContain(id);
         csv.ShouldNotContain("MRN-55504");
 
@@ -260,7 +263,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.GetByLabel("Withdraw on the patient's behalf: reason").SelectOptionAsync("clinical_reason");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Withdraw" }).ClickAsync();
         await coordinator.Locator("#consent-status", new() { HasTextString = "withdrawn" }).WaitForAsync();
-        (await coordinator.Locator("#timeline").TextContentAsync())!.ShouldContain("Withdrawn (clinical_reason)");
+        (await coordinator.Locator("#timeline").TextContentAsync())!.ShouldContain("Withdrawn: A clinical reason");
         await Screens.CheckDesktopAsync(coordinator, "list", "02-withdrawn");
     }
 

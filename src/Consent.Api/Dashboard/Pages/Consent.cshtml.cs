@@ -113,7 +113,8 @@ public sealed class ConsentModel(
     {
         if (!IsCoordinator) return Forbid();
         var token = TabletSession.NewToken();
-        var outcome = await WriteAsync(id, version, new ReplaceTabletLink(TabletSession.HashOf(token), NullIfEmpty(reason), confirm == "yes"));
+        var open = await LoadAsync(id) && HasOpenTabletSession;
+        var outcome = await WriteAsync(id, version, new ReplaceTabletLink(TabletSession.HashOf(token), NullIfEmpty(reason), confirm == "yes", open));
         if (!outcome.Stored) return await AfterRefusalAsync(id, outcome);
         Link = (await TabletLinkView.HandOverAsync(store, Request, token, outcome.After!.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted))
             with { Patient = PatientLine.Of(outcome.After) };
@@ -124,8 +125,15 @@ public sealed class ConsentModel(
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    /// <summary>Whether a tablet may be reading now, so a new link must say why and be confirmed.</summary>
-    public bool HasOpenTabletSession => ReplaceTabletLink.HasOpenSession(Consent.Record, Now);
+    /// <summary>Whether the current link is open on a tablet (a patient may be reading), so a new link must say why and be confirmed.</summary>
+    public bool HasOpenTabletSession { get; private set; }
+
+    private async Task<bool> TabletInUseAsync(ConsentRecord record)
+    {
+        if (record.TabletTokenSha256 is not { } link || record.Runtime.Status.IsFinal()) return false;
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<TabletSession>(link, HttpContext.RequestAborted) is { BoundDevice: not null } used && used.IsUsable(Now);
+    }
 
     /// <summary>Re-consent: a consent that ended (superseded, expired, withdrawn, declined) is started again on the workflow's latest version.</summary>
     public async Task<IActionResult> OnPostResendAsync(string id)
@@ -183,6 +191,7 @@ public sealed class ConsentModel(
         GateAt = At is { } at ? GateRules.Evaluate(inputs.Candidates, at) : null;
         GateScheduled = summary.Record.ScheduledFor is { } scheduled ? GateRules.Evaluate(inputs.Candidates, scheduled) : null;
         Acks = await acks.ForConsentAsync(Clinic, summary, HttpContext.RequestAborted);
+        HasOpenTabletSession = await TabletInUseAsync(summary.Record);
         await AccessLog.RecordAsync(HttpContext, session, id, "dashboard consent", clock);
         return true;
     }

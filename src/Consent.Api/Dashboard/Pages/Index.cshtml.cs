@@ -105,14 +105,14 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         await LoadAsync(5000, audit: "export");
         // Spreadsheet-safe: progress as two numbers (never "11/36", which a spreadsheet turns into a date), times as
         // ISO 8601 to the second with the clinic's offset, and what the consent needs from staff in its own column.
-        var csv = new StringBuilder("id,patientId,procedureCode,workflowId,workflowVersion,status,needs,stepsDone,stepsTotal,percentDone,createdAt,updatedAt,grantedAt,validFrom,validUntil,procedureAt\r\n");
+        var csv = new StringBuilder("id,patientId,patientName,procedureCode,workflowId,workflowVersion,status,needs,stepsDone,stepsTotal,percentDone,createdAt,updatedAt,grantedAt,validFrom,validUntil,procedureAt\r\n");
         foreach (var row in Rows)
         {
             var state = row.Record.Runtime;
             var progress = ProgressOf(row);
             csv.AppendJoin(',', new[]
             {
-                row.Id, row.PatientId, row.ProcedureCode, row.WorkflowId, Number(row.WorkflowVersion), row.Status, string.Join("; ", NeedsOf(row)),
+                row.Id, row.PatientId, row.PatientName ?? "", row.ProcedureCode, row.WorkflowId, Number(row.WorkflowVersion), row.Status, string.Join("; ", NeedsOf(row)),
                 Number(progress.Done), Number(progress.Total), Number(progress.Percent),
                 Iso(row.CreatedAt), Iso(row.UpdatedAt), Iso(state.GrantedAt), Iso(state.ValidFrom), Iso(state.ValidUntil), Iso(row.Record.ScheduledFor),
             }.Select(Cell)).Append("\r\n");

@@ -19,10 +19,16 @@ namespace Consent.Api.Tests.Dashboard;
 /// tomorrow's offset (UTC-5), not today's (UTC-6).
 /// </summary>
 public sealed class ChicagoClinic() : TabletBrowser(
-    new Dictionary<string, string?> { ["Clinics:DefaultTimeZone"] = "America/Chicago", ["Dashboard:StalledMinutes"] = "30" },
+    new Dictionary<string, string?>
+    {
+        ["Clinics:DefaultTimeZone"] = "America/Chicago", ["Dashboard:StalledMinutes"] = "30", [$"Clinics:IdleSeconds:{SlowReaders}"] = "1200",
+    },
     services => services.AddSingleton<TimeProvider>(Clock))
 {
     public static readonly FakeClock Clock = new(new DateTimeOffset(2027, 3, 14, 5, 0, 0, TimeSpan.Zero));
+
+    /// <summary>A clinic that gives its tablets a longer idle pause than the service's.</summary>
+    public const string SlowReaders = "slow-readers";
 }
 
 /// <summary>A clinic's day as staff and patients live it: their own time, the right patient, the queue, a CSV a spreadsheet opens.</summary>
@@ -80,7 +86,8 @@ public sealed partial class ClinicDayBrowserTests(ChicagoClinic browser) : IClas
         var row = coordinator.Locator($"#queue-items tr[data-consent='{id}'][data-kind='soon']");
         await Expect(row).ToContainTextAsync("2027-03-15 09:00 UTC-5");
         var until = booked - ChicagoClinic.Clock.Now;
-        await Expect(row.Locator(".queue-waited")).ToHaveTextAsync($"in {(int)until.TotalHours} h {until.Minutes} min");
+        // The clock stands before 08:00Z, so the booking is between one and two days away.
+        await Expect(row.Locator(".queue-waited")).ToHaveTextAsync($"in 1 day {until.Hours} h");
         await Screens.CheckDesktopAsync(coordinator, "clinic-day", "02-queue-procedure-soon");
     }
 
@@ -232,6 +239,11 @@ public sealed partial class ClinicDayBrowserTests(ChicagoClinic browser) : IClas
         }
         var (created, _) = await Post(new { patientId = "http://hospital.example.org/mrn|12345", procedureCode = "LP-1", workflowId = "lumbar-puncture", locale = "en" });
         created.ShouldBe(HttpStatusCode.Created);
+        // The contract grows compatibly: both fields optional, and documented.
+        var schema = (await api.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("components").GetProperty("schemas").GetProperty("CreateConsentRequest");
+        schema.GetProperty("properties").TryGetProperty("patientName", out _).ShouldBeTrue(schema.ToString());
+        schema.GetProperty("properties").TryGetProperty("patientBirthDate", out _).ShouldBeTrue(schema.ToString());
+        schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()).ShouldNotContain("patientName");
         foreach (var (body, field) in new (object, string)[]
         {
             (new { patientId = "no-scheme|123", procedureCode = "LP-1", workflowId = "lumbar-puncture", locale = "en" }, "patientId"),
@@ -254,7 +266,7 @@ public sealed partial class ClinicDayBrowserTests(ChicagoClinic browser) : IClas
     public async Task The_csv_export_read_back_with_a_csv_parser_has_numbers_times_with_the_clinics_offset_and_no_formulas()
     {
         var clinic = NewClinic();
-        var (id, url) = await StartAsync(clinic, "-2+3", "=HYPERLINK(\"http://x.invalid\")");
+        var (id, url) = await StartAsync(clinic, "-2-3", "=HYPERLINK(\"http://x.invalid\")");
         var tablet = await browser.NewTabletAsync();
         await tablet.GotoAsync(url);
         await tablet.WaitForURLAsync("**/tablet/identity");
@@ -276,7 +288,7 @@ public sealed partial class ClinicDayBrowserTests(ChicagoClinic browser) : IClas
         while (csv.Read()) rows.Add(headers.Select((h, i) => (h, csv.GetString(i))).ToDictionary(x => x.h, x => x.Item2));
         var row = rows.Single();
         row["id"].ShouldBe(id);
-        row["patientId"].ShouldBe("'-2+3");
+        row["patientId"].ShouldBe("'-2-3");
         row["patientName"].ShouldStartWith("'=");
         int.Parse(row["stepsDone"], CultureInfo.InvariantCulture).ShouldBe(1);
         int.Parse(row["stepsTotal"], CultureInfo.InvariantCulture).ShouldBeGreaterThan(1);
@@ -292,6 +304,19 @@ public sealed partial class ClinicDayBrowserTests(ChicagoClinic browser) : IClas
     }
 
     [Fact]
+    public async Task The_idle_pause_is_the_clinics_own_where_it_sets_one()
+    {
+        var (_, slowUrl) = await StartAsync(ChicagoClinic.SlowReaders, "MRN-70040");
+        var (_, otherUrl) = await StartAsync(NewClinic(), "MRN-70041");
+        var slow = await browser.NewTabletAsync();
+        await TabletBrowser.OpenLinkAsync(slow, slowUrl);
+        (await slow.Locator("body").GetAttributeAsync("data-idle-seconds")).ShouldBe("1200");
+        var other = await browser.NewTabletAsync();
+        await TabletBrowser.OpenLinkAsync(other, otherUrl);
+        (await other.Locator("body").GetAttributeAsync("data-idle-seconds")).ShouldBe("900", "the service's setting (the test host's)");
+    }
+
+    [Fact]
     public async Task A_mistyped_short_code_says_it_is_wrong_and_a_new_link_over_an_open_session_asks_why_and_for_confirmation()
     {
         var clinic = NewClinic();
@@ -304,6 +329,7 @@ public sealed partial class ClinicDayBrowserTests(ChicagoClinic browser) : IClas
         (await tablet.Locator("main").TextContentAsync())!.ShouldNotContain("another tablet");
         await Screens.CheckAsync(tablet, "code", "03-wrong-code");
 
+        tablet = await browser.NewTabletAsync();
         await TabletBrowser.OpenLinkAsync(tablet, url);
         var coordinator = await browser.SignedInStaffAsync(StaffRoles.Coordinator, clinic);
         await coordinator.GotoAsync(new Uri(browser.BaseUrl, $"/dashboard/consents/{id}").ToString());

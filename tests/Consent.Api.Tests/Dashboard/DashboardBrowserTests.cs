@@ -56,7 +56,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await clinician.GetByLabel("Needs me now").SelectOptionAsync("countersign");
         await clinician.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Screens.CheckDesktopAsync(clinician, "flow", "05-needs-countersign");
-        await clinician.GetByRole(AriaRole.Link, new() { Name = "MRN-55501" }).ClickAsync();
+        await clinician.Locator("#consent-rows").GetByRole(AriaRole.Link, new() { Name = "MRN-55501" }).ClickAsync();
         await Screens.CheckDesktopAsync(clinician, "flow", "06-clinician-consent-page");
         await clinician.GetByLabel("Your full name").FillAsync("Dr. Ana Rivera");
         await clinician.GetByLabel("I discussed this consent with the patient and answered their questions.").CheckAsync();
@@ -282,7 +282,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.GetByLabel("Needs me now").SelectOptionAsync("questions");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Expect(coordinator.Locator("#consent-rows")).ToContainTextAsync("Question");
-        await coordinator.GetByRole(AriaRole.Link, new() { Name = "MRN-55505" }).ClickAsync();
+        await coordinator.Locator("#consent-rows").GetByRole(AriaRole.Link, new() { Name = "MRN-55505" }).ClickAsync();
         await Expect(coordinator.Locator("#timeline")).ToContainTextAsync("Question raised");
         await coordinator.GetByLabel("What was discussed (no more than needed)").FillAsync("Explained the headache risk again.");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Resume after discussion" }).ClickAsync();

@@ -23,7 +23,7 @@ namespace Consent.Api.Dashboard.Pages;
 /// </summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
 public sealed class ConsentModel(
-    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, TimeProvider clock, ClinicClocks clocks) : PageModel
+    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, TimeProvider clock, ClinicSettings clocks) : PageModel
 {
     public static readonly IReadOnlyList<string> StaffWithdrawalReasons = ["patient_request", "changed_mind", "clinical_reason", "other_treatment", "not_eligible"];
 

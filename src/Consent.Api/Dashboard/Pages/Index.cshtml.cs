@@ -23,7 +23,7 @@ namespace Consent.Api.Dashboard.Pages;
 /// posted, so a patient's name typed in the search never lands in a URL, a browser's history or an access log.
 /// </summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
-public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, Worklist queue, TimeProvider clock, ClinicClocks clocks) : PageModel
+public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, Worklist queue, TimeProvider clock, ClinicSettings clocks) : PageModel
 {
     public const int PageSize = 25;
     public static IReadOnlyList<(string Value, string Label)> NeedsOptions => Worklist.Kinds;

@@ -20,7 +20,12 @@ public abstract class TabletPage(IDocumentStore store, PublishedWorkflows workfl
     protected PublishedWorkflows Workflows => workflows;
     public ConsentRecord Record { get; private set; } = ConsentRecord.None;
     public WorkflowDefinition Definition { get; private set; } = null!;
-    public TabletUiSettings Settings => settings.Value;
+    /// <summary>The tablet settings, with the clinic's own idle pause where it has one (a clinic of slow readers sets a longer one).</summary>
+    public TabletUiSettings Settings => _settings ??= HttpContext.RequestServices.GetRequiredService<Clinics.ClinicSettings>().IdleSecondsOf(Record.ClinicId) is { } idle
+        ? new TabletUiSettings { IdleSeconds = idle, IdleWarningSeconds = settings.Value.IdleWarningSeconds, TimeZone = settings.Value.TimeZone }
+        : settings.Value;
+
+    private TabletUiSettings? _settings;
     public string Locale => Record.Runtime.Locale;
 
     public string T(string key) => TabletText.For(Locale, key);
@@ -37,7 +42,7 @@ public abstract class TabletPage(IDocumentStore store, PublishedWorkflows workfl
     public string LocalTime(DateTimeOffset? at, string format)
     {
         if (at is not { } value) return "";
-        var local = Consent.Workflows.Clinics.ClinicTime.ToLocal(value, HttpContext.RequestServices.GetRequiredService<Clinics.ClinicClocks>().ZoneOf(Record.ClinicId));
+        var local = Consent.Workflows.Clinics.ClinicTime.ToLocal(value, HttpContext.RequestServices.GetRequiredService<Clinics.ClinicSettings>().ZoneOf(Record.ClinicId));
         var text = local.ToString(format, System.Globalization.CultureInfo.GetCultureInfo(Locale));
         return format == "D" ? text : $"{text} ({Consent.Workflows.Clinics.ClinicTime.OffsetName(local.Offset)})";
     }

@@ -2,6 +2,7 @@ using Consent.Api.Auditing;
 using Consent.Api.Auth;
 using Consent.Api.Clinics;
 using Consent.Api.Consents;
+using Consent.Api.Consents.Storage;
 using Consent.Api.Dashboard;
 using Consent.Api.Gate;
 using Consent.Api.Health;
@@ -13,6 +14,7 @@ using Consent.Api.Tablet;
 using Consent.Api.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
+var migrating = builder.IsMigrateCommand(args);
 builder.AddConsentHosting();
 builder.AddTransportSecurity();
 builder.Services.AddConsentAuth();
@@ -32,6 +34,11 @@ builder.Services.AddDashboard();
 builder.Services.AddRecords();
 
 var app = builder.Build();
+if (migrating)
+{
+    await app.MigrateAsync();
+    return;
+}
 app.UseTransportSecurity();
 app.UseConsentHosting();
 app.UseTextInputChecks();

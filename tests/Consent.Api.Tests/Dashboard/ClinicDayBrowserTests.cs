@@ -22,6 +22,9 @@ public sealed class ChicagoClinic() : TabletBrowser(
     new Dictionary<string, string?>
     {
         ["Clinics:DefaultTimeZone"] = "America/Chicago", ["Dashboard:StalledMinutes"] = "30", [$"Clinics:IdleSeconds:{SlowReaders}"] = "1200",
+        // A schema of its own: this host's clock stands in 2027, and a sign-in drops the staff sessions that ended
+        // by its clock, which would be every other test host's sessions in a shared schema.
+        ["Store:Schema"] = "chicago_" + Guid.NewGuid().ToString("N")[..8],
     },
     services => services.AddSingleton<TimeProvider>(Clock))
 {

@@ -1,5 +1,6 @@
 using Consent.Api.Auditing;
 using Consent.Api.Auth;
+using Consent.Api.Clinics;
 using Consent.Api.Consents;
 using Consent.Api.Consents.Storage;
 using Consent.Api.Dashboard;
@@ -22,6 +23,7 @@ builder.Services.AddConsentAuth();
 builder.Services.AddClaimTextChecks();
 builder.Services.AddConsentHealth();
 builder.Services.AddWorkflowCatalog();
+builder.Services.AddClinics();
 builder.Services.AddConsents();
 builder.Services.AddAuditing();
 builder.Services.AddGate();

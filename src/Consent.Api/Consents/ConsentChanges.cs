@@ -59,7 +59,8 @@ public sealed record AnswerStep(string StepId, IStepAnswer Answer) : ConsentChan
 /// (<paramref name="TabletTokenSha256"/>: the token itself is handed out once and never stored).
 /// </summary>
 public sealed record OpenConsent(
-    string ConsentId, string ClinicId, string PatientId, string ProcedureCode, WorkflowDefinition Workflow, StartConsent Start, string TabletTokenSha256)
+    string ConsentId, string ClinicId, string PatientId, string ProcedureCode, WorkflowDefinition Workflow, StartConsent Start, string TabletTokenSha256,
+    PatientDetails? Patient = null)
     : ConsentChange
 {
     public override WorkflowDefinition? Definition => Workflow;
@@ -77,6 +78,7 @@ public sealed record OpenConsent(
         [
             new ConsentOpened(ConsentId, ClinicId, PatientId, ProcedureCode, definition.Settings.ReminderAfter, now),
             .. start.Events,
+            .. (Patient is { } patient ? new ConsentEvent[] { new PatientIdentified(patient.Name, patient.BirthDate, now) } : []),
             new TabletLinkIssued(TabletTokenSha256, now + definition.Settings.TabletTokenLifetime, now),
         ]);
     }

@@ -35,6 +35,16 @@ public sealed record ConsentRecord
     public TimeSpan ReminderAfter { get; init; }
     /// <summary>When the procedure is booked, if the care team recorded it.</summary>
     public DateTimeOffset? ScheduledFor { get; init; }
+    /// <summary>The patient's name and date of birth as staff recorded them (health data: never logged or published).</summary>
+    public string? PatientName { get; init; }
+    public DateOnly? PatientBirthDate { get; init; }
+    /// <summary>The tablet link on which the person at the tablet said "this is me"; another link asks again.</summary>
+    public string? IdentityConfirmedLink { get; init; }
+    /// <summary>When the person at the tablet said "this is not me", until staff issue a new link.</summary>
+    public DateTimeOffset? IdentityRejectedAt { get; init; }
+
+    /// <summary>The tablet must ask "Is this you?" before showing anything of the consent.</summary>
+    public bool AsksIdentity => PatientName is not null && TabletTokenSha256 is not null && IdentityConfirmedLink != TabletTokenSha256;
 
     public bool Exists => Version > 0;
 
@@ -49,7 +59,11 @@ public sealed record ConsentRecord
     public ConsentRecord Apply(ConsentEvent e, string? hash = null) => (e switch
     {
         ConsentOpened o => this with { Id = o.ConsentId, ClinicId = o.ClinicId, PatientId = o.PatientId, ProcedureCode = o.ProcedureCode, ReminderAfter = o.ReminderAfter },
-        TabletLinkIssued t => this with { TabletTokenSha256 = t.TokenSha256, TabletExpiresAt = t.ExpiresAt },
+        TabletLinkIssued t => this with { TabletTokenSha256 = t.TokenSha256, TabletExpiresAt = t.ExpiresAt, IdentityRejectedAt = null },
+        PatientIdentified p => this with { PatientName = p.Name, PatientBirthDate = p.BirthDate },
+        PatientIdentityConfirmed => this with { IdentityConfirmedLink = TabletTokenSha256 },
+        PatientIdentityRejected r => this with { TabletTokenSha256 = null, TabletExpiresAt = null, IdentityRejectedAt = r.At },
+        TabletLinkReplaced => this,
         TabletLinkRevoked => this with { TabletTokenSha256 = null, TabletExpiresAt = null },
         ProcedureScheduled p => this with { ScheduledFor = p.ScheduledFor },
         _ => this with { Runtime = Runtime.Evolve(e) },

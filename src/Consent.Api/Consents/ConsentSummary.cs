@@ -9,6 +9,8 @@ public sealed class ConsentSummary
 {
     public string Id { get; set; } = "";
     public string PatientId { get; set; } = "";
+    /// <summary>The patient's name as staff recorded it, for the dashboard's search (health data: never logged).</summary>
+    public string? PatientName { get; set; }
     public string ProcedureCode { get; set; } = "";
     public string WorkflowId { get; set; } = "";
     public int WorkflowVersion { get; set; }
@@ -30,6 +32,7 @@ public sealed class ConsentSummaryProjection : SingleStreamProjection<ConsentSum
         var record = summary.Record.Apply(consentEvent, ConsentStreams.HashOf(e));
         summary.Record = record;
         summary.PatientId = record.PatientId;
+        summary.PatientName = record.PatientName;
         summary.ProcedureCode = record.ProcedureCode;
         summary.WorkflowId = record.Runtime.WorkflowId;
         summary.WorkflowVersion = record.Runtime.WorkflowVersion;

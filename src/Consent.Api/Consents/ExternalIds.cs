@@ -12,9 +12,15 @@ public static partial class ExternalIds
         : ProcedureCodeProblem(procedureCode) is { } procedure ? Problems.Field(StatusCodes.Status400BadRequest, "procedureCode", procedure)
         : null;
 
-    /// <summary>What is wrong with a patient id, or null when it is one.</summary>
+    /// <summary>
+    /// What is wrong with a patient id, or null when it is one: a value, or a value with its assigning authority as
+    /// FHIR writes an identifier's system and value (<c>urn:oid:2.16.840.1.113883.19.5|MRN-1</c>), so two hospitals'
+    /// record numbers cannot meet.
+    /// </summary>
     public static string? PatientIdProblem(string? patientId) =>
-        patientId is null || !Pattern().IsMatch(patientId) ? "A patient id is 1 to 64 letters, digits, '.', '-' or '_'." : null;
+        patientId is null || !PatientPattern().IsMatch(patientId)
+            ? "A patient id is 1 to 64 letters, digits, '.', '-' or '_', optionally after its assigning authority as an absolute URI and '|' (urn:oid:2.16.840.1.113883.19.5|MRN-1)."
+            : null;
 
     /// <summary>What is wrong with a procedure code, or null when it is one.</summary>
     public static string? ProcedureCodeProblem(string? procedureCode) =>
@@ -22,4 +28,8 @@ public static partial class ExternalIds
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex Pattern();
+
+    // The system: a URI scheme, ':' and up to 190 visible ASCII characters other than '|'.
+    [GeneratedRegex(@"^(?:[A-Za-z][A-Za-z0-9+.-]{0,31}:[\x21-\x7B\x7D\x7E]{1,190}\|)?[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex PatientPattern();
 }

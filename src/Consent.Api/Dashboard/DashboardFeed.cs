@@ -10,7 +10,8 @@ namespace Consent.Api.Dashboard;
 /// event type and position, no patient data. Every instance feeds its own connections, from the events stored after
 /// it started.
 /// </summary>
-public sealed partial class DashboardFeed(NpgsqlDataSource db, MartenTables tables, IHubContext<DashboardHub> hub, IConfiguration configuration, ILogger<DashboardFeed> log)
+public sealed partial class DashboardFeed(
+    NpgsqlDataSource db, MartenTables tables, IHubContext<DashboardHub> hub, IEnumerable<IStaffNotifier> notifiers, IConfiguration configuration, ILogger<DashboardFeed> log)
     : BackgroundService
 {
     private const int BatchSize = 1000;
@@ -35,6 +36,12 @@ public sealed partial class DashboardFeed(NpgsqlDataSource db, MartenTables tabl
                 {
                     var changes = await tables.ReadChangedStreamsAsync(connection, position, safe, BatchSize, stoppingToken);
                     position = changes.Count < BatchSize ? safe : changes[^1].Sequence;
+                    // Someone waiting at a tablet is told to staff wherever they are, once per event.
+                    foreach (var change in changes)
+                    {
+                        if (AlertKinds.GetValueOrDefault(change.Type) is not { } kind) continue;
+                        foreach (var notifier in notifiers) await notifier.NotifyAsync(new StaffAlert(change.ClinicId, change.StreamId, kind), stoppingToken);
+                    }
                     // One message per consent per round, however many of its events arrived.
                     foreach (var change in changes.GroupBy(c => (c.ClinicId, c.StreamId)).Select(g => g.Last()))
                     {
@@ -49,6 +56,13 @@ public sealed partial class DashboardFeed(NpgsqlDataSource db, MartenTables tabl
             await Task.Delay(interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
+
+    /// <summary>Stored event types (Marten's names) that someone at a tablet waits on, and the alert's kind.</summary>
+    private static readonly Dictionary<string, string> AlertKinds = new(StringComparer.Ordinal)
+    {
+        ["question_raised"] = "question",
+        ["patient_identity_rejected"] = "identity",
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dashboard feed round failed ({Error}); retrying")]
     private static partial void FeedFailed(ILogger logger, string error);

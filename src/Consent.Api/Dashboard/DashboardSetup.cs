@@ -32,6 +32,8 @@ public static class DashboardSetup
         StaffSessions.AddTo(services);
         services.AddHostedService(sp => sp.GetRequiredService<StaffAccounts>());
         services.AddSingleton<DashboardFeed>();
+        services.AddScoped<Worklist>();
+        services.AddSingleton<IStaffNotifier, BrowserNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardFeed>());
         services.AddSignalR();
 

@@ -9,6 +9,9 @@ namespace Consent.Api.Dashboard;
 /// </summary>
 public sealed record TabletLinkView(string Url, string ShortCode, string QrDataUrl, DateTimeOffset ExpiresAt)
 {
+    /// <summary>Whom the link is for, repeated on the hand-over screen so the tablet goes to the right person.</summary>
+    public string? Patient { get; init; }
+
     /// <summary>Gives the link a short code (stored as a hash) and returns what the coordinator is shown.</summary>
     public static async Task<TabletLinkView> HandOverAsync(
         Marten.IDocumentStore store, HttpRequest request, string token, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken ct)

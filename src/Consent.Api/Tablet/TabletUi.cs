@@ -8,8 +8,11 @@ namespace Consent.Api.Tablet;
 /// <summary>Settings under <c>Tablet</c>.</summary>
 public sealed class TabletUiSettings
 {
-    /// <summary>Seconds without a touch before the screen hides behind the resume screen.</summary>
-    public int IdleSeconds { get; set; } = 120;
+    /// <summary>
+    /// Seconds without a touch before the screen hides behind the resume screen: 10 minutes by default, so a slow
+    /// reader of a long risk section is not sent away mid-page (2 minutes was too short); a clinic may set its own.
+    /// </summary>
+    public int IdleSeconds { get; set; } = 600;
     /// <summary>How long before hiding the screen warns that it will, so a slow reader can keep it open with one tap.</summary>
     public int IdleWarningSeconds { get; set; } = 30;
     /// <summary>The clinic's time zone (IANA id) for the dates a patient reads.</summary>

@@ -56,7 +56,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await clinician.GetByLabel("Needs me now").SelectOptionAsync("countersign");
         await clinician.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Screens.CheckDesktopAsync(clinician, "flow", "05-needs-countersign");
-        await clinician.GetByRole(AriaRole.Link, new() { Name = "MRN-55501" }).ClickAsync();
+        await clinician.Locator("#consent-rows").GetByRole(AriaRole.Link, new() { Name = "MRN-55501" }).ClickAsync();
         await Screens.CheckDesktopAsync(clinician, "flow", "06-clinician-consent-page");
         await clinician.GetByLabel("I discussed this consent with the patient and answered their questions.").CheckAsync();
         await clinician.GetByLabel("Your password, to countersign").FillAsync(password);
@@ -151,10 +151,13 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await second.GotoAsync(new Uri(browser.BaseUrl, "/tablet").ToString());
         await second.GetByLabel("Code / Código").FillAsync(code);
         await second.GetByRole(AriaRole.Button, new() { Name = "Open my consent form" }).ClickAsync();
-        // A code works once.
-        await Expect(second.Locator("main")).ToContainTextAsync("This link cannot be opened here.");
+        // A code works once: a second try is told the code opens nothing (not that another tablet holds it).
+        await Expect(second.Locator("main")).ToContainTextAsync("This code does not open a form.");
 
         await coordinator.GetByRole(AriaRole.Link, new() { Name = "Open the consent's page" }).ClickAsync();
+        // The link is open on a tablet: ending that session needs a reason and a confirmation.
+        await coordinator.GetByLabel("Why the open tablet session ends").SelectOptionAsync("finish_another_day");
+        await coordinator.GetByLabel("End the open tablet session now").CheckAsync();
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Issue a new tablet link" }).ClickAsync();
         await Expect(coordinator.Locator("[data-short-code]")).ToHaveCountAsync(1);
         await Screens.CheckDesktopAsync(coordinator, "code", "02-new-link-issued");
@@ -247,9 +250,9 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.Locator($"tr[data-consent='{id}'] td", new() { HasTextString = "in progress" }).WaitForAsync();
         await Screens.CheckDesktopAsync(coordinator, "list", "01-filtered");
 
-        var download = await coordinator.RunAndWaitForDownloadAsync(() => coordinator.GetByRole(AriaRole.Link, new() { Name = "Export this list as CSV" }).ClickAsync());
+        var download = await coordinator.RunAndWaitForDownloadAsync(() => coordinator.GetByRole(AriaRole.Button, new() { Name = "Export this list as CSV" }).ClickAsync());
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
-        csv.ShouldStartWith("id,patientId,procedureCode");
+        csv.ShouldStartWith("id,patientId,patientName,procedureCode");
         csv.ShouldContain(id);
         csv.ShouldNotContain("MRN-55504");
 
@@ -263,7 +266,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.GetByLabel("Your password, to sign the withdrawal").FillAsync(password);
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Sign and withdraw" }).ClickAsync();
         await coordinator.Locator("#consent-status", new() { HasTextString = "withdrawn" }).WaitForAsync();
-        (await coordinator.Locator("#timeline").TextContentAsync())!.ShouldContain("Withdrawn (clinical_reason)");
+        (await coordinator.Locator("#timeline").TextContentAsync())!.ShouldContain("Withdrawn: A clinical reason");
         await Screens.CheckDesktopAsync(coordinator, "list", "02-withdrawn");
     }
 
@@ -282,7 +285,7 @@ public sealed class DashboardBrowserTests(TabletBrowser browser) : IClassFixture
         await coordinator.GetByLabel("Needs me now").SelectOptionAsync("questions");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Expect(coordinator.Locator("#consent-rows")).ToContainTextAsync("Question");
-        await coordinator.GetByRole(AriaRole.Link, new() { Name = "MRN-55505" }).ClickAsync();
+        await coordinator.Locator("#consent-rows").GetByRole(AriaRole.Link, new() { Name = "MRN-55505" }).ClickAsync();
         await Expect(coordinator.Locator("#timeline")).ToContainTextAsync("Question raised");
         await coordinator.GetByLabel("What was discussed (no more than needed)").FillAsync("Explained the headache risk again.");
         await coordinator.GetByRole(AriaRole.Button, new() { Name = "Resume after discussion" }).ClickAsync();

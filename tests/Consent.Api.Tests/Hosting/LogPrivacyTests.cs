@@ -82,6 +82,31 @@ public sealed class LogPrivacyTests
     }
 
     [Fact]
+    public async Task A_patients_name_and_date_of_birth_recorded_with_the_consent_never_reach_the_logs()
+    {
+        var surname = Marker("Rivera");
+        var sink = new CapturingSink();
+        await using var factory = VerboseHost(sink);
+        factory.Services.GetService<Serilog.ILogger>().ShouldNotBeNull();
+        var driver = new ConsentDriver(factory);
+        var created = await driver.Coordinator.PostAsync("/api/consents", ConsentDriver.Json(new
+        {
+            patientId = "urn:oid:2.16.840.1.113883.19.5|MRN-9", procedureCode = "MSC-1", workflowId = "lumbar-puncture", locale = "en",
+            patientName = $"Ana {surname}", patientBirthDate = "1980-04-23",
+        }));
+        created.IsSuccessStatusCode.ShouldBeTrue(await created.Content.ReadAsStringAsync());
+        (await driver.Coordinator.PostAsync("/api/consents", ConsentDriver.Json(new
+        {
+            patientId = "MRN-9", procedureCode = "MSC-1", workflowId = "lumbar-puncture", locale = "en", patientName = $"Ana {surname}", patientBirthDate = "23/04/1980",
+        }))).IsSuccessStatusCode.ShouldBeFalse();
+        await driver.Coordinator.GetFromJsonAsync<JsonElement>("/api/consents");
+
+        sink.Events.ShouldNotBeEmpty();
+        sink.Events.Where(e => Holds(e.Text, surname) || e.Text.Contains("1980-04-23", StringComparison.Ordinal) || e.Text.Contains("23/04/1980", StringComparison.Ordinal))
+            .Select(e => e.Text).ShouldBeEmpty("a patient's name and date of birth are personal data");
+    }
+
+    [Fact]
     public async Task A_new_database_schema_is_created_without_writing_its_sql_above_debug()
     {
         var sink = new CapturingSink();

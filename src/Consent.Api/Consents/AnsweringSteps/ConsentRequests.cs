@@ -10,6 +10,10 @@ public sealed class CreateConsentRequest
     public required string WorkflowId { get; init; }
     public required string Locale { get; init; }
     public RepresentativeRequest? Representative { get; init; }
+    /// <summary>The patient's name as the clinic records it, shown to staff and asked on the tablet ("Is this you?").</summary>
+    public string? PatientName { get; init; }
+    /// <summary>The patient's date of birth (yyyy-MM-dd), shown with the name.</summary>
+    public string? PatientBirthDate { get; init; }
 }
 
 public sealed class RepresentativeRequest

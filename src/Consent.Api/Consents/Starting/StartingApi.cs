@@ -27,24 +27,27 @@ public static class StartingApi
 
     /// <summary>Starts a consent for a patient in one transaction with its first tablet link.</summary>
     public static async Task<Started> StartAsync(
-        ConsentWriter writer, string clinic, Actor actor, WorkflowDefinition definition, CreateConsentRequest request, CancellationToken ct)
+        ConsentWriter writer, string clinic, Actor actor, WorkflowDefinition definition, CreateConsentRequest request, PatientDetails? patient, CancellationToken ct)
     {
         var representative = request.Representative is { } r ? new Representative(r.Name.Trim(), r.Relationship.Trim()) : null;
         var token = TabletSession.NewToken();
         var id = OpenConsent.NewId();
-        var change = new OpenConsent(id, clinic, request.PatientId, request.ProcedureCode, definition, new StartConsent(request.Locale, representative), TabletSession.HashOf(token));
+        var change = new OpenConsent(id, clinic, request.PatientId, request.ProcedureCode, definition, new StartConsent(request.Locale, representative), TabletSession.HashOf(token),
+            patient);
         return new Started(await writer.WriteAsync(new ConsentWrite(clinic, id, actor, change), ct), token);
     }
 
-    private static async Task<IResult> Create(HttpContext http, ConsentWriter writer, PublishedWorkflows workflows)
+    private static async Task<IResult> Create(HttpContext http, ConsentWriter writer, PublishedWorkflows workflows, TimeProvider clock)
     {
         var body = await JsonBody.ReadAsync<CreateConsentRequest>(http.Request, JsonBody.SmallBody);
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
         if (ExternalIds.PatientAndProcedureProblem(request.PatientId, request.ProcedureCode) is { } invalid) return invalid;
+        var (patient, patientProblem) = PatientDetails.Read(request.PatientName, request.PatientBirthDate, clock.GetUtcNow());
+        if (patientProblem is { } p) return Problems.Field(StatusCodes.Status400BadRequest, p.Field, p.Message);
         if (workflows.Find(ConsentResults.Clinic(http), request.WorkflowId) is not { } definition) return Problems.Field(StatusCodes.Status422UnprocessableEntity, "workflowId", $"No published workflow '{request.WorkflowId}'.");
 
-        var (outcome, token) = await StartAsync(writer, ConsentResults.Clinic(http), Actor.From(http), definition, request, http.RequestAborted);
+        var (outcome, token) = await StartAsync(writer, ConsentResults.Clinic(http), Actor.From(http), definition, request, patient, http.RequestAborted);
         if (outcome.Status != WriteStatus.Done) return ConsentResults.From(http, "", outcome);
         var record = outcome.After!;
         var view = JsonSerializer.SerializeToNode(ConsentView.From(record, definition), JsonSerializerOptions.Web)!.AsObject();

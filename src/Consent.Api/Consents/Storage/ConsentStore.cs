@@ -58,5 +58,6 @@ public static class ConsentStore
     [
         .. typeof(ConsentEvent).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(ConsentEvent)) && !t.IsAbstract),
         typeof(ConsentOpened), typeof(TabletLinkIssued), typeof(TabletLinkRevoked), typeof(ProcedureScheduled),
+        typeof(PatientIdentified), typeof(PatientIdentityConfirmed), typeof(PatientIdentityRejected), typeof(TabletLinkReplaced),
     ];
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Consent.Api.Auditing;
 using Consent.Api.Auth;
+using Consent.Api.Clinics;
+using Consent.Workflows.Clinics;
 using Consent.Api.Consents;
 using Consent.Api.Consents.AnsweringSteps;
 using Consent.Api.Consents.Starting;
@@ -21,7 +23,7 @@ namespace Consent.Api.Dashboard.Pages;
 /// </summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
 public sealed class ConsentModel(
-    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, StaffAccounts accounts, TimeProvider clock) : PageModel
+    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, StaffAccounts accounts, TimeProvider clock, ClinicSettings clocks) : PageModel
 {
     public static readonly IReadOnlyList<string> StaffWithdrawalReasons = ["patient_request", "changed_mind", "clinical_reason", "other_treatment", "not_eligible"];
 
@@ -47,20 +49,19 @@ public sealed class ConsentModel(
 
     private string Clinic => User.FindFirst(StaffRoles.ClinicClaim)!.Value;
 
-    private const string TimeFormat = "A time is written 2026-12-01T09:30 (UTC).";
+    /// <summary>The clinic's time zone: staff read and type its local times; the stored times stay UTC.</summary>
+    public TimeZoneInfo Zone => clocks.ZoneOf(User);
 
-    /// <summary>A time as a <c>datetime-local</c> field sends it, read as UTC; null when it is not one.</summary>
-    private static DateTimeOffset? UtcMinute(string? text) =>
-        DateTime.TryParseExact(text, ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var when)
-            ? new DateTimeOffset(when, TimeSpan.Zero)
-            : null;
+    /// <summary>A stored time as the clinic's staff read it, with its offset.</summary>
+    public string When(DateTimeOffset? at) => ClinicTime.Show(at, Zone);
 
     public async Task<IActionResult> OnGetAsync(string id, string? at, string? done)
     {
         if (at is { Length: > 0 })
         {
-            At = UtcMinute(at);
-            if (At is null) Problem = ("at", TimeFormat);
+            var reading = ClinicTime.FromLocal(at, Zone);
+            At = reading.Utc;
+            if (reading.Problem is { } problem) Problem = ("at", problem);
         }
         Message = done switch
         {
@@ -96,9 +97,12 @@ public sealed class ConsentModel(
         return refused ?? await ActAsync(id, version, "countersigned", new RuntimeChange(new Countersign(signer, attestation == "yes" ? true : null)));
     }
 
-    /// <summary>The booked procedure time (UTC), so the gate's answer for it is in view.</summary>
-    public Task<IActionResult> OnPostScheduleAsync(string id, long version, string? scheduledFor) =>
-        ActAsync(id, version, "scheduled", new ScheduleProcedure(UtcMinute(scheduledFor), TimeFormat));
+    /// <summary>The booked procedure time, typed in the clinic's local time and stored as UTC, so the gate's answer for it is in view.</summary>
+    public Task<IActionResult> OnPostScheduleAsync(string id, long version, string? scheduledFor)
+    {
+        var reading = ClinicTime.FromLocal(scheduledFor, Zone);
+        return ActAsync(id, version, "scheduled", new ScheduleProcedure(reading.Utc, reading.Problem ?? ""));
+    }
 
     /// <summary>A clinician records the patient's day-of-procedure reaffirmation, as the API's reaffirm does, and signs it.</summary>
     public async Task<IActionResult> OnPostReaffirmAsync(string id, long version, string? confirmed, string? password)
@@ -144,16 +148,30 @@ public sealed class ConsentModel(
         !IsCoordinator ? Task.FromResult<IActionResult>(Forbid()) : ActAsync(id, version, "revoked", new RevokeTabletLink());
 
     /// <summary>A new tablet link (the old one stops at once), shown here once.</summary>
-    public async Task<IActionResult> OnPostReissueAsync(string id, long version)
+    public async Task<IActionResult> OnPostReissueAsync(string id, long version, string? reason, string? confirm)
     {
         if (!IsCoordinator) return Forbid();
         var token = TabletSession.NewToken();
-        var outcome = await WriteAsync(id, version, new IssueTabletLink(TabletSession.HashOf(token)));
+        var open = await LoadAsync(id) && HasOpenTabletSession;
+        var outcome = await WriteAsync(id, version, new ReplaceTabletLink(TabletSession.HashOf(token), NullIfEmpty(reason), confirm == "yes", open));
         if (!outcome.Stored) return await AfterRefusalAsync(id, outcome);
-        Link = await TabletLinkView.HandOverAsync(store, Request, token, outcome.After!.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted);
+        Link = (await TabletLinkView.HandOverAsync(store, Request, token, outcome.After!.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted))
+            with { Patient = PatientLine.Of(outcome.After) };
         Message = "A new tablet link is issued; the old one no longer opens anything.";
         await LoadAsync(id);
         return Page();
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>Whether the current link is open on a tablet (a patient may be reading), so a new link must say why and be confirmed.</summary>
+    public bool HasOpenTabletSession { get; private set; }
+
+    private async Task<bool> TabletInUseAsync(ConsentRecord record)
+    {
+        if (record.TabletTokenSha256 is not { } link || record.Runtime.Status.IsFinal()) return false;
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<TabletSession>(link, HttpContext.RequestAborted) is { BoundDevice: not null } used && used.IsUsable(Now);
     }
 
     /// <summary>Re-consent: a consent that ended (superseded, expired, withdrawn, declined) is started again on the workflow's latest version.</summary>
@@ -172,9 +190,11 @@ public sealed class ConsentModel(
             PatientId = Consent.PatientId, ProcedureCode = Consent.ProcedureCode, WorkflowId = latest.Id, Locale = State.Locale,
             Representative = State.Representative is { } r ? new RepresentativeRequest { Name = r.Name, Relationship = r.Relationship } : null,
         };
-        var (outcome, token) = await StartingApi.StartAsync(writer, Clinic, Actor.From(HttpContext), latest, request, HttpContext.RequestAborted);
+        var patient = Consent.Record.PatientName is { } name ? new PatientDetails(name, Consent.Record.PatientBirthDate) : null;
+        var (outcome, token) = await StartingApi.StartAsync(writer, Clinic, Actor.From(HttpContext), latest, request, patient, HttpContext.RequestAborted);
         if (!outcome.Stored) return BadRequest();
-        Link = await TabletLinkView.HandOverAsync(store, Request, token, outcome.After!.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted);
+        Link = (await TabletLinkView.HandOverAsync(store, Request, token, outcome.After!.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted))
+            with { Patient = PatientLine.Of(outcome.After) };
         await LoadAsync(outcome.After.Id);
         Message = $"A new consent is started on version {latest.Version} for the same patient and procedure.";
         return Page();
@@ -210,13 +230,19 @@ public sealed class ConsentModel(
         GateAt = At is { } at ? GateRules.Evaluate(inputs.Candidates, at) : null;
         GateScheduled = summary.Record.ScheduledFor is { } scheduled ? GateRules.Evaluate(inputs.Candidates, scheduled) : null;
         Acks = await acks.ForConsentAsync(Clinic, summary, HttpContext.RequestAborted);
+        HasOpenTabletSession = await TabletInUseAsync(summary.Record);
         await AccessLog.RecordAsync(HttpContext, session, id, "dashboard consent", clock);
         return true;
     }
 
     public string? CurrentStepTitle => State.CurrentStepId is { } step && Definition?.FindStep(step) is { } s ? s.Title.For("en", Definition.DefaultLocale) : null;
 
-    public (int Done, int Total) Progress => Definition is null ? (0, 0) : Navigation.Progress(Definition, State);
+    /// <summary>The tablet's own measure, so the patient and staff read the same progress.</summary>
+    public SteadyProgress Progress => Definition is null ? new SteadyProgress(0, 0) : Navigation.Steady(Definition, State);
+
+    /// <summary>The risks acknowledged, in the order the patient read them (the stored state keeps no order), with the initials that count.</summary>
+    public IEnumerable<(string StepId, string Initials)> RisksInOrder => Events.Select(e => e.Data).OfType<RiskAcknowledged>()
+        .Select(r => r.StepId).Distinct(StringComparer.Ordinal).Where(State.RiskInitials.ContainsKey).Select(id => (id, State.RiskInitials[id]));
 
     public string StepTitle(string stepId) => Definition?.FindStep(stepId)?.Title.For("en", Definition.DefaultLocale) ?? stepId;
 
@@ -234,9 +260,10 @@ public sealed class ConsentModel(
     public string Describe(JasperFx.Events.IEvent e) => e.Data switch
     {
         ConsentOpened => "Consent opened",
-        ConsentStarted s => $"Started on {s.WorkflowId} v{s.WorkflowVersion} in {s.Locale}",
-        TabletLinkIssued t => $"Tablet link issued (ends {t.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC)",
+        ConsentStarted s => $"Started on {s.WorkflowId} v{s.WorkflowVersion} in {StaffLabels.Language(s.Locale)}",
+        TabletLinkIssued t => $"Tablet link issued (ends {When(t.ExpiresAt)})",
         TabletLinkRevoked => "Tablet link revoked",
+        TabletLinkReplaced r => $"Open tablet session ended for a new link: {StaffLabels.Reason(r.ReasonCode)}",
         SectionRead r => $"Read: {StepTitle(r.StepId)}",
         RiskAcknowledged r => $"Risk acknowledged ({r.Initials}): {StepTitle(r.StepId)}",
         QuizAnswered q => $"Quiz {(q.Correct ? "answered correctly" : "answered wrongly")} (attempt {q.Attempt}): {StepTitle(q.StepId)}",
@@ -253,13 +280,16 @@ public sealed class ConsentModel(
         ConsentSigned s => $"Signed by {s.SignerName} as {s.SignerRole}{(s.Relationship is null ? "" : $" ({s.Relationship})")}",
         CountersignRequested => "Awaiting countersignature",
         ConsentCountersigned c => $"Countersigned by {c.ClinicianName}",
-        global::Consent.Workflows.Runtime.ConsentGranted g => $"Granted: valid {g.ValidFrom.UtcDateTime:yyyy-MM-dd HH:mm} to {g.ValidUntil.UtcDateTime:yyyy-MM-dd} UTC",
+        global::Consent.Workflows.Runtime.ConsentGranted g => $"Granted: valid {When(g.ValidFrom)} to {When(g.ValidUntil)}",
         QuestionRaised q => $"Question raised: \"{q.Text}\"",
         DiscussionResumed r => $"Discussion held{(r.Note.Length > 0 ? $": \"{r.Note}\"" : "")}",
-        ProcedureScheduled p => $"Procedure booked for {p.ScheduledFor.UtcDateTime:yyyy-MM-dd HH:mm} UTC",
-        LocaleChanged l => $"Language changed from {l.FromLocale} to {l.Locale}",
+        PatientIdentified => "Patient's name and date of birth recorded",
+        PatientIdentityConfirmed => "The patient confirmed on the tablet that this is them",
+        PatientIdentityRejected => "\"This is not me\" on the tablet: the tablet link ended",
+        ProcedureScheduled p => $"Procedure booked for {When(p.ScheduledFor)}",
+        LocaleChanged l => $"Language changed from {StaffLabels.Language(l.FromLocale)} to {StaffLabels.Language(l.Locale)}",
         ConsentReaffirmed => "Reaffirmed",
-        global::Consent.Workflows.Runtime.ConsentWithdrawn w => $"Withdrawn ({w.ReasonCode})",
+        global::Consent.Workflows.Runtime.ConsentWithdrawn w => $"Withdrawn: {StaffLabels.Reason(w.ReasonCode)}",
         CoolingOffEnded => "Cooling-off period ended",
         global::Consent.Workflows.Runtime.ConsentExpired => "Expired",
         ReminderDue => "Reminder: idle too long",

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Linq.Expressions;
 using System.Text;
 using Consent.Api.Auth;
+using Consent.Api.Clinics;
+using Consent.Workflows.Clinics;
 using Consent.Api.Consents;
 using Consent.Api.Consents.Listing;
 using Consent.Api.Gate;
@@ -15,40 +17,41 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Consent.Api.Dashboard.Pages;
 
-/// <summary>The clinic's consents: filters, "needs me now", search by patient id, paging, CSV export and the day's flow.</summary>
+/// <summary>
+/// The coordinator's start page: the clinic's work queue (what needs staff now, most urgent first, oldest first), then
+/// its consents with filters, a search by patient name or id, paging, CSV export and the day's flow. The filters are
+/// posted, so a patient's name typed in the search never lands in a URL, a browser's history or an access log.
+/// </summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
-public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, GateAckReader acks, GateReader gate, TimeProvider clock, IConfiguration configuration) : PageModel
+public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflows, Worklist queue, TimeProvider clock, ClinicSettings clocks) : PageModel
 {
     public const int PageSize = 25;
-    public static readonly IReadOnlyList<(string Value, string Label)> NeedsOptions =
-    [
-        ("questions", "A question was raised"),
-        ("countersign", "Awaiting countersignature"),
-        ("stalled", "Stalled"),
-        ("soon", "Procedure soon, gate not yet allowing it"),
-        ("unconfirmed", "Withdrawal not confirmed by every subscriber"),
-    ];
+    public static IReadOnlyList<(string Value, string Label)> NeedsOptions => Worklist.Kinds;
 
     [BindProperty(SupportsGet = true)] public string? Status { get; set; }
     [BindProperty(SupportsGet = true)] public string? Procedure { get; set; }
     [BindProperty(SupportsGet = true)] public string? Date { get; set; }
     [BindProperty(SupportsGet = true)] public string? Needs { get; set; }
     [BindProperty(SupportsGet = true)] public string? Patient { get; set; }
+    /// <summary>Part of a patient's name or id, any case: posted only (see the class comment).</summary>
+    [BindProperty] public string? Search { get; set; }
     // "page" is Razor Pages' own route value, so the page number travels as "pageNumber".
     [BindProperty(SupportsGet = true, Name = "pageNumber")] public string? PageText { get; set; }
 
     public int PageNumber { get; private set; } = 1;
-    /// <summary>The start of the chosen <see cref="Date"/> (UTC), once it is valid.</summary>
-    private DateTimeOffset? Day { get; set; }
+    /// <summary>The instants of the chosen <see cref="Date"/>, a day of the clinic's calendar, once it is valid.</summary>
+    private (DateTimeOffset Start, DateTimeOffset End)? Day { get; set; }
     public IReadOnlyList<ConsentSummary> Rows { get; private set; } = [];
     public int Total { get; private set; }
     public (string Field, string Message)? Problem { get; private set; }
     public IReadOnlyList<(string Label, int Count)> Flow { get; private set; } = [];
     public HashSet<string> Unconfirmed { get; } = new(StringComparer.Ordinal);
     public HashSet<string> SoonNotAllowed { get; } = new(StringComparer.Ordinal);
-    public TimeSpan SoonWithin => TimeSpan.FromHours(configuration.GetValue("Dashboard:SoonHours", 48));
-    public TimeSpan StalledAfter => TimeSpan.FromMinutes(configuration.GetValue("Dashboard:StalledMinutes", 30));
+    public WorklistView? Queue { get; private set; }
     public DateTimeOffset Now { get; } = clock.GetUtcNow();
+    /// <summary>The clinic's time zone: its staff read local times, the day's flow is the clinic's day.</summary>
+    public TimeZoneInfo Zone => clocks.ZoneOf(User);
+    public string When(DateTimeOffset? at) => ClinicTime.Show(at, Zone);
 
     private string Clinic => User.FindFirst(StaffRoles.ClinicClaim)!.Value;
 
@@ -60,6 +63,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public async Task<IActionResult> OnGetAsync()
     {
         ViewData["Live"] = "list";
+        Queue = await queue.ReadAsync(Clinic, Now, HttpContext.RequestAborted);
         if (Validate() is { } problem)
         {
             Problem = problem;
@@ -71,6 +75,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         return Page();
     }
 
+    /// <summary>The filter form, posted (it may carry a patient's name).</summary>
+    public Task<IActionResult> OnPostAsync() => OnGetAsync();
+
     /// <summary>Only the table, for the live update to swap in.</summary>
     public async Task<IActionResult> OnGetRowsAsync()
     {
@@ -79,20 +86,35 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         return Partial("/Dashboard/Pages/_Rows.cshtml", this);
     }
 
+    /// <summary>The table of a posted search, for the live update to swap in.</summary>
+    public Task<IActionResult> OnPostRowsAsync() => OnGetRowsAsync();
+
+    /// <summary>Only the work queue, for the live update to swap in.</summary>
+    public async Task<IActionResult> OnGetQueueAsync()
+    {
+        Queue = await queue.ReadAsync(Clinic, Now, HttpContext.RequestAborted);
+        return Partial("/Dashboard/Pages/_Queue.cshtml", this);
+    }
+
+    public Task<IActionResult> OnPostCsvAsync() => OnGetCsvAsync();
+
     public async Task<IActionResult> OnGetCsvAsync()
     {
         if (Validate() is { } problem) return BadRequest(problem.Message);
         PageNumber = 1;
         await LoadAsync(5000, audit: "export");
-        var csv = new StringBuilder("id,patientId,procedureCode,workflowId,workflowVersion,status,progress,createdAt,updatedAt,grantedAt,validFrom,validUntil\r\n");
+        // Spreadsheet-safe: progress as two numbers (never "11/36", which a spreadsheet turns into a date), times as
+        // ISO 8601 to the second with the clinic's offset, and what the consent needs from staff in its own column.
+        var csv = new StringBuilder("id,patientId,patientName,procedureCode,workflowId,workflowVersion,status,needs,stepsDone,stepsTotal,percentDone,createdAt,updatedAt,grantedAt,validFrom,validUntil,procedureAt\r\n");
         foreach (var row in Rows)
         {
             var state = row.Record.Runtime;
             var progress = ProgressOf(row);
             csv.AppendJoin(',', new[]
             {
-                row.Id, row.PatientId, row.ProcedureCode, row.WorkflowId, row.WorkflowVersion.ToString(CultureInfo.InvariantCulture), row.Status,
-                $"{progress.Done}/{progress.Total}", Iso(row.CreatedAt), Iso(row.UpdatedAt), Iso(state.GrantedAt), Iso(state.ValidFrom), Iso(state.ValidUntil),
+                row.Id, row.PatientId, row.PatientName ?? "", row.ProcedureCode, row.WorkflowId, Number(row.WorkflowVersion), row.Status, string.Join("; ", NeedsOf(row)),
+                Number(progress.Done), Number(progress.Total), Number(progress.Percent),
+                Iso(row.CreatedAt), Iso(row.UpdatedAt), Iso(state.GrantedAt), Iso(state.ValidFrom), Iso(state.ValidUntil), Iso(row.Record.ScheduledFor),
             }.Select(Cell)).Append("\r\n");
         }
         return File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"consents-{Now:yyyyMMdd-HHmm}.csv");
@@ -116,6 +138,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     public IEnumerable<string> NeedsOf(ConsentSummary row)
     {
         var status = row.Record.Runtime.Status;
+        if (row.Record.IdentityRejectedAt is not null) yield return "Not the right patient";
         if (status == ConsentStatus.NeedsDiscussion) yield return "Question";
         if (status == ConsentStatus.AwaitingCountersign) yield return "Countersign";
         if (IsStalled(row)) yield return "Stalled";
@@ -123,20 +146,13 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         if (SoonNotAllowed.Contains(row.Id)) yield return "Procedure soon, not allowed yet";
     }
 
-    public (int Done, int Total) ProgressOf(ConsentSummary row) =>
-        workflows.Catalog.Find(row.WorkflowId, row.WorkflowVersion) is { } d ? Navigation.Progress(d, row.Record.Runtime) : (0, 0);
+    /// <summary>The tablet's own measure (parts done against the most that can still be left), so the list and the patient agree.</summary>
+    public SteadyProgress ProgressOf(ConsentSummary row) =>
+        workflows.Catalog.Find(row.WorkflowId, row.WorkflowVersion) is { } d ? Navigation.Steady(d, row.Record.Runtime) : new SteadyProgress(0, 0);
 
-    private bool IsStalled(ConsentSummary row) => (_isStalled ??= Stalled().Compile())(row);
+    private bool IsStalled(ConsentSummary row) => (_isStalled ??= queue.Stalled(Now).Compile())(row);
 
     private Func<ConsentSummary, bool>? _isStalled;
-
-    /// <summary>Not finished, and nothing has happened for longer than <see cref="StalledAfter"/>: one rule for the filter, the count and the row.</summary>
-    private Expression<Func<ConsentSummary, bool>> Stalled()
-    {
-        var open = new[] { ConsentStatus.Pending.ToContract(), ConsentStatus.InProgress.ToContract() };
-        var before = Now - StalledAfter;
-        return s => s.Status.IsOneOf(open) && s.UpdatedAt < before;
-    }
 
     private (string Field, string Message)? Validate()
     {
@@ -146,9 +162,14 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
             if (!DateOnly.TryParseExact(Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return ("date", "A date is written 2026-11-25.");
             // The day after 9999-12-31 does not exist (a 500 once); no consent was started outside these years anyway.
             if (day.Year is < 2000 or > 2999) return ("date", "A date lies between 2000-01-01 and 2999-12-31.");
-            Day = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            Day = ClinicTime.Day(day, Zone);
         }
         if (Needs is { Length: > 0 } && NeedsOptions.All(n => n.Value != Needs)) return ("needs", "Choose one of the listed needs.");
+        if (Search is { Length: > 0 })
+        {
+            Search = Search.Trim();
+            if (Search.Length > 200 || Search.Any(char.IsControl)) return ("search", "A search is one line of at most 200 characters.");
+        }
         if (PageText is { Length: > 0 })
         {
             if (!int.TryParse(PageText, NumberStyles.None, CultureInfo.InvariantCulture, out var page) || page < 1) return ("pageNumber", "A page is a whole number from 1.");
@@ -161,41 +182,40 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     {
         await using var session = store.LightweightSession(Clinic);
         var query = Filter.Apply(session.Query<ConsentSummary>());
-        if (Day is { } day)
+        if (Day is var (dayStart, dayEnd))
         {
-            var next = day.AddDays(1);
-            query = query.Where(s => s.CreatedAt >= day && s.CreatedAt < next);
+            query = query.Where(s => s.CreatedAt >= dayStart && s.CreatedAt < dayEnd);
         }
-        var withdrawn = ConsentStatus.Withdrawn.ToContract();
+        if (Search is { Length: > 0 } term)
+        {
+            // Part of a name or id, any case (ILIKE): staff type what they have, "smith" or "55501".
+            query = query.Where(s => s.PatientId.Contains(term, StringComparison.OrdinalIgnoreCase)
+                || (s.PatientName != null && s.PatientName.Contains(term, StringComparison.OrdinalIgnoreCase)));
+        }
         var discussing = ConsentStatus.NeedsDiscussion.ToContract();
         var countersigning = ConsentStatus.AwaitingCountersign.ToContract();
-        var weekAgo = Now.AddDays(-7);
-        var soonUntil = Now + SoonWithin;
-        var ended = Enum.GetValues<ConsentStatus>().Where(x => x.IsFinal()).Select(x => x.ToContract()).ToArray();
         query = Needs switch
         {
+            "identity" => query.Where(s => s.Record.IdentityRejectedAt != null),
             "questions" => query.Where(s => s.Status == discussing),
             "countersign" => query.Where(s => s.Status == countersigning),
-            "stalled" => query.Where(Stalled()),
-            "unconfirmed" => query.Where(s => s.Status == withdrawn && s.UpdatedAt >= weekAgo),
-            "soon" => query.Where(s => s.Record.ScheduledFor >= Now && s.Record.ScheduledFor <= soonUntil && !s.Status.IsOneOf(ended)),
+            "stalled" => query.Where(queue.Stalled(Now)),
+            "unconfirmed" => query.Where(Worklist.RecentlyWithdrawn(Now)),
+            "soon" => query.Where(queue.BookedSoon(Now)),
             _ => query,
         };
+        var ct = HttpContext.RequestAborted;
         if (Needs == "soon")
         {
-            // Few procedures in the next two days; each is asked of the gate for its own booked time.
-            await KeepAsync(query.OrderBy(s => s.Record.ScheduledFor), take, SoonNotAllowed, async c =>
-                !GateRules.Evaluate((await gate.ReadAsync(Clinic, c.PatientId, c.ProcedureCode, HttpContext.RequestAborted)).Candidates, c.Record.ScheduledFor!.Value).Allowed);
+            await KeepAsync(query.OrderBy(s => s.Record.ScheduledFor), take, SoonNotAllowed, c => queue.NotAllowedAtBookingAsync(Clinic, c, ct));
         }
         else if (Needs == "unconfirmed")
         {
-            // Few withdrawals in a week; each is checked against the subscribers' confirmations.
-            await KeepAsync(query.OrderByDescending(s => s.UpdatedAt), take, Unconfirmed, async c =>
-                !(await acks.ForConsentAsync(Clinic, c, HttpContext.RequestAborted)).WithdrawalConfirmed);
+            await KeepAsync(query.OrderByDescending(s => s.UpdatedAt), take, Unconfirmed, c => queue.WithdrawalUnconfirmedAsync(Clinic, c, ct));
         }
         else
         {
-            (Rows, Total) = await ConsentListing.PageAsync(query, PageNumber, take, HttpContext.RequestAborted);
+            (Rows, Total) = await ConsentListing.PageAsync(query, PageNumber, take, ct);
         }
         await ConsentListing.RecordAsync(HttpContext, session, $"dashboard {audit}", Rows, clock);
     }
@@ -213,21 +233,23 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         foreach (var row in Rows) marked.Add(row.Id);
     }
 
-    /// <summary>Today (UTC) in numbers: started, granted, declined, and stalled right now.</summary>
+    /// <summary>The clinic's today (its own calendar day) in numbers: started, granted, declined, and stalled right now.</summary>
     private async Task<IReadOnlyList<(string, int)>> DayFlowAsync()
     {
         await using var session = store.QuerySession(Clinic);
-        var day = new DateTimeOffset(Now.UtcDateTime.Date, TimeSpan.Zero);
+        var (day, _) = ClinicTime.Day(ClinicTime.DateAt(Now, Zone), Zone);
         var declined = ConsentStatus.Declined.ToContract();
         var ct = HttpContext.RequestAborted;
         var started = await session.Query<ConsentSummary>().CountAsync(s => s.CreatedAt >= day, ct);
         var granted = await session.Query<ConsentSummary>().CountAsync(s => s.Record.Runtime.GrantedAt >= day, ct);
         var declinedToday = await session.Query<ConsentSummary>().CountAsync(s => s.Status == declined && s.UpdatedAt >= day, ct);
-        var stalled = await session.Query<ConsentSummary>().CountAsync(Stalled(), ct);
+        var stalled = await session.Query<ConsentSummary>().CountAsync(queue.Stalled(Now), ct);
         return [("Started", started), ("Granted", granted), ("Declined", declinedToday), ("Stalled now", stalled)];
     }
 
-    private static string Iso(DateTimeOffset? at) => at?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "";
+    private string Iso(DateTimeOffset? at) => ClinicTime.Iso(at, Zone);
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     // A cell a spreadsheet would run as a formula is written as text.
     private static string Cell(string value)

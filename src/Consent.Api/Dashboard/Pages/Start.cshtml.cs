@@ -16,6 +16,8 @@ namespace Consent.Api.Dashboard.Pages;
 public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, TimeProvider clock) : PageModel
 {
     [BindProperty] public string? PatientId { get; set; }
+    [BindProperty] public string? PatientName { get; set; }
+    [BindProperty] public string? PatientBirthDate { get; set; }
     [BindProperty] public string? ProcedureCode { get; set; }
     [BindProperty] public string? WorkflowId { get; set; }
     [BindProperty] public string? Locale { get; set; }
@@ -33,6 +35,8 @@ public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflow
     {
         ViewData["Nav"] = "start";
         Problem = Check();
+        var (patient, patientProblem) = PatientDetails.Read(PatientName, PatientBirthDate, clock.GetUtcNow());
+        Problem ??= patientProblem;
         if (Problem is not null || workflows.Find(User.FindFirst(StaffRoles.ClinicClaim)!.Value, WorkflowId!) is not { } definition)
         {
             Problem ??= ("workflowId", "Choose a workflow from the list.");
@@ -45,7 +49,7 @@ public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflow
             Representative = string.IsNullOrWhiteSpace(RepresentativeName) ? null : new RepresentativeRequest { Name = RepresentativeName, Relationship = RepresentativeRelationship ?? "" },
         };
         var clinic = User.FindFirst(StaffRoles.ClinicClaim)!.Value;
-        var (outcome, token) = await StartingApi.StartAsync(writer, clinic, Actor.From(HttpContext), definition, request, HttpContext.RequestAborted);
+        var (outcome, token) = await StartingApi.StartAsync(writer, clinic, Actor.From(HttpContext), definition, request, patient, HttpContext.RequestAborted);
         if (!outcome.Stored)
         {
             Problem = outcome.Rejection is { } rejection ? (rejection.Field, rejection.Message) : ("patientId", "The consent could not be started; try again.");
@@ -53,7 +57,8 @@ public sealed class StartModel(IDocumentStore store, PublishedWorkflows workflow
             return Page();
         }
         StartedId = outcome.After!.Id;
-        Link = await TabletLinkView.HandOverAsync(store, Request, token, outcome.After.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted);
+        Link = (await TabletLinkView.HandOverAsync(store, Request, token, outcome.After.TabletExpiresAt!.Value, clock.GetUtcNow(), HttpContext.RequestAborted))
+            with { Patient = PatientLine.Of(outcome.After) };
         return Page();
     }
 

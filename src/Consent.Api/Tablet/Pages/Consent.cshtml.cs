@@ -122,6 +122,8 @@ public sealed class ConsentModel(
             var why = record.Runtime.Status is ConsentStatus.Declined or ConsentStatus.Withdrawn ? record.Runtime.Status.ToContract() : "ended";
             return Redirect($"/tablet/ended?why={why}&lang={record.Runtime.Locale}");
         }
+        // Whom the form is for comes first: "Is this you?" once per tablet link.
+        if (record.AsksIdentity) return Redirect("/tablet/identity");
         // A step is answered only while the consent is open for answers; waiting for someone keeps its place.
         Stopped = ConsentRuntime.StoppedAt(definition, State) is not null;
         Step = !Stopped && State.Status is ConsentStatus.Pending or ConsentStatus.InProgress && State.CurrentStepId is { } id ? definition.FindStep(id) : null;

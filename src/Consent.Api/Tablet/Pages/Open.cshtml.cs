@@ -16,6 +16,8 @@ namespace Consent.Api.Tablet.Pages;
 public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, TimeProvider clock) : PageModel
 {
     public bool Failed { get; private set; }
+    /// <summary>The code typed opens nothing (mistyped, used or past its 15 minutes): the patient is told to check it, not that a tablet holds it.</summary>
+    public bool WrongCode { get; private set; }
     public bool HasSession { get; private set; }
 
     // Always the page, even for a browser that has a session: only its script can see whether the address holds a new
@@ -34,10 +36,10 @@ public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, Ti
     /// <summary>A short code typed on the tablet: once, within its 15 minutes.</summary>
     public async Task<IActionResult> OnPostCodeAsync(string? code)
     {
-        if (TabletShortCode.Normalize(code) is not { } normalized) return Refuse();
+        if (TabletShortCode.Normalize(code) is not { } normalized) return Refuse(wrongCode: true);
         await using var session = store.LightweightSession();
         var stored = await session.LoadAsync<TabletShortCode>(TabletSession.HashOf(normalized), HttpContext.RequestAborted);
-        if (stored is null || stored.ExpiresAt <= clock.GetUtcNow()) return Refuse();
+        if (stored is null || stored.ExpiresAt <= clock.GetUtcNow()) return Refuse(wrongCode: true);
         session.Delete(stored);
         await session.SaveChangesAsync(HttpContext.RequestAborted);
         return await SignInAsync(stored.TabletSessionId);
@@ -61,9 +63,10 @@ public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, Ti
         return Redirect("/tablet/consent");
     }
 
-    private PageResult Refuse()
+    private PageResult Refuse(bool wrongCode = false)
     {
         Failed = true;
+        WrongCode = wrongCode;
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         return Page();
     }

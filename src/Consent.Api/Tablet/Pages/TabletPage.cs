@@ -20,7 +20,12 @@ public abstract class TabletPage(IDocumentStore store, PublishedWorkflows workfl
     protected PublishedWorkflows Workflows => workflows;
     public ConsentRecord Record { get; private set; } = ConsentRecord.None;
     public WorkflowDefinition Definition { get; private set; } = null!;
-    public TabletUiSettings Settings => settings.Value;
+    /// <summary>The tablet settings, with the clinic's own idle pause where it has one (a clinic of slow readers sets a longer one).</summary>
+    public TabletUiSettings Settings => _settings ??= HttpContext.RequestServices.GetRequiredService<Clinics.ClinicSettings>().IdleSecondsOf(Record.ClinicId) is { } idle
+        ? new TabletUiSettings { IdleSeconds = idle, IdleWarningSeconds = settings.Value.IdleWarningSeconds, TimeZone = settings.Value.TimeZone }
+        : settings.Value;
+
+    private TabletUiSettings? _settings;
     public string Locale => Record.Runtime.Locale;
 
     public string T(string key) => TabletText.For(Locale, key);
@@ -30,10 +35,17 @@ public abstract class TabletPage(IDocumentStore store, PublishedWorkflows workfl
     /// <summary>What the patient answered on a step, in words.</summary>
     public string? AnswerGiven(StepDefinition step) => TabletAnswers.Describe(step, Record.Runtime, Definition.DefaultLocale);
 
-    /// <summary>A time as the clinic's clock shows it, in the consent's language ("D": date only, "f": date and time).</summary>
-    public string LocalTime(DateTimeOffset? at, string format) => at is { } value
-        ? TimeZoneInfo.ConvertTime(value, Settings.Zone()).ToString(format, System.Globalization.CultureInfo.GetCultureInfo(Locale))
-        : "";
+    /// <summary>
+    /// A time as the clinic's clock shows it, in the consent's language ("D": date only, "f": date and time with the
+    /// zone's offset, so a copy read elsewhere still says when).
+    /// </summary>
+    public string LocalTime(DateTimeOffset? at, string format)
+    {
+        if (at is not { } value) return "";
+        var local = Consent.Workflows.Clinics.ClinicTime.ToLocal(value, HttpContext.RequestServices.GetRequiredService<Clinics.ClinicSettings>().ZoneOf(Record.ClinicId));
+        var text = local.ToString(format, System.Globalization.CultureInfo.GetCultureInfo(Locale));
+        return format == "D" ? text : $"{text} ({Consent.Workflows.Clinics.ClinicTime.OffsetName(local.Offset)})";
+    }
 
     /// <summary>Loads the session's own consent into <see cref="Record"/> and <see cref="Definition"/>; false when it may not be shown.</summary>
     protected async Task<bool> LoadOwnAsync()

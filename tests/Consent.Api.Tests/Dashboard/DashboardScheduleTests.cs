@@ -7,8 +7,13 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Consent.Api.Tests.Dashboard;
 
-/// <summary>The service on a clock the test moves, so that the days between signing and the procedure pass at once.</summary>
-public sealed class ClockedService() : TabletBrowser(new Dictionary<string, string?>(), services => services.AddSingleton<TimeProvider>(Clock))
+/// <summary>
+/// The service on a clock the test moves, so that the days between signing and the procedure pass at once. Its own
+/// schema: a host whose clock runs days ahead would see every other host's staff sessions as long expired.
+/// </summary>
+public sealed class ClockedService() : TabletBrowser(
+    new Dictionary<string, string?> { ["Store:Schema"] = "clocked_" + Guid.NewGuid().ToString("N")[..8] },
+    services => services.AddSingleton<TimeProvider>(Clock))
 {
     public static readonly FakeClock Clock = new(DateTimeOffset.UtcNow);
 }

@@ -80,7 +80,7 @@ public sealed partial class EventRelay(
             // and procedure go out one after another, each confirmed before the next, so a subscriber sees them in order.
             // The position moves only once every message of the batch is confirmed.
             var chunks = batch.Events.Chunk(PublishChunk).ToList();
-            var next = chunks.Count > 0 ? SignedMessagesAsync(chunks[0], ct) : Task.FromResult(new List<(string, SignedMessage)>());
+            var next = chunks.Count > 0 ? SignedMessagesAsync(chunks[0], ct) : Task.FromResult(new List<(string Key, SignedMessage Message)>());
             var publishing = new List<Task>();
             var lastOfKey = new Dictionary<string, Task>(StringComparer.Ordinal);
             try

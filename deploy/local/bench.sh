@@ -27,7 +27,8 @@ trap 'exit 130' INT TERM
 "$here/postgres.sh" reset bench >/dev/null 2>&1 || true
 "$here/postgres.sh" start bench
 "$here/rabbitmq.sh" start bench
-dotnet build "$REPO_ROOT/Consent.sln" -c Release --nologo -v q -clp:ErrorsOnly >/dev/null || die "build failed"
+# CONSENT_BENCH_NO_BUILD=1 skips the build when the Release build is fresh (e.g. while working on the benchmark itself).
+[ "${CONSENT_BENCH_NO_BUILD:-}" = 1 ] || dotnet build "$REPO_ROOT/Consent.sln" -c Release --nologo -v q -clp:ErrorsOnly >/dev/null || die "build failed"
 
 export CONSENT_ConnectionStrings__Postgres; CONSENT_ConnectionStrings__Postgres="$("$here/postgres.sh" url bench)"
 export CONSENT_Amqp__Uri; CONSENT_Amqp__Uri="$("$here/rabbitmq.sh" url bench)"
@@ -43,13 +44,16 @@ export CONSENT_Serilog__MinimumLevel__Default="${BENCH_LOG_LEVEL:-Warning}"
 export ASPNETCORE_ENVIRONMENT=Production
 # Production settings, over plain HTTP on loopback: the links point at this port, and no HTTPS redirect.
 export CONSENT_Tablet__PublicBaseUrl="http://127.0.0.1:$HTTP_PORT" CONSENT_Hosting__RequireHttps=false
-# A dashboard account for the growth suite's list measurements.
+# A dashboard account for the growth suite's list measurements; the driver signs in as a TLS-terminating proxy on
+# loopback would pass the request on (X-Forwarded-Proto: https), since the dashboard's cookies are Secure outside Development.
+export CONSENT_Proxy__KnownProxies__0=127.0.0.1
 export CONSENT_Staff__Local__0__Username=bench-coordinator CONSENT_Staff__Local__0__Password=bench-coordinator-password \
   CONSENT_Staff__Local__0__Role=coordinator CONSENT_Staff__Local__0__Clinic=bench CONSENT_Staff__Local__0__DisplayName="Bench Coordinator"
 api_dir="$REPO_ROOT/src/Consent.Api"
 log_file="$DATA_ROOT/bench/service.log"
 
-# Starts the service and waits until it is ready; prints the milliseconds that took.
+# Starts the service and waits until it is ready; ready_ms is how long that took.
+ready_ms=0
 start_service() {
   local t0; t0=$(now_ms)
   dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" --contentRoot "$api_dir" --urls "http://127.0.0.1:$HTTP_PORT" "$@" >> "$log_file" 2>&1 &
@@ -59,14 +63,14 @@ start_service() {
     pid_alive "$service_pid" || die "the service exited, see $log_file"
     sleep 0.1
   done
-  elapsed_since "$t0"
+  ready_ms=$(elapsed_since "$t0")
 }
 stop_service() { stop_pid "$service_pid" 20; service_pid=""; }
 
 mkdir -p "$DATA_ROOT/bench"; : > "$log_file"
 # Growth measures on a quiet service: the start-up pass that re-verifies every consent runs once, timed, at the end.
 growth_settings=(--Integrity:VerifyRows=false)
-if [ "$suite" = growth ]; then start_service "${growth_settings[@]}" >/dev/null; else start_service >/dev/null; fi
+if [ "$suite" = growth ]; then start_service "${growth_settings[@]}"; else start_service; fi
 
 bench() {
   # The driver subscribes as the demo subscriber, as an integrator would (the service's user cannot read a queue); its
@@ -85,13 +89,13 @@ bench growth-templates
 for phase in empty loaded; do
   stop_service
   bench growth-load "$phase"
-  ready_ms=$(start_service "${growth_settings[@]}")
+  start_service "${growth_settings[@]}"
   log "growth[$phase]: service ready in $ready_ms ms"
   bench growth-measure "$phase" "$ready_ms"
 done
 # The start-up pass over every consent (RowVerifier), on the loaded database: how long until it logs its result.
 stop_service
 t0=$(now_ms)
-start_service --Serilog:MinimumLevel:Override:Consent.Api.Consents.Integrity.RowVerifier=Information >/dev/null
+start_service --Serilog:MinimumLevel:Override:Consent.Api.Consents.Integrity.RowVerifier=Information
 for ((i = 0; i < 14400; i++)); do grep -q "Row verification" "$log_file" && break; sleep 0.5; done
 bench growth-report "$(elapsed_since "$t0")"

@@ -288,6 +288,8 @@ internal sealed partial class GrowthBenchmark(
     {
         var cookies = new Dictionary<string, string>();
         var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = http.BaseAddress };
+        // As the TLS-terminating proxy bench.sh names (Proxy:KnownProxies) would pass a browser's request on.
+        client.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
         void Keep(HttpResponseMessage response)
         {
             foreach (var header in response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [])
@@ -296,21 +298,21 @@ internal sealed partial class GrowthBenchmark(
                 cookies[pair[0]] = pair[1];
             }
             client.DefaultRequestHeaders.Remove("Cookie");
-            client.DefaultRequestHeaders.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Key}={c.Value}")));
+            if (cookies.Count > 0) client.DefaultRequestHeaders.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Key}={c.Value}")));
         }
         using var form = await client.GetAsync("/dashboard/signin");
         Keep(form);
-        var token = AntiForgery().Match(await form.Content.ReadAsStringAsync()).Groups[1].Value;
+        var token = AntiForgery().Match(await form.Content.ReadAsStringAsync());
         using var signIn = await client.PostAsync("/dashboard/signin", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["username"] = "bench-coordinator", ["password"] = "bench-coordinator-password", ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
+            ["username"] = "bench-coordinator", ["password"] = "bench-coordinator-password", [token.Groups[1].Value] = WebUtility.HtmlDecode(token.Groups[2].Value),
         }));
         if (signIn.StatusCode != HttpStatusCode.Redirect && signIn.StatusCode != HttpStatusCode.Found) throw new InvalidOperationException($"dashboard sign-in: {(int)signIn.StatusCode}");
         Keep(signIn);
         return client;
     }
 
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    [GeneratedRegex("name=\"(__[A-Za-z]+)\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiForgery();
 
     /// <summary>
@@ -362,11 +364,11 @@ internal sealed partial class GrowthBenchmark(
         return sizes;
     }
 
-    private async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    private async Task<T> ScalarAsync<T>(string sql, object? parameter = null)
     {
         await using var db = NpgsqlDataSource.Create(postgres);
         await using var command = db.CreateCommand(sql);
-        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        if (parameter is not null) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
         return (T)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -102,7 +102,8 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
             }
             if ((start / Batch) % 20 == 19) Console.WriteLine($"  loaded {start + batch.Count} of {count} consents, {events} events, {clock.Elapsed.TotalSeconds:0} s");
         }
-        foreach (var (table, importer) in importers)
+        // Streams first: each event row's foreign key names its stream, checked when its COPY ends.
+        foreach (var (table, importer) in importers.OrderBy(i => i.Key == "mt_streams" ? 0 : 1))
         {
             await importer.CompleteAsync(ct);
             await importer.DisposeAsync();
@@ -246,7 +247,8 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
                 "id" => id,
                 "data" => _serializer.ToJson(chain.Summary!),
                 "mt_last_modified" => record.UpdatedAt.UtcDateTime,
-                "mt_version" => Guid.NewGuid(),
+                // A projected document's revision is its stream's version (numeric), or a fresh uuid where revisions are uuids.
+                "mt_version" => summaryColumns[i].Type == "uuid" ? Guid.NewGuid() : record.Version,
                 _ => summaryRow[i],
             };
         }
@@ -274,8 +276,10 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
     {
         private readonly ConsentSummaryProjection _projection = new();
 
-        public ConsentRecord Record { get; private set; } = ConsentRecord.None;
         public ConsentSummary? Summary { get; private set; }
+
+        /// <summary>The consent as folded so far: the projection's record, folded by the one fold as the inline projection does.</summary>
+        public ConsentRecord Record => Summary?.Record ?? ConsentRecord.None;
         public List<object?[]> Rows { get; } = [];
 
         public int Col(string name) => columns.FindIndex(c => c.Name == name);
@@ -289,12 +293,11 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
             var hash = EventChain.Hash(Record.LastHash, version, typeName, dataJson, metadata);
             headers[ConsentStreams.PrevHashHeader] = Record.LastHash;
             headers[ConsentStreams.HashHeader] = hash;
-            Record = Record.Apply(data, hash);
-            headers[SignedHeads.Header] = signer.SignDetached(
-                SignedHeads.Payload(clinic, id, version, hash, SignedHeads.GateDigest(Record.PatientId, Record.ProcedureCode, Record.Runtime)), SignedHeads.Type);
             var stored = new Event<ConsentEvent>(data);
             stored.SetHeader(ConsentStreams.HashHeader, hash);
             Summary = _projection.Evolve(Summary, id, stored);
+            headers[SignedHeads.Header] = signer.SignDetached(
+                SignedHeads.Payload(clinic, id, version, hash, SignedHeads.GateDigest(Record.PatientId, Record.ProcedureCode, Record.Runtime)), SignedHeads.Type);
             row[Col("id")] = Guid.CreateVersion7(at);
             row[Col("stream_id")] = id;
             row[Col("version")] = version;

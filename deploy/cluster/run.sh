@@ -355,6 +355,9 @@ start_all() {
 
   [ -n "$(ls "$CLUSTER_DIR/signing-keys/"*.private.pem 2>/dev/null)" ] \
     || dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" keys rotate --dir "$CLUSTER_DIR/signing-keys" >/dev/null
+  # Every instance must hold the same key file for the data-protection key ring (README "Security"), as a Secret gives it.
+  [ -f "$CLUSTER_DIR/signing-keys/data-protection.key" ] \
+    || (umask 077; openssl rand -base64 32 > "$CLUSTER_DIR/signing-keys/data-protection.key")
   # The first instance updates the schema alone; the others start once it is ready.
   start_svc 0
   wait_until 90 "service instance svc1 ready" svc_ready 0

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # A private PostgreSQL for one profile, bound to 127.0.0.1, data under .data/PROFILE/postgres.
 # Usage: postgres.sh start|stop|reset|status|url|scheduler-url PROFILE   (reset: stop and delete the data)
-#   url:           the service's database "consent" (user consent)
+#   url:           the service's database "consent" as its owner (user consent): for migrations, tests that play the
+#                  database administrator, and the one-role developer set-up
+#   app-url:       the same database as the service's own role (consent_app, a password made per profile and kept in
+#                  .data/PROFILE/app-postgres.password): it may append and read events but never rewrite them
+#                  (granted by 'Consent.Api migrate', see README "Security")
 #   scheduler-url: the sample scheduler's own database "scheduler" (user scheduler, a password made per profile and
 #                  kept in .data/PROFILE/scheduler-postgres.password); neither user may connect to the other's database.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cmd="${1:?usage: postgres.sh start|stop|status|url|scheduler-url PROFILE}"; profile="${2:?profile}"
+cmd="${1:?usage: postgres.sh start|stop|status|url|app-url|scheduler-url PROFILE}"; profile="${2:?profile}"
 profile_ports "$profile"
 dir="$(profile_dir "$profile")/postgres"
 # As root the server runs as 'postgres', which may not reach a checkout under a private home directory;
@@ -23,6 +27,8 @@ PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 DB=consent; DB_USER=consent; DB_PASS=consent-local
 SCHEDULER_DB=scheduler; SCHEDULER_USER=scheduler
 scheduler_password_file="$(profile_dir "$profile")/scheduler-postgres.password"
+APP_USER=consent_app
+app_password_file="$(profile_dir "$profile")/app-postgres.password"
 
 # initdb and pg_ctl refuse to run as root, so as root the cluster belongs to the 'postgres' system user.
 as_owner() { if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
@@ -35,6 +41,12 @@ scheduler_password() {
   [ -f "$scheduler_password_file" ] || (umask 077; mkdir -p "$(dirname "$scheduler_password_file")"; openssl rand -hex 16 > "$scheduler_password_file")
   cat "$scheduler_password_file"
 }
+app_password() {
+  [ -f "$app_password_file" ] || (umask 077; mkdir -p "$(dirname "$app_password_file")"; openssl rand -hex 16 > "$app_password_file")
+  cat "$app_password_file"
+}
+app_url() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$DB;Username=$APP_USER;Password=$(app_password)"; }
+
 scheduler_url() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$SCHEDULER_DB;Username=$SCHEDULER_USER;Password=$(scheduler_password)"; }
 
 ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -d postgres -t 1; }
@@ -85,6 +97,12 @@ ensure_database() {
   if [ -z "$("${psql[@]}" -c "select 1 from pg_database where datname = '$DB'")" ]; then
     "${psql[@]}" -c "create database $DB owner $DB_USER"
   fi
+  # The service's own role: no rights of its own; 'Consent.Api migrate' grants what it needs in the schema.
+  if [ -z "$("${psql[@]}" -c "select 1 from pg_roles where rolname = '$APP_USER'")" ]; then
+    "${psql[@]}" -c "create role $APP_USER login"
+  fi
+  "${psql[@]}" -c "alter role $APP_USER password '$(app_password)'" >/dev/null
+  "${psql[@]}" -c "grant connect on database $DB to $APP_USER" >/dev/null
   # The sample scheduler is a separate system with its own database; the password is set on every start so that
   # it always matches the file (which outlives "reset").
   if [ -z "$("${psql[@]}" -c "select 1 from pg_roles where rolname = '$SCHEDULER_USER'")" ]; then
@@ -113,6 +131,7 @@ case "$cmd" in
   reset) stop; rm -rf "$dir"; log "postgres[$profile]: data removed" ;;
   status) if pid_alive "$(pid)" && ready; then echo "running 127.0.0.1:$PG_PORT pid $(pid)"; else echo stopped; exit 3; fi ;;
   url) url ;;
+  app-url) app_url ;;
   scheduler-url) scheduler_url ;;
   *) die "unknown command $cmd" ;;
 esac

@@ -66,6 +66,13 @@ export CONSENT_Staff__Local__1__Username=clinician CONSENT_Staff__Local__1__Pass
 
 base_url="http://127.0.0.1:$HTTP_PORT"
 api_dir="$REPO_ROOT/src/Consent.Api"
+# The schema's owner migrates it and grants the service's role its rights; the service then runs as that role, which
+# may append events but never rewrite or delete them (README "Security"), as a production deployment would.
+owner_db="$CONSENT_ConnectionStrings__Postgres"
+CONSENT_Store__AppRole=consent_app dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" migrate --contentRoot "$api_dir" >/dev/null \
+  || die "migrating the database schema failed (see above)"
+CONSENT_ConnectionStrings__Postgres="$("$here/postgres.sh" app-url demo)"
+export CONSENT_Store__ApplySchemaChanges=false
 dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" --contentRoot "$api_dir" --urls "$base_url" &
 service_pid=$!
 
@@ -83,7 +90,7 @@ subscriber_uri="$("$here/rabbitmq.sh" subscriber-url demo)"
 CONSENT_DEMO_AMQP="$subscriber_uri" CONSENT_DEMO_SCHEDULER_DB="$("$here/postgres.sh" scheduler-url demo)" \
   CONSENT_DEMO_STAFF_COORDINATOR="coordinator:$COORDINATOR_PASSWORD" CONSENT_DEMO_STAFF_CLINICIAN="clinician:$CLINICIAN_PASSWORD" \
   dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" demo-file --out "$DATA_ROOT/demo.json" \
-  --base-url "$base_url" --postgres "$CONSENT_ConnectionStrings__Postgres"
+  --base-url "$base_url" --postgres "$owner_db"
 
 # One demo consent, so the tablet can be tried at once: the link a coordinator would hand to the tablet.
 coordinator_token="$(grep -o '"coordinator": *"[^"]*"' "$DATA_ROOT/demo.json" | head -1 | sed 's/.*: *"\(.*\)"/\1/')"

@@ -41,6 +41,7 @@ t0=$(now_ms)
 log "test infrastructure cold start: $(elapsed_since "$t0") ms"
 
 export CONSENT_TEST_POSTGRES; CONSENT_TEST_POSTGRES="$("$here/postgres.sh" url test)"
+export CONSENT_TEST_POSTGRES_APP; CONSENT_TEST_POSTGRES_APP="$("$here/postgres.sh" app-url test)"
 export CONSENT_TEST_AMQP; CONSENT_TEST_AMQP="$("$here/rabbitmq.sh" url test)"
 export CONSENT_TEST_AMQP_SUBSCRIBER; CONSENT_TEST_AMQP_SUBSCRIBER="$("$here/rabbitmq.sh" subscriber-url test)"
 export CONSENT_REPO_ROOT="$REPO_ROOT"

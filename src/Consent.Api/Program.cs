@@ -1,6 +1,7 @@
 using Consent.Api.Auditing;
 using Consent.Api.Auth;
 using Consent.Api.Consents;
+using Consent.Api.Consents.Storage;
 using Consent.Api.Dashboard;
 using Consent.Api.Gate;
 using Consent.Api.Health;
@@ -12,6 +13,7 @@ using Consent.Api.Tablet;
 using Consent.Api.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
+var migrating = builder.IsMigrateCommand(args);
 builder.AddConsentHosting();
 builder.AddTransportSecurity();
 builder.Services.AddConsentAuth();
@@ -30,6 +32,11 @@ builder.Services.AddDashboard();
 builder.Services.AddRecords();
 
 var app = builder.Build();
+if (migrating)
+{
+    await app.MigrateAsync();
+    return;
+}
 app.UseTransportSecurity();
 app.UseConsentHosting();
 app.UseTextInputChecks();

@@ -33,7 +33,7 @@ public sealed class KubernetesManifestTests
             Manifests.Text(map, "metadata.name").ShouldNotBeNullOrWhiteSpace(file);
         }
         Render("base").Resources.Select(r => (string)r["kind"]!).Order().ShouldBe(
-            ["Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+            ["Deployment", "HorizontalPodAutoscaler", "Ingress", "Job", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
     }
 
     [Fact]

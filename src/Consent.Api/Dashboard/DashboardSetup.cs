@@ -29,6 +29,7 @@ public static class DashboardSetup
             SignInThrottle.AddTo(options);
         });
         services.AddSingleton<SignInThrottle>();
+        StaffSessions.AddTo(services);
         services.AddHostedService(sp => sp.GetRequiredService<StaffAccounts>());
         services.AddSingleton<DashboardFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardFeed>());

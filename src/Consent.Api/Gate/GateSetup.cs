@@ -13,6 +13,8 @@ public static class GateSetup
         services.AddHostedService<GateNoticeListener>();
         services.AddSingleton<GateSubscribers>();
         services.AddSingleton<GateChanges>();
+        // Signed gate messages are a log: the service only adds to it (Consents.Storage.SchemaOwnership).
+        services.AddSingleton(new Consents.Storage.AppendOnlyTable(GateTables.GateChanges));
         services.AddSingleton<GateAckReader>();
         services.AddSingleton<GateAckMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<GateAckMonitor>());

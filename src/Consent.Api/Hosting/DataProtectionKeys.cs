@@ -15,8 +15,8 @@ public sealed class DataProtectionKey
 
 /// <summary>
 /// Keeps ASP.NET's data-protection keys (which sign cookies and anti-forgery tokens) in PostgreSQL, so every service
-/// instance shares them and a restart does not sign everyone out. In production protect them at rest as well
-/// (<c>ProtectKeysWith…</c>); the database is the service's own and holds patient data anyway.
+/// instance shares them and a restart does not sign everyone out; each key is stored encrypted under a key file kept
+/// outside the database (<see cref="KeyRingKey"/>), so a database reader cannot forge a session with them.
 /// </summary>
 public sealed class MartenXmlRepository(IDocumentStore store) : IXmlRepository
 {
@@ -44,7 +44,32 @@ public static class DataProtectionKeys
         services.AddDataProtection().SetApplicationName("consent");
         // Keys that sign cookies and anti-forgery tokens belong to the service, not to a clinic.
         services.ConfigureMarten(options => options.Schema.For<DataProtectionKey>().SingleTenanted());
-        services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore>((options, store) => options.XmlRepository = new MartenXmlRepository(store));
+        services.AddSingleton(provider =>
+        {
+            var configuration = provider.GetRequiredService<IConfiguration>();
+            var (directory, createIfMissing) = ServiceKeyDirectory.Resolve(
+                configuration["Signing:KeyDirectory"], configuration.GetValue<bool?>("Signing:CreateIfMissing"), provider.GetRequiredService<IHostEnvironment>());
+            return KeyRingKey.Open(configuration["DataProtection:KeyFile"] is { Length: > 0 } file
+                ? Path.GetFullPath(file, provider.GetRequiredService<IHostEnvironment>().ContentRootPath)
+                : Path.Combine(directory, KeyRingKey.FileName), createIfMissing);
+        });
+        // Read at start-up rather than at the first sign-in: a missing or broken key file stops the start.
+        services.AddHostedService(provider => new KeyRingKeyCheck(provider.GetRequiredService<KeyRingKey>()));
+        services.AddOptions<KeyManagementOptions>().Configure<IDocumentStore, KeyRingKey>((options, store, key) =>
+        {
+            options.XmlRepository = new MartenXmlRepository(store);
+            options.XmlEncryptor = new KeyRingEncryptor(key);
+        });
         return services;
     }
+}
+
+/// <summary>Holds the key file from start-up on; resolving it is the check.</summary>
+internal sealed class KeyRingKeyCheck(KeyRingKey key) : IHostedService
+{
+    public KeyRingKey Key { get; } = key;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -45,22 +45,6 @@ public static class SigningSetup
     public static (string Directory, bool CreateIfMissing) KeyDirectory(SigningSettings settings, IHostEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(environment);
-        if (!string.IsNullOrWhiteSpace(settings.KeyDirectory))
-        {
-            return (Path.GetFullPath(settings.KeyDirectory, environment.ContentRootPath), settings.CreateIfMissing ?? environment.IsDevelopment());
-        }
-        // A checkout (run, test and bench commands) keeps its keys beside its other local data; a deployment has no
-        // Consent.sln and must say where its keys are mounted.
-        for (var dir = new DirectoryInfo(environment.ContentRootPath); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Consent.sln")))
-            {
-                return (Path.Combine(dir.FullName, ".data", "signing-keys"), settings.CreateIfMissing ?? true);
-            }
-        }
-        throw new InvalidOperationException(
-            $"Signing:KeyDirectory is not set and no Consent.sln lies above the content root {environment.ContentRootPath}: " +
-            "set Signing:KeyDirectory (CONSENT_Signing__KeyDirectory) to the directory that holds the service's signing keys.");
+        return Hosting.ServiceKeyDirectory.Resolve(settings.KeyDirectory, settings.CreateIfMissing, environment);
     }
 }

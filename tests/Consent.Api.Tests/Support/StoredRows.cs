@@ -70,6 +70,17 @@ public static class StoredRows
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Every row of a document table, as stored (what a database reader or a backup sees).</summary>
+    public static async Task<IReadOnlyList<string>> ReadAllDocumentsAsync(string schema, string document)
+    {
+        await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);
+        await using var command = db.CreateCommand($"select data::text from {schema}.mt_doc_{document}");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
+        return rows;
+    }
+
     /// <summary>
     /// Erases a stream's newest events: deletes every event after <paramref name="version"/>, lowers the stream's
     /// recorded version and puts back the consent's row as it was then (<paramref name="rowAtVersion"/>).

@@ -8,7 +8,11 @@ namespace Consent.Api.Tests.Support;
 /// </summary>
 public static class TestInfrastructure
 {
+    /// <summary>The database as its schema owner (user consent), as a database administrator or a migration would use it.</summary>
     public static string Postgres => Required("CONSENT_TEST_POSTGRES");
+
+    /// <summary>The same database as the service's own role (consent_app): no rights until 'Consent.Api migrate' grants them.</summary>
+    public static string PostgresServiceRole => Required("CONSENT_TEST_POSTGRES_APP");
     /// <summary>The service's broker user (consent-service): it may publish to the consent exchanges and nothing else.</summary>
     public static string Amqp => Required("CONSENT_TEST_AMQP");
 

@@ -25,7 +25,8 @@ public static class ConsentStore
             var options = new StoreOptions();
             options.Connection(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(Hosting.HostingSetup.StoreDataSource));
             options.DatabaseSchemaName = sp.GetRequiredService<IConfiguration>()["Store:Schema"] ?? DefaultSchema;
-            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            // A service role that may not change the schema never tries to (SchemaOwnership).
+            options.AutoCreateSchemaObjects = SchemaOwnership.AppliesSchemaChanges(sp.GetRequiredService<IConfiguration>()) ? AutoCreate.CreateOrUpdate : AutoCreate.None;
             options.Events.StreamIdentity = StreamIdentity.AsString;
             options.Events.TenancyStyle = TenancyStyle.Conjoined;
             options.Events.MetadataConfig.HeadersEnabled = true;
@@ -43,7 +44,9 @@ public static class ConsentStore
             options.Schema.For<TabletSession>().SingleTenanted();
             // Other features add their own documents, tables and listeners with services.ConfigureMarten(...).
             return options;
-        }).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
+        }).UseLightweightSessions();
+        // First of all hosted services, as Marten's own start-up migration would be: nothing may touch the store before.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaOwnership.StartupCheck>());
         return services;
     }
 

@@ -167,6 +167,60 @@ public sealed class MartenTables(IDocumentStore store, [FromKeyedServices(Hostin
     /// <summary>The schema Marten keeps events in: checkpoints name it, so that several stores on one database keep theirs apart.</summary>
     public string EventSchema => Schema;
 
+    /// <summary>
+    /// Runs <paramref name="change"/> holding the advisory lock that Marten's own start-up migration takes
+    /// (<c>ApplyChangesLockId</c>), so that instances or test hosts starting together never race on the same DDL.
+    /// </summary>
+    public async Task WithSchemaLockAsync(Func<Task> change, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using (var take = new NpgsqlCommand("select pg_advisory_lock($1)", connection))
+        {
+            take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ((StoreOptions)store.Options).ApplyChangesLockId });
+            await take.ExecuteNonQueryAsync(ct);
+        }
+        try
+        {
+            await change();
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("select pg_advisory_unlock($1)", connection);
+            release.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ((StoreOptions)store.Options).ApplyChangesLockId });
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// The service role's rights, granted by the schema owner (<see cref="SchemaOwnership"/>): read and write the
+    /// documents and tables it keeps current, but on the events and on every table a feature declared append-only
+    /// (<see cref="AppendOnlyTable"/>) only read and insert. A stream's row may move its version forward but never
+    /// vanish. Marten has no API for grants.
+    /// </summary>
+    public async Task GrantServiceRoleAsync(string role, IEnumerable<AppendOnlyTable> appendOnly, CancellationToken ct)
+    {
+        if (!System.Text.RegularExpressions.Regex.IsMatch(role, "^[a-z_][a-z0-9_]{0,62}$"))
+            throw new ArgumentException($"Store:AppRole '{role}' is not a plain PostgreSQL role name (lower-case letters, digits, _).", nameof(role));
+        string[] frozen = ["mt_events", .. appendOnly.Select(t => t.Name)];
+        var statements = new List<string>
+        {
+            $"grant usage on schema {Schema} to {role}",
+            $"grant select, insert, update, delete on all tables in schema {Schema} to {role}",
+            $"grant usage, select, update on all sequences in schema {Schema} to {role}",
+            $"grant execute on all functions in schema {Schema} to {role}",
+            $"revoke delete, truncate on {Schema}.mt_streams from {role}",
+        };
+        statements.AddRange(frozen.Select(t => $"revoke update, delete, truncate on {Schema}.{t} from {role}"));
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+    }
+
     /// <summary>A stored row as a link of the chain: its hashes and the metadata they cover come from the row's headers.</summary>
     private static EventChain.Link ChainLink(long version, string type, string dataJson, string headersJson)
     {

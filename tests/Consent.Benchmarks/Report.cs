@@ -25,6 +25,16 @@ internal sealed class Report(string suite)
 
     public JsonObject? Find(string name) => _tables[name] as JsonObject;
 
+    /// <summary>The tables a run wrote to <c>&lt;suite&gt;.json</c>, to draw its charts again; null when there is none.</summary>
+    public static Report? Read(string suite)
+    {
+        var path = Path.Combine(Directory, suite + ".json");
+        if (!File.Exists(path)) return null;
+        var report = new Report(suite);
+        foreach (var (name, table) in JsonNode.Parse(File.ReadAllText(path))!["tables"]!.AsObject()) report._tables[name] = table!.DeepClone();
+        return report;
+    }
+
     /// <summary>Writes the JSON and returns its path.</summary>
     public string Save(JsonObject? settings = null)
     {
@@ -83,7 +93,8 @@ internal static class Tables
     {
         var index = table["columns"]!.AsArray().Select(c => c!.GetValue<string>()).ToList().IndexOf(column);
         if (index < 0) throw new ArgumentException($"no column {column}");
-        return [.. (table["rows"]?.AsArray() ?? []).Select(r => r![index] is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.NaN)];
+        return [.. (table["rows"]?.AsArray() ?? []).Select(r => r![index] is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+            ? double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture) : double.NaN)];
     }
 
     public static string[] Text(JsonObject table, string column)

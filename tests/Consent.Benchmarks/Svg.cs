@@ -11,7 +11,7 @@ internal static class Svg
     public sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false);
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    private const int Width = 720, Height = 400, Left = 70, Right = 180, Top = 40, Bottom = 50;
+    private const int Width = 820, Height = 400, Left = 70, Right = 250, Top = 40, Bottom = 50;
     private static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
 
     public static string Line(string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, bool logY = false)

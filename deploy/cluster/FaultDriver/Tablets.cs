@@ -67,11 +67,12 @@ internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition def
         var token = view.GetProperty("tabletToken").GetString()!;
         ledger.Consents[id] = false;
         var route = Routes[(index + n) % Routes.Length];
+        var device = new DeviceSecret();
         // A tablet stops between steps, never inside one: every step sent is either acknowledged or given up on.
         while (!stop.IsCancellationRequested && view.TryGetProperty("currentStep", out var current) && current.ValueKind == JsonValueKind.Object)
         {
             var step = definition.FindStep(current.GetProperty("id").GetString()!)!;
-            var answered = await SendAsync($"/api/consents/{id}/steps/{step.Id}", token, $"fault-tablet-{index}", Answer(step, route));
+            var answered = await SendAsync($"/api/consents/{id}/steps/{step.Id}", token, device, Answer(step, route));
             if (answered is null) return;
             ledger.Acked.Enqueue(new AckedStep(id, step.Id));
             view = answered.Value;
@@ -84,7 +85,7 @@ internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition def
     }
 
     /// <summary>The acknowledged answer, or null when the service gave a wrong answer (4xx) or never answered.</summary>
-    private async Task<JsonElement?> SendAsync(string path, string bearer, string? device, object body)
+    private async Task<JsonElement?> SendAsync(string path, string bearer, DeviceSecret? device, object body)
     {
         var key = Guid.NewGuid().ToString();
         var json = JsonSerializer.Serialize(body, JsonSerializerOptions.Web);
@@ -94,13 +95,14 @@ internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition def
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
             request.Headers.Add("Idempotency-Key", key);
-            if (device is not null) request.Headers.Add("X-Device-Id", device);
+            if (device?.Secret is { } secret) request.Headers.Add("Consent-Device", secret);
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 using var response = await http.SendAsync(request, timeout.Token);
                 var text = await response.Content.ReadAsStringAsync(timeout.Token);
                 var status = (int)response.StatusCode;
+                if (device is not null && response.Headers.TryGetValues("Consent-Device", out var issued)) device.Secret = issued.First();
                 if (status is >= 200 and < 300)
                 {
                     ledger.RecordLatency(Stopwatch.GetElapsedTime(started));
@@ -140,4 +142,14 @@ internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition def
         StepType.Decision => new { consent = true },
         _ => (object)new { signerName = "Fault Patient", signerRole = "patient", signatureImage = Signature, intent = true },
     };
+
+    /// <summary>
+    /// The secret the service issues a tablet on its link's first use (<c>Consent-Device</c>), sent back on every later
+    /// request. A tablet whose first answer is lost holds no secret and is refused from then on, as a tablet page whose
+    /// first answer is lost is: staff issue a new link.
+    /// </summary>
+    private sealed class DeviceSecret
+    {
+        public string? Secret { get; set; }
+    }
 }

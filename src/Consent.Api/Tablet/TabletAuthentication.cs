@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Consent.Api.Auth;
 using Consent.Api.Consents;
 using Marten;
+using Marten.Patching;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Consent.Api.Auditing;
@@ -24,10 +25,17 @@ public sealed class TabletAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (AuthSetup.TabletTokenOf(Request) is not { } token) return AuthenticateResult.NoResult();
-        var opened = await OpenAsync(store, cache, clock, token, Actor.From(Context).DeviceKey, Context.RequestAborted);
-        return opened.Tablet is { } tablet
-            ? AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(PrincipalOf(tablet, SchemeName)), SchemeName))
-            : AuthenticateResult.Fail(opened.Failure!);
+        // The device is known by a secret the service issues on the link's first use (the Consent-Device response
+        // header), never by anything the caller chooses: a copied link, with any X-Device-Id, opens nothing elsewhere.
+        var presented = Request.Headers[TabletDevice.Header].ToString();
+        if (presented.Length > 0 && !TabletDevice.IsWellFormed(presented)) return AuthenticateResult.Fail("The Consent-Device header is not a device secret this service issued.");
+        var issued = presented.Length == 0 ? TabletDevice.NewSecret() : null;
+        var device = TabletDevice.KeyOf(presented.Length > 0 ? presented : issued!);
+        var opened = await OpenAsync(store, cache, clock, token, device, Context.RequestAborted);
+        if (opened.Tablet is not { } tablet) return AuthenticateResult.Fail(opened.Failure!);
+        // A fresh secret can only match a link that was unbound until now: this caller is the link's device from here on.
+        if (issued is not null) Response.Headers[TabletDevice.Header] = issued;
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(PrincipalOf(tablet, SchemeName, device)), SchemeName));
     }
 
     /// <summary>
@@ -54,13 +62,18 @@ public sealed class TabletAuthenticationHandler(
         if (tablet is null || !tablet.IsUsable(now)) return (null, "The tablet link is unknown, expired or revoked.");
         if (tablet.BoundDevice is null)
         {
-            tablet.BoundDevice = device;
-            await using var session = store.LightweightSession();
-            session.Store(tablet);
-            await session.SaveChangesAsync(ct);
+            // Bound only if still unbound, in one statement: of two devices racing to use a fresh link, one wins and
+            // the other is refused, rather than both being told yes and the last write deciding.
+            await using (var session = store.LightweightSession())
+            {
+                session.Patch<TabletSession>(t => t.Id == hash && t.BoundDevice == null).Set(t => t.BoundDevice, device);
+                await session.SaveChangesAsync(ct);
+            }
+            await using (var session = store.QuerySession()) tablet = await session.LoadAsync<TabletSession>(hash, ct);
+            if (tablet is null) return (null, "The tablet link is unknown, expired or revoked.");
             cache.Put(tablet, now);
         }
-        else if (tablet.BoundDevice != device)
+        if (tablet.BoundDevice != device)
         {
             return (null, "The tablet link is in use on another device.");
         }

@@ -125,6 +125,8 @@ public sealed class ConsentFlowTests(ConsentFlowTests.Factory factory) : IClassF
     {
         var driver = new ConsentDriver(factory);
         var (id, tablet, _) = await driver.Start();
+        // The tablet opens the consent first (and so receives its device secret), then sends six writes at once.
+        (await tablet.GetAsync($"/api/consents/{id}")).EnsureSuccessStatusCode();
 
         var attempts = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
             tablet.PostAsync($"/api/consents/{id}/steps/key-information", Json(new { acknowledged = true }))));

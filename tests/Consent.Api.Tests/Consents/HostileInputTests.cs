@@ -177,6 +177,42 @@ public sealed class TabletLinkAndRateLimitTests
     }
 
     [Fact]
+    public async Task Of_several_devices_racing_to_use_a_fresh_link_exactly_one_gets_it()
+    {
+        await using var factory = new ApiFactory();
+        var driver = new ConsentDriver(factory);
+        var (id, first, _) = await driver.Start();
+        var token = first.DefaultRequestHeaders.Authorization!.Parameter!;
+        var devices = Enumerable.Range(0, 8).Select(_ => driver.TabletClient(token)).ToList();
+
+        var answers = await Task.WhenAll(devices.Select(d => d.GetAsync($"/api/consents/{id}")));
+        answers.Count(a => a.StatusCode == System.Net.HttpStatusCode.OK).ShouldBe(1);
+        answers.Where(a => a.StatusCode != System.Net.HttpStatusCode.OK).ShouldAllBe(a => a.StatusCode == System.Net.HttpStatusCode.Unauthorized);
+        var winner = devices[Array.FindIndex(answers, a => a.StatusCode == System.Net.HttpStatusCode.OK)];
+        (await winner.GetAsync($"/api/consents/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, "the device that won keeps the link");
+    }
+
+    [Fact]
+    public async Task A_copied_link_opens_nothing_even_when_the_copier_declares_the_tablets_own_device_id()
+    {
+        await using var factory = new ApiFactory();
+        var driver = new ConsentDriver(factory);
+        var (id, tablet, _) = await driver.Start();
+        var first = await tablet.GetAsync($"/api/consents/{id}");
+        first.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+
+        // The tablet's declared id is no secret: it is recorded with every event it causes, for staff to read.
+        var token = tablet.DefaultRequestHeaders.Authorization!.Parameter!;
+        var copier = factory.CreateClient();
+        copier.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        copier.DefaultRequestHeaders.Add("X-Device-Id", ConsentDriver.TabletDeviceId);
+        (await copier.GetAsync($"/api/consents/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
+        copier.DefaultRequestHeaders.Add("Consent-Device", new string('A', 43));
+        (await copier.GetAsync($"/api/consents/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized, "a guessed secret opens nothing");
+        (await tablet.GetAsync($"/api/consents/{id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task A_caller_over_its_rate_limit_gets_429_problem_json_and_others_are_unaffected()
     {
         await using var factory = new ApiFactory(new Dictionary<string, string?> { ["RateLimiting:PermitsPerSecond"] = "1", ["RateLimiting:Burst"] = "5" });

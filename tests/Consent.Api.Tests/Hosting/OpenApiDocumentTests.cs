@@ -97,7 +97,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Factory factory) :
         operations["getConsent"]["responses"]!["200"]!["headers"]!.AsObject().Select(h => h.Key).ShouldContain("ETag");
         foreach (var command in new[] { "submitStep", "raiseQuestion", "resumeConsent", "countersignConsent", "reaffirmConsent", "withdrawConsent" })
         {
-            Headers(operations[command]).ShouldBe(["If-Match", "Idempotency-Key", "X-Device-Id"], ignoreOrder: true, command);
+            Headers(operations[command]).ShouldBe(["If-Match", "Idempotency-Key", "X-Device-Id", "Consent-Device"], ignoreOrder: true, command);
             operations[command]["responses"]!.AsObject().Select(r => r.Key).ShouldContain("409", command);
             operations[command]["responses"]!.AsObject().Select(r => r.Key).ShouldContain("412", command);
             operations[command]["responses"]!["200"]!["headers"]!.AsObject().Select(h => h.Key).ShouldContain("ETag", command);

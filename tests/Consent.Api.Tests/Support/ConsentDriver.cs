@@ -20,12 +20,30 @@ public sealed class ConsentDriver(ApiFactory factory, string? clinic = null)
     public HttpClient Coordinator => factory.ClientAs(StaffRoles.Coordinator, Clinic);
     public HttpClient Clinician => factory.ClientAs(StaffRoles.Clinician, Clinic);
 
+    /// <summary>The id the test tablets declare (recorded with their events; it opens nothing by itself).</summary>
+    public const string TabletDeviceId = "tablet-7";
+
+    /// <summary>A tablet using the JSON API: it keeps the device secret the service issues on the link's first use.</summary>
     public HttpClient TabletClient(string token)
     {
-        var client = factory.CreateClient();
+        var client = factory.CreateDefaultClient(new DeviceSecret());
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        client.DefaultRequestHeaders.Add("X-Device-Id", "tablet-7");
+        client.DefaultRequestHeaders.Add("X-Device-Id", TabletDeviceId);
         return client;
+    }
+
+    /// <summary>Sends back the <c>Consent-Device</c> secret once the service has issued one, as a tablet app would.</summary>
+    private sealed class DeviceSecret : DelegatingHandler
+    {
+        private string? _secret;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (_secret is not null && !request.Headers.Contains("Consent-Device")) request.Headers.Add("Consent-Device", _secret);
+            var response = await base.SendAsync(request, cancellationToken);
+            if (response.Headers.TryGetValues("Consent-Device", out var issued)) _secret = issued.First();
+            return response;
+        }
     }
 
     public static StringContent Json(object body) => new(JsonSerializer.Serialize(body, JsonSerializerOptions.Web), Encoding.UTF8, "application/json");

@@ -35,8 +35,8 @@ public static class AnsweringApi
         builder.WithName(operationId).Accepts<TBody>("application/json").DocumentedAsConsentCommand();
 
     private static RouteHandlerBuilder DocumentedAsConsentCommand(this RouteHandlerBuilder builder) =>
-        builder.Produces<ConsentView>().ProducesHeaders(StatusCodes.Status200OK, ApiHeaders.ETag)
-            .AcceptsHeaders(ApiHeaders.IfMatch, ApiHeaders.IdempotencyKey, ApiHeaders.DeviceId)
+        builder.Produces<ConsentView>().ProducesHeaders(StatusCodes.Status200OK, ApiHeaders.ETag, ApiHeaders.TabletDevice)
+            .AcceptsHeaders(ApiHeaders.IfMatch, ApiHeaders.IdempotencyKey, ApiHeaders.DeviceId, ApiHeaders.TabletDevice)
             .ProducesProblems(400, 404, 409, 412, 413, 415, 422);
 
     private static async Task<IResult> SubmitStep(HttpContext http, string id, string stepId, ConsentWriter writer)

@@ -12,7 +12,7 @@ public static class ReadingApi
     public static RouteGroupBuilder MapReading(this RouteGroupBuilder consents)
     {
         consents.MapGet("/{id}", Get).RequireAuthorization(Policies.StaffOrTablet).WithSummary("One consent; ETag is its version.")
-            .WithName("getConsent").Produces<ConsentView>().ProducesHeaders(StatusCodes.Status200OK, ApiHeaders.ETag).ProducesProblems(404);
+            .WithName("getConsent").Produces<ConsentView>().ProducesHeaders(StatusCodes.Status200OK, ApiHeaders.ETag, ApiHeaders.TabletDevice).AcceptsHeaders(ApiHeaders.TabletDevice).ProducesProblems(404);
         return consents;
     }
 

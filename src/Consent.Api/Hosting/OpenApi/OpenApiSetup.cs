@@ -43,6 +43,7 @@ public static class ApiHeaders
     public const string IfMatch = "If-Match";
     public const string IdempotencyKey = "Idempotency-Key";
     public const string DeviceId = "X-Device-Id";
+    public const string TabletDevice = "Consent-Device";
     public const string ETag = "ETag";
     public const string Location = "Location";
     public const string RetryAfter = "Retry-After";
@@ -55,6 +56,8 @@ public static class ApiHeaders
             new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 128 }),
         [DeviceId] = ("The calling device's own id (letters, digits, '-' and '_', at most 64), recorded with the events it causes; without it the device is known by a hash of its address.",
             new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[A-Za-z0-9_-]{1,64}$" }),
+        [TabletDevice] = ("A tablet's device secret. The service issues it in this response header on the first request that uses a tablet link; the device sends it back on every later request with that link. A request with the link but without the secret (or with another) is refused with 401, whatever X-Device-Id it declares.",
+            new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[A-Za-z0-9_-]{43}$" }),
         [ETag] = ("The consent's version, quoted (e.g. \"7\"): send it back as If-Match.",
             new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^\"[0-9]+\"$" }),
         [Location] = ("The new consent's URL, /api/consents/{id}.", new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" }),

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Consent.Workflows.Definitions;
@@ -48,15 +49,22 @@ internal sealed class TabletDriver(HttpClient http, WorkflowDefinition definitio
         var token = created.GetProperty("tabletToken").GetString()!;
         var view = created;
         long steps = 0;
+        // The secret the service issues the tablet on its link's first use (Consent-Device), sent back on every later step.
+        string? deviceSecret = null;
         while (view.TryGetProperty("currentStep", out var current) && current.ValueKind == JsonValueKind.Object)
         {
             var step = definition.FindStep(current.GetProperty("id").GetString()!)!;
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/consents/{id}/steps/{step.Id}") { Content = Json(Answer(step, Routes[route % Routes.Length], signature)) };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             request.Headers.Add("X-Device-Id", $"bench-tablet-{device}");
+            if (deviceSecret is not null) request.Headers.Add("Consent-Device", deviceSecret);
             var started = Stopwatch.GetTimestamp();
-            view = await EventsBenchmark.SendJson(http, request);
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
             latency?.RecordValue(Stopwatch.GetElapsedTime(started).Ticks / 10);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {request.RequestUri}: {(int)response.StatusCode} {body}");
+            if (response.Headers.TryGetValues("Consent-Device", out var issued)) deviceSecret = issued.First();
+            view = body;
             steps++;
         }
         using var countersign = new HttpRequestMessage(HttpMethod.Post, $"/api/consents/{id}/countersign") { Content = Json(new { name = "Dr. Bench", attestation = true }) };

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Consent.Api.Auth;
-using Consent.Workflows.Definitions;
 using Consent.Workflows.Loading;
 using HdrHistogram;
 using Npgsql;
@@ -12,117 +9,81 @@ using Npgsql;
 // Drives N simulated tablets through the stem-cell consent over real HTTP against the running service, and in
 // the same run measures a raw Npgsql baseline doing the equivalent writes (event insert + projection upsert per
 // step, one transaction) at the same concurrency. Usage (bench.sh passes these):
-//   Consent.Benchmarks BASE_URL POSTGRES KEY_FILE SERVICE_PID WORKFLOWS_DIR [seconds-per-level] [AMQP_URI] [sessions|events|gate|all]
+//   Consent.Benchmarks BASE_URL POSTGRES KEY_FILE SERVICE_PID WORKFLOWS_DIR seconds-per-level AMQP_URI SUITE [ARGS...]
+// SUITE: sessions | events | gate | all, or one step of the growth suite (growth-templates, growth-load PHASE,
+// growth-measure PHASE READY_MS, growth-report VERIFY_MS). Tables go to artifacts/bench/<suite>.json with SVG charts.
 var baseUrl = args[0];
 var postgres = args[1];
 var key = LocalTokens.ReadOrCreateKey(args[2]);
 var servicePid = int.Parse(args[3], CultureInfo.InvariantCulture);
 var definition = WorkflowCatalog.LoadDirectory(args[4]).Find("stem-cell-ms") ?? throw new InvalidOperationException("stem-cell-ms missing");
+var repoRoot = Path.GetDirectoryName(Path.GetFullPath(args[4]).TrimEnd('/'))!;
+Report.Directory = Path.Combine(repoRoot, "artifacts", "bench");
 var seconds = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 20;
-var signature = "data:image/png;base64," + Convert.ToBase64String(SignatureDrawing.Png());
-var coordinator = LocalTokens.Create(key, "bench-coordinator", StaffRoles.Coordinator, "bench", TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
-var clinician = LocalTokens.Create(key, "bench-clinician", StaffRoles.Clinician, "bench", TimeSpan.FromHours(2), DateTimeOffset.UtcNow);
-var routes = new[] { "iv", "lp", "both" };
 var amqp = args.Length > 6 ? args[6] : "";
 var suite = args.Length > 7 ? args[7] : "all";
+var coordinator = LocalTokens.Create(key, "bench-coordinator", StaffRoles.Coordinator, "bench", TimeSpan.FromHours(4), DateTimeOffset.UtcNow);
+var clinician = LocalTokens.Create(key, "bench-clinician", StaffRoles.Clinician, "bench", TimeSpan.FromHours(4), DateTimeOffset.UtcNow);
+
+if (suite == "charts")
+{
+    // Draws the charts again from the JSON the last runs wrote.
+    if (Report.Read("events") is { } events) Charts.Events(events);
+    if (Report.Read("sessions") is { } sessionCharts) Charts.Sessions(sessionCharts);
+    if (Report.Read("growth") is { } growthCharts) Charts.Growth(growthCharts);
+    return 0;
+}
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { BaseAddress = new Uri(baseUrl) };
+var tablets = new TabletDriver(http, definition, coordinator, clinician);
+if (suite.StartsWith("growth-", StringComparison.Ordinal))
+{
+    var growth = new GrowthBenchmark(http, postgres, tablets, key, Path.Combine(repoRoot, ".data", "bench"), seconds, servicePid);
+    var extra = args.Skip(8).ToArray();
+    await (suite switch
+    {
+        "growth-templates" => growth.TemplatesAsync(),
+        "growth-load" => growth.LoadAsync(extra[0]),
+        "growth-measure" => growth.MeasureAsync(extra[0], double.Parse(extra[1], CultureInfo.InvariantCulture)),
+        "growth-report" => growth.ReportAsync(double.Parse(extra[0], CultureInfo.InvariantCulture)),
+        _ => throw new ArgumentException($"unknown suite {suite}"),
+    });
+    return 0;
+}
 if (suite is "events" or "gate" or "all")
 {
     Console.WriteLine($"Consent events benchmark: {Environment.ProcessorCount} cores, {seconds} s per level");
-    await EventsBenchmark.RunAsync(http, postgres, amqp, key, seconds, lag: suite != "gate");
+    var report = new Report("events");
+    await EventsBenchmark.RunAsync(http, postgres, amqp, key, seconds, lag: suite != "gate", report);
+    Console.WriteLine($"tables: {report.Save(new() { ["secondsPerLevel"] = seconds })}");
+    Charts.Events(report);
     if (suite != "all") return 0;
     Console.WriteLine();
 }
 await Baseline.Prepare(postgres);
 
 // Warm-up, not reported: first connections, JIT tiering and the first prepared statements, on both sides.
-await RunLevel(4, 3, Tablet);
-await RunLevel(4, 3, (_, h, deadline) => Baseline.Walk(postgres, h, deadline, definition.Steps.Length + 3));
+await Levels.Run(4, 3, (i, h, deadline) => tablets.Walk(i, h, deadline));
+await Levels.Run(4, 3, (_, h, deadline) => Baseline.Walk(postgres, h, deadline, definition.Steps.Length + 3));
 
+var sessions = new Report("sessions");
+var table = sessions.Add("tablets", "Tablets through the stem-cell consent over HTTP, beside raw Npgsql writes",
+    "tablets", "steps_per_s", "p50_ms", "p99_ms", "consents_per_s", "baseline_steps_per_s", "baseline_p99_ms", "ratio", "peak_service_mb");
 Console.WriteLine($"Consent benchmark: {Environment.ProcessorCount} cores, {seconds} s per level, stem-cell-ms v{definition.Version}");
 Console.WriteLine("tablets | service steps/s | p50 ms | p99 ms | consents/s | baseline steps/s | base p99 ms | ratio | peak service MB");
-foreach (var tablets in new[] { 1, 4, 16 })
+foreach (var level in new[] { 1, 4, 16 })
 {
-    var service = await RunLevel(tablets, seconds, Tablet);
-    var baseline = await RunLevel(tablets, seconds, (_, h, deadline) => Baseline.Walk(postgres, h, deadline, definition.Steps.Length + 3));
+    var service = await Levels.Run(level, seconds, (i, h, deadline) => tablets.Walk(i, h, deadline));
+    var baseline = await Levels.Run(level, seconds, (_, h, deadline) => Baseline.Walk(postgres, h, deadline, definition.Steps.Length + 3));
+    var peak = Levels.PeakMb(servicePid);
+    table.Row(level, service.StepsPerSecond, Levels.Ms(service.Histogram, 50), Levels.Ms(service.Histogram, 99), service.ConsentsPerSecond,
+        baseline.StepsPerSecond, Levels.Ms(baseline.Histogram, 99), service.StepsPerSecond / baseline.StepsPerSecond, peak);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{tablets,7} | {service.StepsPerSecond,15:0} | {Ms(service.Histogram, 50),6:0.0} | {Ms(service.Histogram, 99),6:0.0} | {service.ConsentsPerSecond,10:0.00} | {baseline.StepsPerSecond,16:0} | {Ms(baseline.Histogram, 99),11:0.0} | {service.StepsPerSecond / baseline.StepsPerSecond,5:0.00} | {PeakMb(servicePid),15:0}"));
+        $"{level,7} | {service.StepsPerSecond,15:0} | {Levels.Ms(service.Histogram, 50),6:0.0} | {Levels.Ms(service.Histogram, 99),6:0.0} | {service.ConsentsPerSecond,10:0.00} | {baseline.StepsPerSecond,16:0} | {Levels.Ms(baseline.Histogram, 99),11:0.0} | {service.StepsPerSecond / baseline.StepsPerSecond,5:0.00} | {peak,15:0}"));
 }
+Console.WriteLine($"tables: {sessions.Save(new() { ["secondsPerLevel"] = seconds, ["workflow"] = $"stem-cell-ms v{definition.Version}" })}");
+Charts.Sessions(sessions);
 return 0;
-
-static double Ms(LongHistogram h, double percentile) => h.GetValueAtPercentile(percentile) / 1000.0;
-
-// VmHWM: the service process's peak resident memory since it started.
-static double PeakMb(int pid)
-{
-    var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-}
-
-static async Task<LevelResult> RunLevel(int workers, int seconds, Func<int, LongHistogram, DateTime, Task<(long Steps, long Consents)>> walk)
-{
-    var histograms = Enumerable.Range(0, workers).Select(_ => new LongHistogram(TimeSpan.FromSeconds(30).Ticks / 10, 3)).ToArray();
-    var clock = Stopwatch.StartNew();
-    var deadline = DateTime.UtcNow.AddSeconds(seconds);
-    var results = await Task.WhenAll(Enumerable.Range(0, workers).Select(i => Task.Run(() => walk(i, histograms[i], deadline))));
-    var elapsed = clock.Elapsed.TotalSeconds;
-    var all = new LongHistogram(TimeSpan.FromSeconds(30).Ticks / 10, 3);
-    foreach (var h in histograms) all.Add(h);
-    return new LevelResult(results.Sum(r => r.Steps) / elapsed, results.Sum(r => r.Consents) / elapsed, all);
-}
-
-// One tablet: start a consent as the coordinator, answer every step, countersign; again until the deadline.
-async Task<(long Steps, long Consents)> Tablet(int index, LongHistogram latency, DateTime deadline)
-{
-    long steps = 0, consents = 0;
-    while (DateTime.UtcNow < deadline)
-    {
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/consents")
-        {
-            Content = Json(new { patientId = $"BENCH-{index}-{consents}", procedureCode = "MSC", workflowId = "stem-cell-ms", locale = "en" }),
-        };
-        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", coordinator);
-        var created = await Send(create);
-        var id = created.GetProperty("id").GetString()!;
-        var token = created.GetProperty("tabletToken").GetString()!;
-        var view = created;
-        var route = routes[(index + consents) % routes.Length];
-        while (view.TryGetProperty("currentStep", out var current) && current.ValueKind == JsonValueKind.Object)
-        {
-            var step = definition.FindStep(current.GetProperty("id").GetString()!)!;
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/consents/{id}/steps/{step.Id}") { Content = Json(Answer(step, route)) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            request.Headers.Add("X-Device-Id", $"bench-tablet-{index}");
-            var started = Stopwatch.GetTimestamp();
-            view = await Send(request);
-            latency.RecordValue(Stopwatch.GetElapsedTime(started).Ticks / 10);
-            steps++;
-        }
-        using var countersign = new HttpRequestMessage(HttpMethod.Post, $"/api/consents/{id}/countersign") { Content = Json(new { name = "Dr. Bench", attestation = true }) };
-        countersign.Headers.Authorization = new AuthenticationHeaderValue("Bearer", clinician);
-        await Send(countersign);
-        consents++;
-    }
-    return (steps, consents);
-}
-
-Task<JsonElement> Send(HttpRequestMessage request) => EventsBenchmark.SendJson(http, request);
-
-object Answer(StepDefinition step, string route) => step.Type switch
-{
-    StepType.Explain => new { acknowledged = true },
-    StepType.Risk => new { acknowledged = true, initials = "BM" },
-    StepType.Quiz => new { answer = step.CorrectOption },
-    StepType.Choice => new { option = route },
-    StepType.Provision => new { accept = true },
-    StepType.Decision => new { consent = true },
-    _ => (object)new { signerName = "Bench Patient", signerRole = "patient", signatureImage = signature, intent = true },
-};
-
-static StringContent Json(object body) => new(JsonSerializer.Serialize(body, JsonSerializerOptions.Web), Encoding.UTF8, "application/json");
-
-internal sealed record LevelResult(double StepsPerSecond, double ConsentsPerSecond, LongHistogram Histogram);
 
 /// <summary>The same writes without the service: an event row and a projection upsert per step, in one transaction.</summary>
 internal static class Baseline

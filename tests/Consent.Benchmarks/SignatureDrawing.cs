@@ -4,11 +4,17 @@ using System.Text;
 
 /// <summary>
 /// A real PNG of about the size a tablet's signature pad sends (the service decodes it whole), drawn as a noisy stroke
-/// so that it does not compress to nothing.
+/// so that it does not compress to nothing. A text chunk carries a serial number, so that the growth loader's consents
+/// each have their own image (as patients' signatures do) at the same size.
 /// </summary>
 internal static class SignatureDrawing
 {
-    public static byte[] Png()
+    private static readonly byte[] Stroke = Draw();
+
+    public static byte[] Png(int serial = 0) =>
+        [.. Stroke, .. Chunk("tEXt", Encoding.ASCII.GetBytes($"Comment\0bench-signature-{serial:D9}")), .. Chunk("IEND", [])];
+
+    private static byte[] Draw()
     {
         const int width = 300, height = 100;
         var random = new Random(7);
@@ -26,7 +32,7 @@ internal static class SignatureDrawing
         BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8;
         header[9] = 6;
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. Chunk("IHDR", header), .. Chunk("IDAT", idat.ToArray()), .. Chunk("IEND", [])];
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. Chunk("IHDR", header), .. Chunk("IDAT", idat.ToArray())];
     }
 
     private static byte[] Chunk(string type, byte[] data)

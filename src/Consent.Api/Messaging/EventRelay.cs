@@ -77,52 +77,67 @@ public sealed partial class EventRelay(
             }
             // Only the event types that publish anything are read; the position still moves over all the others.
             var batch = await tables.ReadEventsAsync(connection, position, safe, GateRules.ChangingTypeNames, BatchSize, ct);
-            // A few events at a time, in order: a chunk's gate changes are recorded in one statement, the first event
-            // does not wait for a whole batch's reads, and the next chunk is read from PostgreSQL while this one waits
-            // for the broker's confirmations.
+            // A few events at a time, in order: a chunk's events are read side by side and its gate changes recorded in one
+            // statement, and the next chunk is read while this one's messages wait for the broker. Messages about different
+            // patients and procedures are published side by side (their confirmations pipelined); those about one patient
+            // and procedure go out one after another, each confirmed before the next, so a subscriber sees them in order.
+            // The position moves only once every message of the batch is confirmed.
             var chunks = batch.Events.Chunk(PublishChunk).ToList();
-            var next = chunks.Count > 0 ? SignedMessagesAsync(chunks[0], ct) : Task.FromResult(new List<SignedMessage>());
+            var next = chunks.Count > 0 ? SignedMessagesAsync(chunks[0], ct) : Task.FromResult(new List<(string Key, SignedMessage Message)>());
+            var publishing = new List<Task>();
+            var lastOfKey = new Dictionary<string, Task>(StringComparer.Ordinal);
             try
             {
                 for (var i = 0; i < chunks.Count; i++)
                 {
                     var messages = await next;
                     if (i + 1 < chunks.Count) next = SignedMessagesAsync(chunks[i + 1], ct);
-                    await gateChanges.RecordAsync([.. messages.Select(m => m.GateChange).OfType<GateChangeRecord>()], ct);
-                    foreach (var message in messages)
+                    await gateChanges.RecordAsync([.. messages.Select(m => m.Message.GateChange).OfType<GateChangeRecord>()], ct);
+                    foreach (var (key, message) in messages)
                     {
-                        using (RelayTelemetry.StartPublish(message))
-                        {
-                            await publisher.PublishAsync(message.Outgoing, message.ClinicId, message.Signature, ct);
-                        }
-                        _published.Add(1);
-                        telemetry.Published(message);
+                        var publish = PublishAfterAsync(lastOfKey.GetValueOrDefault(key) ?? Task.CompletedTask, message, ct);
+                        lastOfKey[key] = publish;
+                        publishing.Add(publish);
                     }
                 }
+                await Task.WhenAll(publishing);
             }
             finally
             {
-                // A publish that failed leaves the next chunk's read running: let it end before the relay starts over.
-                await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                // A failure leaves the next chunk's read and other publishes running: let them end before the relay starts over.
+                await Task.WhenAll([.. publishing, next]).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
             position = batch.Complete ? safe : batch.Events[^1].Sequence;
             await RelayPositions.SaveAsync(connection, Schema, Consumer, position, ct);
         }
     }
 
-    private async Task<List<SignedMessage>> SignedMessagesAsync(StoredEvent[] events, CancellationToken ct)
+    /// <summary>A chunk's messages in stored order, each with the patient and procedure it is about (its order key); read side by side.</summary>
+    private async Task<List<(string Key, SignedMessage Message)>> SignedMessagesAsync(StoredEvent[] events, CancellationToken ct)
     {
-        var messages = new List<SignedMessage>();
-        foreach (var e in events) messages.AddRange(await SignedMessagesAsync(e, ct));
-        return messages;
+        var perEvent = await Task.WhenAll(events.Select(e => SignedMessagesAsync(e, ct)));
+        return [.. perEvent.SelectMany(m => m.Messages.Select(message => (m.Key, message)))];
+    }
+
+    private async Task PublishAfterAsync(Task before, SignedMessage message, CancellationToken ct)
+    {
+        await before;
+        // One publish span per message, child of the step that stored its event (the trace runs from tablet to broker).
+        using (RelayTelemetry.StartPublish(message))
+        {
+            await publisher.PublishAsync(message.Outgoing, message.ClinicId, message.Signature, ct);
+        }
+        _published.Add(1);
+        telemetry.Published(message);
     }
 
     /// <summary>What <paramref name="e"/> publishes, as of <paramref name="e"/>, each message signed.</summary>
-    private async Task<IReadOnlyList<SignedMessage>> SignedMessagesAsync(StoredEvent e, CancellationToken ct)
+    private async Task<(string Key, IReadOnlyList<SignedMessage> Messages)> SignedMessagesAsync(StoredEvent e, CancellationToken ct)
     {
         var (history, chain) = await tables.ReadKeyHistoryAsync(e.ClinicId, e.StreamId, e.Sequence, ct);
         var consents = GateAsOf.Consents(history);
         var after = consents.GetValueOrDefault(e.StreamId) ?? ConsentRecord.None;
+        var key = $"{e.ClinicId}\n{after.PatientId}\n{after.ProcedureCode}";
         IReadOnlyList<Outgoing> messages;
         if (GateAsOf.ChainHolds(e, chain) && after.Version == e.Version && GateAsOf.HeadSigned(e, after, chain, keys.PublishedKeys))
         {
@@ -134,15 +149,15 @@ public sealed partial class EventRelay(
             // The stored history does not verify: its own message is not sent, and subscribers are told to close the gate.
             _integrityFailures.Add(1);
             ChainBroken(logger, e.StreamId, e.Version);
-            if (after.PatientId.Length == 0) return [];
+            if (after.PatientId.Length == 0) return (key, []);
             messages = IntegrationEvents.IntegrityFailure(e, after);
         }
         // Signed with a key PostgreSQL never holds: a subscriber can tell our messages from anyone else's on the broker.
-        return [.. messages.Select(outgoing =>
+        return (key, [.. messages.Select(outgoing =>
         {
             var payload = outgoing.Payload();
             return new SignedMessage(e.ClinicId, outgoing, payload, signer.Sign(payload, Jws.EventMessageType)) { StoredAt = e.StoredAt, TraceParent = e.TraceParent };
-        })];
+        })]);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "ALERT: the stored hash chain of consent {ConsentId} does not verify up to event {Version}: its event was not published and subscribers were told to close the gate (integrity_error)")]

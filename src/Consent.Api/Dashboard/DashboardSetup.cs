@@ -104,6 +104,7 @@ public static class DashboardSetup
     {
         app.UseStrictPageHeaders("/dashboard");
         app.MapHub<DashboardHub>("/dashboard/live");
+        StaffSessions.MapApi(app);
         return app;
     }
 }

@@ -4,6 +4,8 @@ using Marten;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Consent.Api.Auth;
+using Consent.Api.Hosting;
 
 namespace Consent.Api.Dashboard;
 
@@ -17,6 +19,11 @@ public sealed class StaffSession
     public byte[] Ticket { get; set; } = [];
 
     public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>Whose session it is (the account's <c>sub</c>) and in which clinic: what an administrator revokes by.</summary>
+    public string Subject { get; set; } = "";
+
+    public string ClinicId { get; set; } = "";
 }
 
 /// <summary>
@@ -77,7 +84,44 @@ public sealed class StaffSessions(IDocumentStore store, IDataProtectionProvider 
         Id = Digest(key),
         Ticket = _protector.Protect(TicketSerializer.Default.Serialize(ticket)),
         ExpiresAt = ticket.Properties.ExpiresUtc ?? clock.GetUtcNow().AddHours(12),
+        Subject = ticket.Principal.FindFirst(StaffRoles.SubjectClaim)?.Value ?? "",
+        ClinicId = ticket.Principal.FindFirst(StaffRoles.ClinicClaim)?.Value ?? "",
     };
+
+    /// <summary>Ends every session of one account of <paramref name="clinic"/> at once (a lost laptop, a leaver).</summary>
+    public async Task<int> RevokeAsync(string clinic, string subject, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var count = await session.Query<StaffSession>().CountAsync(s => s.ClinicId == clinic && s.Subject == subject, ct);
+        session.DeleteWhere<StaffSession>(s => s.ClinicId == clinic && s.Subject == subject);
+        await session.SaveChangesAsync(ct);
+        return count;
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/staff/sessions/{subject}</c> (admin of the clinic): ends that account's dashboard sessions at once;
+    /// its next request meets the sign-in page. Another clinic's account is never touched.
+    /// </summary>
+    public static void MapApi(IEndpointRouteBuilder app)
+    {
+        app.MapDelete("/api/staff/sessions/{subject}", async (string subject, HttpContext http, StaffSessions sessions, IDocumentStore store, TimeProvider clock) =>
+            {
+                if (subject.Length is 0 or > 200 || subject.Any(char.IsControl))
+                {
+                    return Problems.Field(StatusCodes.Status422UnprocessableEntity, "subject", "A staff account's subject is 1 to 200 characters without control characters.");
+                }
+                var clinic = http.User.FindFirst(StaffRoles.ClinicClaim)!.Value;
+                var revoked = await sessions.RevokeAsync(clinic, subject, http.RequestAborted);
+                await Auditing.AccessLog.RecordAsync(http, store, clinic, "(staff sessions)", "revoke-staff-sessions", clock);
+                return Results.Ok(new StaffSessionsRevoked(revoked));
+            })
+            .RequireAuthorization(Policies.Admin)
+            .WithName("revokeStaffSessions")
+            .WithTags("Staff")
+            .WithSummary("Ends every dashboard session of one staff account of the caller's clinic at once (admin).")
+            .Produces<StaffSessionsRevoked>()
+            .ProducesProblems(422);
+    }
 
     private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
@@ -89,3 +133,6 @@ public sealed class StaffSessions(IDocumentStore store, IDataProtectionProvider 
         services.AddOptions<CookieAuthenticationOptions>(DashboardSetup.CookieScheme).Configure<StaffSessions>((cookie, sessions) => cookie.SessionStore = sessions);
     }
 }
+
+/// <summary>How many sessions a revocation ended.</summary>
+public sealed record StaffSessionsRevoked(int Revoked);

@@ -45,4 +45,32 @@ public sealed class StaffSessionTests
         after.StatusCode.ShouldBe(HttpStatusCode.Redirect, "a signed-out session opens nothing, whoever holds a copy of its cookie");
         after.Headers.Location!.ToString().ShouldContain("/dashboard/signin");
     }
+
+    [Fact]
+    public async Task An_admin_ends_every_session_of_an_account_at_once_and_only_in_their_own_clinic()
+    {
+        await using var factory = new ApiFactory(new Dictionary<string, string?>
+        {
+            ["Staff:Local:0:Username"] = Username, ["Staff:Local:0:Password"] = Password,
+            ["Staff:Local:0:Role"] = "coordinator", ["Staff:Local:0:Clinic"] = "sessions",
+        });
+        var laptop = await PageForms.SignedInAsync(factory, Username, Password);
+        var phone = await PageForms.SignedInAsync(factory, Username, Password);
+        (await laptop.GetAsync("/dashboard")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await factory.ClientAs("coordinator", "sessions").DeleteAsync($"/api/staff/sessions/{Username}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var elsewhere = await factory.ClientAs("admin", "another-clinic").DeleteAsync($"/api/staff/sessions/{Username}");
+        (await elsewhere.Content.ReadAsStringAsync()).ShouldContain("\"revoked\":0");
+        (await phone.GetAsync("/dashboard")).StatusCode.ShouldBe(HttpStatusCode.OK, "another clinic's admin ends nothing here");
+
+        var revoked = await factory.ClientAs("admin", "sessions").DeleteAsync($"/api/staff/sessions/{Username}");
+        revoked.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await revoked.Content.ReadAsStringAsync()).ShouldContain("\"revoked\":2");
+        foreach (var device in new[] { laptop, phone })
+        {
+            var after = await device.GetAsync("/dashboard");
+            after.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+            after.Headers.Location!.ToString().ShouldContain("/dashboard/signin");
+        }
+    }
 }

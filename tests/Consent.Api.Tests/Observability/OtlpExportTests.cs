@@ -7,6 +7,7 @@ namespace Consent.Api.Tests.Observability;
 
 /// <summary>OTLP export is off unless Telemetry:OtlpEndpoint names a collector; then traces and metrics go there.</summary>
 [Trait("Category", "Infrastructure")]
+[Collection(nameof(ProcessWideTelemetry))]
 public sealed class OtlpExportTests
 {
     [Fact]

@@ -10,7 +10,16 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Consent.Api.Tests.Observability;
 
 /// <summary>What an operator sees of a consent walked through the service: the scrape endpoint's numbers and one trace per step.</summary>
+/// <summary>
+/// Meters and activity sources are process-wide by name: with other service hosts alive in the test process, a host's
+/// exporter may read another host's instrument of the same name. Telemetry tests therefore run alone, after the rest,
+/// as the service does in production (one host per process).
+/// </summary>
+[CollectionDefinition(nameof(ProcessWideTelemetry), DisableParallelization = true)]
+public sealed class ProcessWideTelemetry;
+
 [Trait("Category", "Infrastructure")]
+[Collection(nameof(ProcessWideTelemetry))]
 public sealed partial class TelemetryTests
 {
     /// <summary>A schema of its own: its relay is the only one for its events, so the relay's numbers are this host's.</summary>

@@ -1,8 +1,5 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Consent.Workflows.Linting;
 
@@ -37,46 +34,16 @@ public sealed partial class ClaimRules
 
     public sealed record Match(string RuleId, string Message, string Text);
 
-    public static ClaimRules LoadDirectory(string claimsDirectory)
-    {
-        var byLocale = ImmutableDictionary.CreateBuilder<string, LocaleRules>(StringComparer.Ordinal);
-        if (Directory.Exists(claimsDirectory))
-        {
-            foreach (var file in Directory.EnumerateFiles(claimsDirectory, "*.yaml").Order(StringComparer.Ordinal))
-            {
-                var rules = Parse(File.ReadAllText(file), file);
-                byLocale[rules.Locale] = rules;
-            }
-        }
-        return new ClaimRules(byLocale.ToImmutable());
-    }
+    public static ClaimRules LoadDirectory(string claimsDirectory) =>
+        new(LocaleRuleFiles.LoadDirectory(claimsDirectory, Parse, rules => rules.Locale));
 
     public static ClaimRules From(params LocaleRules[] locales) => new(locales.ToImmutableDictionary(l => l.Locale, StringComparer.Ordinal));
 
     public static LocaleRules Parse(string yaml, string sourceName)
     {
-        RuleFile file;
-        try
-        {
-            file = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build().Deserialize<RuleFile>(yaml)
-                ?? throw new InvalidDataException($"{sourceName}: empty claim rule file");
-        }
-        catch (YamlException ex)
-        {
-            throw new InvalidDataException($"{sourceName}:{ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}", ex);
-        }
+        var file = LocaleRuleFiles.Deserialize<RuleFile>(yaml, sourceName, "claim rule file");
         if (string.IsNullOrWhiteSpace(file.Locale)) throw new InvalidDataException($"{sourceName}: 'locale' is required");
-        ImmutableArray<Regex> Compile(IEnumerable<string> patterns, string where)
-        {
-            try
-            {
-                return [.. patterns.Select(TextNormalizer.Compile)];
-            }
-            catch (ArgumentException ex)
-            {
-                throw new InvalidDataException($"{sourceName}: {where} has a bad pattern: {ex.Message}", ex);
-            }
-        }
+        ImmutableArray<Regex> Compile(IEnumerable<string> patterns, string where) => LocaleRuleFiles.Patterns(patterns, sourceName, where);
         var rules = file.Rules.Select(r =>
         {
             if (string.IsNullOrWhiteSpace(r.Id) || r.Patterns.Count == 0) throw new InvalidDataException($"{sourceName}: every rule needs an id and patterns");
@@ -94,7 +61,7 @@ public sealed partial class ClaimRules
     public IEnumerable<Match> Find(string locale, string text, IReadOnlySet<string> allowed)
     {
         if (!_byLocale.TryGetValue(locale, out var rules)) yield break;
-        var sentences = SentenceBreak().Split(TextNormalizer.Normalize(text)).Where(x => x.Length > 0).ToList();
+        var sentences = LocaleRuleFiles.SentenceBreak().Split(TextNormalizer.Normalize(text)).Where(x => x.Length > 0).ToList();
         for (var i = 0; i < sentences.Count; i++)
         {
             var sentence = sentences[i];
@@ -150,8 +117,6 @@ public sealed partial class ClaimRules
     private static bool IsNegation(LocaleRules rules, string word) =>
         rules.Negations.Any(n => n.StartsWith('*') ? word.EndsWith(n[1..], StringComparison.Ordinal) : word == n);
 
-    [GeneratedRegex(@"(?<=[.!?])\s+|\n")]
-    private static partial Regex SentenceBreak();
 
     [GeneratedRegex(@"[^\p{L}']+")]
     private static partial Regex NonWord();

@@ -1,8 +1,5 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Consent.Workflows.Linting;
 
@@ -43,42 +40,22 @@ public sealed partial class EvidenceRules
     /// </summary>
     public sealed record Terms(ImmutableArray<string> Known, ImmutableHashSet<string> PlainAcronyms, ImmutableArray<Regex> Cues);
 
-    public static EvidenceRules LoadDirectory(string directory)
-    {
-        var byLocale = ImmutableDictionary.CreateBuilder<string, LocaleEvidence>(StringComparer.Ordinal);
-        if (Directory.Exists(directory))
-        {
-            foreach (var file in Directory.EnumerateFiles(directory, "*.yaml").Order(StringComparer.Ordinal))
-            {
-                var rules = Parse(File.ReadAllText(file), file);
-                byLocale[rules.Locale] = rules;
-            }
-        }
-        return new EvidenceRules(byLocale.ToImmutable());
-    }
+    public static EvidenceRules LoadDirectory(string directory) =>
+        new(LocaleRuleFiles.LoadDirectory(directory, Parse, rules => rules.Locale));
 
     public LocaleEvidence? For(string locale) => _byLocale.GetValueOrDefault(locale);
 
     public static LocaleEvidence Parse(string yaml, string sourceName)
     {
-        EvidenceFile file;
-        try
-        {
-            file = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build().Deserialize<EvidenceFile>(yaml)
-                ?? throw new InvalidDataException($"{sourceName}: empty evidence file");
-        }
-        catch (YamlException ex)
-        {
-            throw new InvalidDataException($"{sourceName}:{ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}", ex);
-        }
+        var file = LocaleRuleFiles.Deserialize<EvidenceFile>(yaml, sourceName, "evidence file");
         if (string.IsNullOrWhiteSpace(file.Locale)) throw new InvalidDataException($"{sourceName}: 'locale' is required");
         return new LocaleEvidence(
             file.Locale,
             Elements(file.Elements, sourceName),
-            Patterns(file.SeriousRisks, sourceName, "seriousRisks"),
-            file.StatementAsserts.ToImmutableDictionary(kv => kv.Key, kv => Patterns(kv.Value, sourceName, $"statementAsserts.{kv.Key}"), StringComparer.Ordinal),
+            LocaleRuleFiles.Patterns(file.SeriousRisks, sourceName, "seriousRisks"),
+            file.StatementAsserts.ToImmutableDictionary(kv => kv.Key, kv => LocaleRuleFiles.Patterns(kv.Value, sourceName, $"statementAsserts.{kv.Key}"), StringComparer.Ordinal),
             Elements(file.Understandings, sourceName),
-            new Terms([.. file.Terms.Select(TextNormalizer.Normalize)], [.. file.PlainAcronyms], Patterns(file.ExplanationCues, sourceName, "explanationCues")));
+            new Terms([.. file.Terms.Select(TextNormalizer.Normalize)], [.. file.PlainAcronyms], LocaleRuleFiles.Patterns(file.ExplanationCues, sourceName, "explanationCues")));
     }
 
     private static ImmutableDictionary<string, Element> Elements(Dictionary<string, ElementEntry> entries, string sourceName) =>
@@ -86,27 +63,15 @@ public sealed partial class EvidenceRules
         {
             var groups = kv.Value.All.Count > 0 ? kv.Value.All : kv.Value.Any.Count > 0 ? [kv.Value.Any] : [];
             if (groups.Count == 0 || groups.Any(g => g.Count == 0)) throw new InvalidDataException($"{sourceName}: '{kv.Key}' needs 'any' patterns or 'all' groups of patterns");
-            return new Element(kv.Key, kv.Value.Means ?? kv.Key, [.. groups.Select(g => Patterns(g, sourceName, kv.Key))], kv.Value.SameSentence);
+            return new Element(kv.Key, kv.Value.Means ?? kv.Key, [.. groups.Select(g => LocaleRuleFiles.Patterns(g, sourceName, kv.Key))], kv.Value.SameSentence);
         }, StringComparer.Ordinal);
-
-    private static ImmutableArray<Regex> Patterns(IEnumerable<string> patterns, string sourceName, string where)
-    {
-        try
-        {
-            return [.. patterns.Select(TextNormalizer.Compile)];
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidDataException($"{sourceName}: {where} has a bad pattern: {ex.Message}", ex);
-        }
-    }
 
     /// <summary>True when every group of <paramref name="element"/> matches <paramref name="text"/>; the matches found say why.</summary>
     public static bool Shows(Element element, string text, out IReadOnlyList<string> found)
     {
         if (element.SameSentence)
         {
-            foreach (var sentence in SentenceBreak().Split(text))
+            foreach (var sentence in LocaleRuleFiles.SentenceBreak().Split(text))
             {
                 if (ShowsIn(element, sentence, out found)) return true;
             }
@@ -140,8 +105,6 @@ public sealed partial class EvidenceRules
         return patterns.Select(p => p.Match(normal)).FirstOrDefault(m => m.Success)?.Value;
     }
 
-    [GeneratedRegex(@"(?<=[.!?])\s+|\n")]
-    private static partial Regex SentenceBreak();
 
     private sealed class EvidenceFile
     {

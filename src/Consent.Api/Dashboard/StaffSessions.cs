@@ -39,7 +39,7 @@ public sealed class StaffSessions(IDocumentStore store, IDataProtectionProvider 
 
     public async Task<string> StoreAsync(AuthenticationTicket ticket)
     {
-        var key = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var key = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         await using var session = store.LightweightSession();
         // Sign-ins are rare next to requests: the moment to drop sessions that ended by themselves.
         session.DeleteWhere<StaffSession>(s => s.ExpiresAt < clock.GetUtcNow());
@@ -122,8 +122,6 @@ public sealed class StaffSessions(IDocumentStore store, IDataProtectionProvider 
             .Produces<StaffSessionsRevoked>()
             .ProducesProblems(422);
     }
-
-    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Registers the store for the staff cookie.</summary>
     public static void AddTo(IServiceCollection services)

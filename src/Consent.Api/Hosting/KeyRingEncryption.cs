@@ -33,19 +33,13 @@ public sealed class KeyRingKey
                     "without it no stored data-protection key can be read and every staff member must sign in again.");
             }
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            // Written whole under a temporary name and moved into place, so that an instance starting beside this one
-            // never reads half a file; if that instance got there first, its key is the one everybody uses.
-            var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var writer = new StreamWriter(temporary, Encoding.ASCII, options)) writer.WriteLine(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
             try
             {
-                File.Move(temporary, path, overwrite: false);
+                KeyFileWriter.WriteAtomically(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), ownerOnly: true);
             }
             catch (IOException) when (File.Exists(path))
             {
-                File.Delete(temporary);
+                // An instance starting beside this one got there first: its key is the one everybody uses.
             }
         }
         byte[] key;

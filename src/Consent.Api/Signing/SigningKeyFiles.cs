@@ -220,7 +220,7 @@ public static partial class SigningKeyFiles
     {
         var kid = NewKid(now);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        WriteAtomically(Path.Combine(directory, kid + PrivateSuffix), key.ExportPkcs8PrivateKeyPem(), ownerOnly: true);
+        Hosting.KeyFileWriter.WriteAtomically(Path.Combine(directory, kid + PrivateSuffix), key.ExportPkcs8PrivateKeyPem(), ownerOnly: true);
         return kid;
     }
 
@@ -229,36 +229,8 @@ public static partial class SigningKeyFiles
         using var ecdsa = ECDsa.Create(key.PublicKey);
         // The public half is in place before the private half goes, so the key is never missing from the published set.
         var publicPath = Path.Combine(directory, key.Kid + PublicSuffix);
-        if (!File.Exists(publicPath)) WriteAtomically(publicPath, ecdsa.ExportSubjectPublicKeyInfoPem(), ownerOnly: false);
+        if (!File.Exists(publicPath)) Hosting.KeyFileWriter.WriteAtomically(publicPath, ecdsa.ExportSubjectPublicKeyInfoPem(), ownerOnly: false);
         File.Delete(Path.Combine(directory, key.Kid + PrivateSuffix));
-    }
-
-    // Written beside the target and renamed into place: a reader (another instance starting) sees no file or a whole one.
-    private static void WriteAtomically(string path, string pem, bool ownerOnly)
-    {
-        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = ownerOnly ? UnixFileMode.UserRead | UnixFileMode.UserWrite
-                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        }
-        try
-        {
-            using (var stream = new FileStream(temporary, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(pem);
-                writer.Write('\n');
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: false);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
     }
 
     private static FileStream Lock(string directory)

@@ -50,21 +50,24 @@ public static partial class Readability
         return new Score(grade, words.Count, sentences.Count, sentences);
     }
 
-    /// <summary>Fernández-Huerta: 206.84 − 0.60 × syllables per 100 words − 1.02 × sentences per 100 words (higher is easier).</summary>
+    /// <summary>
+    /// Fernández-Huerta (1959): 206.84 − 0.60 P − 1.02 F (higher is easier), P the syllables per 100 words and F the
+    /// words per sentence. Often quoted with F as "sentences per 100 words", which makes shorter sentences score as
+    /// harder; Fernández Huerta adapted Flesch (206.835 − 84.6 syllables/word − 1.015 words/sentence), whose length
+    /// term is words per sentence, and the scalable form is 206.84 − 60 × syllables/word − 1.02 × words/sentence
+    /// (G. Law, "Error in the Fernández Huerta readability formula", LINGUIST List 22.2332, 2011).
+    /// </summary>
     public static Score FernandezHuerta(string markdown)
     {
         var sentences = Sentences(markdown);
         var words = sentences.SelectMany(Words).ToList();
         if (words.Count == 0) return new Score(100, 0, 0, sentences);
         var syllables = words.Sum(SpanishSyllables);
-        var ease = 206.84 - 0.60 * (100.0 * syllables / words.Count) - 1.02 * (100.0 * sentences.Count / words.Count);
+        var ease = 206.84 - 0.60 * (100.0 * syllables / words.Count) - 1.02 * ((double)words.Count / sentences.Count);
         return new Score(ease, words.Count, sentences.Count, sentences);
     }
 
-    /// <summary>
-    /// Fernández-Huerta for one sentence, with its length term as words per sentence: the section formula's
-    /// "sentences per 100 words" would score a three-word sentence as harder than a thirty-word one.
-    /// </summary>
+    /// <summary>Fernández-Huerta for one sentence as it stands (not split again at marks inside it).</summary>
     public static Score FernandezHuertaSentence(string sentence)
     {
         var words = Words(sentence);

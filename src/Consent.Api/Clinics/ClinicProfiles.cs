@@ -19,6 +19,8 @@ public sealed class ClinicProfiles(ImmutableDictionary<string, ClinicProfile> pr
 
     public ClinicProfile? For(string clinic) => profiles.GetValueOrDefault(clinic);
 
+    public IEnumerable<ClinicProfile> All => profiles.Values;
+
     public WorkflowDefinition Render(WorkflowDefinition definition, string clinic)
     {
         if (Placeholders.UsedBy(definition).Count == 0) return definition;

@@ -40,13 +40,17 @@ public static class WorkflowsApi
 
     public sealed record LintFindingView(string Severity, string Code, string Path, int Line, string Message);
 
-    private static Ok<WorkflowSummary[]> List(PublishedWorkflows workflows) =>
+    // A version approved for some clinics only is listed, and served as the newest, to those clinics alone.
+    private static string ClinicOf(HttpContext http) => http.User.FindFirst(StaffRoles.ClinicClaim)?.Value ?? "";
+
+    private static Ok<WorkflowSummary[]> List(HttpContext http, PublishedWorkflows workflows) =>
         TypedResults.Ok(workflows.Catalog.All
+            .Where(d => workflows.Catalog.IsPublishedFor(d, ClinicOf(http)))
             .OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Version)
             .Select(d => new WorkflowSummary(d.Id, d.Version, d.Title.For(d.DefaultLocale, d.DefaultLocale), d.Locales, d.ContentHash))
             .ToArray());
 
-    private static Results<Ok<WorkflowView>, ProblemHttpResult> Get(string id, string? version, PublishedWorkflows workflows)
+    private static Results<Ok<WorkflowView>, ProblemHttpResult> Get(HttpContext http, string id, string? version, PublishedWorkflows workflows)
     {
         int? pinned = null;
         if (version is not null)
@@ -57,7 +61,7 @@ public static class WorkflowsApi
             }
             pinned = v;
         }
-        var definition = workflows.Catalog.Find(id, pinned);
+        var definition = workflows.Catalog.FindFor(ClinicOf(http), id, pinned);
         return definition is null
             ? Problems.NotFound(pinned is null ? $"No workflow '{id}'." : $"No version {pinned} of workflow '{id}'.")
             : TypedResults.Ok(WorkflowView.From(definition));
@@ -83,23 +87,29 @@ public static class WorkflowsApi
         {
             return Problems.Field(StatusCodes.Status400BadRequest, "body", "The definition is not valid UTF-8 text.");
         }
-        var report = WorkflowLinter.LintYaml(yaml, "request", workflows.ClaimRules);
+        var report = WorkflowLinter.LintYaml(yaml, "request", workflows.LintRules);
         return TypedResults.Ok(new LintResponse(report.Valid, report.Findings
             .Select(f => new LintFindingView(f.Severity.ToString().ToLowerInvariant(), f.Code, f.Path, f.Line, f.Message))
             .ToArray()));
     }
 }
 
-/// <summary>The workflow versions loaded at start-up from <c>Workflows:Path</c>, with the claim rules beside them.</summary>
-public sealed class PublishedWorkflows(WorkflowCatalog catalog, ClaimRules claimRules, Clinics.ClinicProfiles? profiles = null)
+/// <summary>
+/// The workflow versions loaded at start-up from <c>Workflows:Path</c>, with the lint rules beside them (claims and
+/// evidence: the same rule set <c>consent lint</c> applies, so the endpoint and the CLI cannot disagree).
+/// </summary>
+public sealed class PublishedWorkflows(WorkflowCatalog catalog, LintRules lintRules, Clinics.ClinicProfiles? profiles = null)
 {
     public WorkflowCatalog Catalog { get; } = catalog;
-    public ClaimRules ClaimRules { get; } = claimRules;
+    public LintRules LintRules { get; } = lintRules;
     public Clinics.ClinicProfiles Profiles { get; } = profiles ?? Clinics.ClinicProfiles.Empty;
 
-    /// <summary>A published version as <paramref name="clinic"/>'s patients read it: its placeholders filled from the clinic's profile.</summary>
+    /// <summary>
+    /// A published version as <paramref name="clinic"/>'s patients read it: its placeholders filled from the clinic's
+    /// profile. Without <paramref name="version"/>, the newest version published for that clinic (what a new consent starts on).
+    /// </summary>
     public Consent.Workflows.Definitions.WorkflowDefinition? Find(string clinic, string id, int? version = null) =>
-        Catalog.Find(id, version) is { } definition ? Profiles.Render(definition, clinic) : null;
+        Catalog.FindFor(clinic, id, version) is { } definition ? Profiles.Render(definition, clinic) : null;
 
     public static PublishedWorkflows Load(IConfiguration configuration)
     {
@@ -114,8 +124,27 @@ public sealed class PublishedWorkflows(WorkflowCatalog catalog, ClaimRules claim
         {
             throw new InvalidOperationException("Workflow definitions failed to load:\n" + string.Join('\n', catalog.Errors));
         }
-        return new PublishedWorkflows(catalog, ClaimRules.LoadDirectory(Path.Combine(root, "claims")), Clinics.ClinicProfiles.Load(configuration));
+        var rules = LintRules.LoadDirectory(root);
+        var profiles = Clinics.ClinicProfiles.Load(configuration);
+        var unfit = ProfileProblems(catalog, profiles, rules).ToList();
+        if (unfit.Count > 0)
+        {
+            throw new InvalidOperationException("Clinic profile values fail the lint of the workflows that show them:\n" + string.Join('\n', unfit));
+        }
+        return new PublishedWorkflows(catalog, rules, profiles);
     }
+
+    /// <summary>
+    /// The clinic's values are part of what its patients read, but no approved hash covers them: a profile that adds a
+    /// misleading claim or an unreadable sentence to a published workflow stops the service, as an invalid profile does.
+    /// </summary>
+    private static IEnumerable<string> ProfileProblems(WorkflowCatalog catalog, Clinics.ClinicProfiles profiles, LintRules rules) =>
+        from profile in profiles.All
+        from definition in catalog.All
+        where catalog.IsPublishedFor(definition, profile.Id)
+        from finding in ProfileLint.Check(definition, profile, rules)
+        where finding.Severity == LintSeverity.Error
+        select $"{definition.Id} v{definition.Version} for clinic {profile.Id}: {finding.Code} {finding.Path}: {finding.Message}";
 }
 
 /// <summary>A definition as JSON: texts per locale, durations as ISO-8601.</summary>

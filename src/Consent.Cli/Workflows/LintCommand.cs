@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Consent.Workflows.Clinics;
 using Consent.Workflows.Linting;
 using Consent.Workflows.Loading;
 
@@ -12,12 +13,14 @@ internal static class LintCommand
         var path = new Argument<string>("path") { Description = "A workflow YAML file, or a folder of workflows" };
         var claims = new Option<string?>("--claims") { Description = "Folder of claim rules (default: claims/ in the nearest workflows folder above the path)" };
         var evidence = new Option<string?>("--evidence") { Description = "Folder of evidence rules (default: evidence/ in the nearest workflows folder above the path)" };
-        var command = new Command("lint", "Check workflow definitions: structure, disclosure elements by evidence, misleading claims, readability. A folder: the latest version of each workflow") { path, claims, evidence };
-        command.SetAction(parse => Run(parse.GetValue(path)!, parse.GetValue(claims), parse.GetValue(evidence)));
+        var clinic = new Option<string?>("--clinic") { Description = "Also lint the clinic profile's values each workflow uses, as that clinic's patients read them" };
+        var clinics = new Option<string?>("--clinics") { Description = "The clinic profiles folder (default: clinics/ beside the workflows folder)" };
+        var command = new Command("lint", "Check workflow definitions: structure, disclosure elements by evidence, misleading claims, readability. A folder: the latest version of each workflow") { path, claims, evidence, clinic, clinics };
+        command.SetAction(parse => Run(parse.GetValue(path)!, parse.GetValue(claims), parse.GetValue(evidence), parse.GetValue(clinic), parse.GetValue(clinics)));
         return command;
     }
 
-    private static int Run(string path, string? claimsDir, string? evidenceDir)
+    private static int Run(string path, string? claimsDir, string? evidenceDir, string? clinicId, string? clinicsDir)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var isFile = File.Exists(full);
@@ -27,12 +30,14 @@ internal static class LintCommand
             return 1;
         }
         var rules = new LintRules(ClaimRulesFor(full, claimsDir), EvidenceRulesFor(full, evidenceDir));
+        var profile = clinicId is null ? null : ProfileFor(full, clinicId, clinicsDir);
+        if (clinicId is not null && profile is null) return 1;
         List<string> files = isFile ? [full] : Latest(full);
         var shown = new HashSet<(string File, int Line, string Path, string Message)>();
         var (errors, warnings) = (0, 0);
         foreach (var file in files)
         {
-            foreach (var f in WorkflowLinter.LintYaml(File.ReadAllText(file), file, rules).Findings)
+            foreach (var f in LintFile(file, rules, profile).Findings)
             {
                 Print(file, f);
                 shown.Add((file, f.Line, f.Path, f.Message));
@@ -51,6 +56,28 @@ internal static class LintCommand
         }
         Console.WriteLine($"{files.Count} definition(s): {errors} error(s), {warnings} warning(s)");
         return errors > 0 ? 1 : 0;
+    }
+
+    private static LintReport LintFile(string file, LintRules rules, ClinicProfile? profile)
+    {
+        var report = WorkflowLinter.LintYaml(File.ReadAllText(file), file, rules);
+        if (profile is null || WorkflowLoader.LoadFile(file).Definition is not { } definition) return report;
+        return new LintReport([.. report.Findings, .. ProfileLint.Check(definition, profile, rules)]);
+    }
+
+    /// <summary>The clinic's profile, from <paramref name="clinicsDir"/> or clinics/ beside the workflows folder; null (said on stderr) when missing or invalid.</summary>
+    private static ClinicProfile? ProfileFor(string path, string clinicId, string? clinicsDir)
+    {
+        var dir = clinicsDir ?? (WorkflowsRoot(path) is { } root ? Path.Combine(Path.GetDirectoryName(root)!, "clinics") : "clinics");
+        var file = Path.Combine(dir, $"{clinicId}.yaml");
+        if (!File.Exists(file))
+        {
+            Console.Error.WriteLine($"{file}: no profile for clinic '{clinicId}' (use --clinics)");
+            return null;
+        }
+        var loaded = ClinicProfile.LoadFile(file);
+        foreach (var p in loaded.Problems) Console.Error.WriteLine($"{file}:{p}");
+        return loaded.Profile;
     }
 
     private static void Print(string file, LintFinding f) =>

@@ -40,6 +40,13 @@ public static class WorkflowLinter
 
     public static LintReport Lint(WorkflowDefinition definition, ClaimRules rules) => Lint(definition, new LintRules(rules, EvidenceRules.None));
 
+    /// <summary>
+    /// Lints <paramref name="definition"/> as <paramref name="profile"/>'s patients read it: the template's findings,
+    /// then the clinic's values it uses (<see cref="ProfileLint"/>), which the template's lint cannot see.
+    /// </summary>
+    public static LintReport Lint(WorkflowDefinition definition, LintRules rules, Clinics.ClinicProfile profile) =>
+        new([.. Lint(definition, rules).Findings, .. ProfileLint.Check(definition, profile, rules)]);
+
     public static LintReport Lint(WorkflowDefinition definition, LintRules rules)
     {
         var findings = new List<LintFinding>();
@@ -213,11 +220,17 @@ public static class WorkflowLinter
                 foreach (var (locale, value) in text.ByLocale)
                 {
                     var path = Join(s.Source.Path, field);
-                    if (Measures.FirstOrDefault(m => m.Locale == locale) is { } measure) Readable(s, value, path, measure, f);
+                    if (Measures.FirstOrDefault(m => m.Locale == locale) is { } measure) Readable(s.Source, value, path, measure, f);
                     else f.Add(new LintFinding(LintSeverity.Info, "readability-unmeasured", path, s.Source.Line, $"no readability measure for locale '{locale}'"));
                 }
             }
         }
+    }
+
+    /// <summary>The readability rules for one text of <paramref name="locale"/> (none for a locale without a measure).</summary>
+    internal static void ReadabilityOfText(string text, string locale, SourceLocation at, string path, List<LintFinding> f)
+    {
+        if (Measures.FirstOrDefault(m => m.Locale == locale) is { } measure) Readable(at, text, path, measure, f);
     }
 
     /// <summary>
@@ -235,11 +248,11 @@ public static class WorkflowLinter
         new("es", "Fernández-Huerta ease", Readability.FernandezHuerta, e => -e, TargetEase, MinEase, MinSentenceEase, Readability.FernandezHuertaSentence, "0"),
     ];
 
-    private static void Readable(StepDefinition s, string text, string path, Measure m, List<LintFinding> f)
+    private static void Readable(SourceLocation at, string text, string path, Measure m, List<LintFinding> f)
     {
         var score = m.Score(text);
-        LongSentences(s, score, path, m.Locale, f);
-        HardSentences(s, score, path, m, f);
+        LongSentences(at, score, path, m.Locale, f);
+        HardSentences(at, score, path, m, f);
         var hardness = m.Hardness(score.Value);
         if (score.Words < MinWordsToScore || hardness <= m.Hardness(m.Target)) return;
         // Name the sentences past the limit; when the section is hard only on average, the hardest one still
@@ -249,30 +262,30 @@ public static class WorkflowLinter
         var sentences = string.Join("; ", worst.Select(x => $"\"{x.Text}\" ({m.Show(x.Score)})"));
         if (hardness > m.Hardness(m.Limit))
         {
-            Error(f, "readability", s.Source, $"{m.Locale}: {m.Show(score.Value)} is past the limit of {m.Limit}; hardest sentences: {sentences}", path);
+            Error(f, "readability", at, $"{m.Locale}: {m.Show(score.Value)} is past the limit of {m.Limit}; hardest sentences: {sentences}", path);
         }
         else
         {
-            Warning(f, "readability-target", s.Source, $"{m.Locale}: {m.Show(score.Value)} is past the target of {m.Target}; hardest: {sentences}", path);
+            Warning(f, "readability-target", at, $"{m.Locale}: {m.Show(score.Value)} is past the target of {m.Target}; hardest: {sentences}", path);
         }
     }
 
     // A section's average hides one dense sentence; every sentence is scored on its own against a looser limit.
-    private static void HardSentences(StepDefinition s, Readability.Score score, string path, Measure m, List<LintFinding> f)
+    private static void HardSentences(SourceLocation at, Readability.Score score, string path, Measure m, List<LintFinding> f)
     {
         foreach (var sentence in score.SentenceTexts.Where(x => Readability.Words(x).Count >= MinWordsForSentenceScore))
         {
             var value = m.SentenceScore(sentence).Value;
             if (m.Hardness(value) <= m.Hardness(m.SentenceLimit)) continue;
-            Error(f, "hard-sentence", s.Source, $"{m.Locale}: {m.Show(value)} is past the limit of {m.SentenceLimit} for one sentence: \"{sentence}\"", path);
+            Error(f, "hard-sentence", at, $"{m.Locale}: {m.Show(value)} is past the limit of {m.SentenceLimit} for one sentence: \"{sentence}\"", path);
         }
     }
 
-    private static void LongSentences(StepDefinition s, Readability.Score score, string path, string locale, List<LintFinding> f)
+    private static void LongSentences(SourceLocation at, Readability.Score score, string path, string locale, List<LintFinding> f)
     {
         foreach (var sentence in score.SentenceTexts.Where(x => Readability.Words(x).Count > MaxSentenceWords))
         {
-            Error(f, "long-sentence", s.Source, $"{locale}: a sentence of {Readability.Words(sentence).Count} words (at most {MaxSentenceWords}): \"{sentence}\"", path);
+            Error(f, "long-sentence", at, $"{locale}: a sentence of {Readability.Words(sentence).Count} words (at most {MaxSentenceWords}): \"{sentence}\"", path);
         }
     }
 

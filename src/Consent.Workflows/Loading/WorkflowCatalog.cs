@@ -9,19 +9,23 @@ namespace Consent.Workflows.Loading;
 /// Every published version under a workflows folder: <c>{id}/v{N}.yaml</c>. The folder name must equal the id
 /// and the file number the version, so a copied file can never pass for another workflow or version. When the
 /// folder holds <c>approvals.yaml</c>, only versions whose content hash reviewers approved are published; the
-/// others are listed in <see cref="Unapproved"/> (<see cref="Approvals"/>).
+/// others are listed in <see cref="Unapproved"/> (<see cref="Approvals"/>). A version approved for some clinics only
+/// (one that uses clinic values is approved per clinic) is offered for new consents at those clinics alone.
 /// </summary>
 public sealed partial class WorkflowCatalog
 {
     private readonly ImmutableArray<WorkflowDefinition> _all;
+    private readonly Approvals? _approvals;
 
-    private WorkflowCatalog(ImmutableArray<WorkflowDefinition> all, ImmutableArray<LoadError> errors, ImmutableArray<WorkflowDefinition> unapproved = default)
+    private WorkflowCatalog(ImmutableArray<WorkflowDefinition> all, ImmutableArray<LoadError> errors, ImmutableArray<WorkflowDefinition> unapproved = default, Approvals? approvals = null)
     {
         _all = all;
+        _approvals = approvals;
         Errors = errors;
         Unapproved = unapproved.IsDefault ? [] : unapproved;
     }
 
+    /// <summary>Every published version: approved for at least one clinic (consents on any of them can be read).</summary>
     public IReadOnlyList<WorkflowDefinition> All => _all;
 
     /// <summary>Versions that loaded but are not published because no approval names their content hash.</summary>
@@ -31,10 +35,24 @@ public sealed partial class WorkflowCatalog
 
     public static WorkflowCatalog From(IEnumerable<WorkflowDefinition> definitions) => new([.. definitions], []);
 
+    /// <summary>
+    /// A published version; without <paramref name="version"/>, the newest one published for every clinic (a
+    /// clinic's own newest, which new consents start on, is <see cref="FindFor"/>).
+    /// </summary>
     public WorkflowDefinition? Find(string id, int? version = null) =>
         version is null
-            ? _all.Where(d => d.Id == id).MaxBy(d => d.Version)
+            ? _all.Where(d => d.Id == id && (_approvals is null || _approvals.ApprovesEverywhere(d))).MaxBy(d => d.Version)
             : _all.FirstOrDefault(d => d.Id == id && d.Version == version);
+
+    /// <summary>Whether new consents of <paramref name="clinic"/> may start on <paramref name="definition"/>.</summary>
+    public bool IsPublishedFor(WorkflowDefinition definition, string clinic) =>
+        _all.Any(d => d.Id == definition.Id && d.Version == definition.Version && d.ContentHash == definition.ContentHash) && (_approvals is null || _approvals.Approves(definition, clinic));
+
+    /// <summary>The version <paramref name="clinic"/>'s new consents start on (the newest published for it), or a pinned published one.</summary>
+    public WorkflowDefinition? FindFor(string clinic, string id, int? version = null) =>
+        version is null
+            ? _all.Where(d => d.Id == id && IsPublishedFor(d, clinic)).MaxBy(d => d.Version)
+            : Find(id, version);
 
     /// <summary>The published versions: all of them, or with <c>approvals.yaml</c> present only the approved ones.</summary>
     public static WorkflowCatalog LoadDirectory(string workflowsRoot)
@@ -44,8 +62,14 @@ public sealed partial class WorkflowCatalog
         if (!every.Errors.IsEmpty || !File.Exists(approvalsFile)) return every;
         var approvals = Approvals.Parse(File.ReadAllText(approvalsFile), approvalsFile);
         if (!approvals.Errors.IsEmpty) return new WorkflowCatalog([], approvals.Errors);
+        // Each clinic's patients read a version with clinic values in that clinic's words: reviewers approve the
+        // packet of one clinic, and an approval for all would publish it to clinics whose text no one has read.
+        var unscoped = every._all.Where(d => Clinics.Placeholders.UsedBy(d).Count > 0 && approvals.ApprovesEverywhere(d))
+            .Select(d => new LoadError(approvalsFile, 0, "approved", $"{d.Id} v{d.Version} uses clinic values: approve it per clinic (clinic: ID), after reviewing that clinic's packet"))
+            .ToImmutableArray();
+        if (!unscoped.IsEmpty) return new WorkflowCatalog([], unscoped);
         var (published, unapproved) = (every._all.Where(approvals.Approves).ToImmutableArray(), every._all.Where(d => !approvals.Approves(d)).ToImmutableArray());
-        return new WorkflowCatalog(published, [], unapproved);
+        return new WorkflowCatalog(published, [], unapproved, approvals);
     }
 
     /// <summary>Every version on disk, approved or not: what lint, diff and the review packet read.</summary>

@@ -23,7 +23,7 @@ public sealed class CareTeamNumberTests(TabletBrowser browser) : IClassFixture<T
         var page = await browser.NewTabletAsync();
         await TabletBrowser.OpenLinkAsync(page, body.GetProperty("tabletUrl").GetString()!);
         // The service reads the repository's clinics/ folder, whose demo profile has the care team's (example) number.
-        await new TabletWalker(page, "stem-cell-ms").WalkAsync();
+        await new TabletWalker(page, "stem-cell-ms", clinic: "demo").WalkAsync();
 
         await page.GotoAsync(new Uri(browser.BaseUrl, "/tablet/copy").ToString());
         await Assertions.Expect(page.Locator("#care-team-phone")).ToHaveTextAsync("Questions? Call the care team at 555-0100 (example).");

@@ -5,9 +5,10 @@ using Microsoft.Playwright;
 namespace Consent.Api.Tests.Tablet;
 
 /// <summary>A patient's finger on the tablet: reads the screen it is shown and taps what a careful patient would.</summary>
-public sealed class TabletWalker(IPage page, string workflowId)
+public sealed class TabletWalker(IPage page, string workflowId, string? clinic = null)
 {
-    public WorkflowDefinition Definition { get; } = ConsentDriver.Workflows.Find(workflowId)!;
+    /// <summary>The version the clinic's new consents start on (a version may be approved for some clinics only).</summary>
+    public WorkflowDefinition Definition { get; } = (clinic is null ? ConsentDriver.Workflows.Find(workflowId) : ConsentDriver.Workflows.FindFor(clinic, workflowId))!;
     public IPage Page => page;
 
     /// <summary>The step on screen, or null on a screen without one (waiting, signed, granted).</summary>

@@ -89,11 +89,39 @@ public sealed class ShippedV2Tests
     }
 
     [Fact]
-    public void The_service_publishes_only_approved_hashes()
+    public void The_service_publishes_only_approved_hashes_and_v2_only_for_the_clinic_whose_packet_was_reviewed()
     {
         Shipped.Published.Errors.ShouldBeEmpty();
-        Shipped.Published.All.Select(d => $"{d.Id} v{d.Version}").ShouldBe(["lumbar-puncture v1", "stem-cell-ms v1"], ignoreOrder: true);
-        Shipped.Published.Unapproved.Select(d => $"{d.Id} v{d.Version}").ShouldBe(["lumbar-puncture v2", "stem-cell-ms v2"], ignoreOrder: true);
+        Shipped.Published.Unapproved.ShouldBeEmpty();
+        foreach (var id in new[] { "stem-cell-ms", "lumbar-puncture" })
+        {
+            // Editing v2 without approving its new hash fails here: the demo clinic would fall back to v1.
+            Shipped.Published.FindFor("demo", id)?.ContentHash.ShouldBe(Shipped.All.Find(id, 2)!.ContentHash, $"{id} v2 as on disk is not approved for clinic demo (run consent review {id} --clinic demo and record its hash)");
+            // v2 needs the clinic's values: a clinic whose packet no one reviewed keeps starting v1.
+            Shipped.Published.FindFor("north", id)!.Version.ShouldBe(1);
+            Shipped.Published.Find(id)!.Version.ShouldBe(1);
+            Shipped.Published.Find(id, 2).ShouldNotBeNull();
+        }
+    }
+
+    [Fact]
+    public void An_approval_for_every_clinic_of_a_version_with_clinic_values_is_a_load_error()
+    {
+        var root = Directory.CreateTempSubdirectory("workflows-").FullName;
+        Directory.CreateDirectory(Path.Combine(root, "lumbar-puncture"));
+        File.Copy(Path.Combine(Shipped.WorkflowsRoot, "lumbar-puncture", "v2.yaml"), Path.Combine(root, "lumbar-puncture", "v2.yaml"));
+        File.WriteAllText(Path.Combine(root, Approvals.FileName),
+            $"approved:\n  - workflow: lumbar-puncture\n    version: 2\n    contentHash: {Shipped.LumbarPunctureV2.ContentHash}\n    approvedBy: someone\n");
+        var catalog = WorkflowCatalog.LoadDirectory(root);
+        catalog.All.ShouldBeEmpty();
+        catalog.Errors.ShouldHaveSingleItem().Message.ShouldContain("approve it per clinic");
+    }
+
+    [Fact]
+    public void An_approval_names_a_valid_clinic_id()
+    {
+        var approvals = Approvals.Parse("approved:\n  - workflow: stem-cell-ms\n    version: 2\n    contentHash: sha256:08f3\n    approvedBy: x\n    clinic: de.mo\n", "approvals.yaml");
+        approvals.Errors.ShouldHaveSingleItem().Path.ShouldBe("approved[0].clinic");
     }
 
     [Fact]

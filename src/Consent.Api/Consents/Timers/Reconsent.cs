@@ -44,7 +44,8 @@ public sealed class Reconsent(IDocumentStore store, PublishedWorkflows workflows
                 .ToListAsync(ct);
         }
         var count = 0;
-        foreach (var summary in affected)
+        // A version approved for some clinics only supersedes nothing at the others: their new consents still start on the older one.
+        foreach (var summary in affected.Where(s => workflows.Catalog.IsPublishedFor(latest, s.Record.ClinicId)))
         {
             // Another instance may have superseded it, or it changed (e.g. was withdrawn) at the same moment.
             var write = new ConsentWrite(summary.Record.ClinicId, summary.Id, System, new RuntimeChange(new Supersede(latest.Version, diff.MaterialSections)));

@@ -179,7 +179,7 @@ public sealed class ConsentModel(
     {
         if (!IsCoordinator) return Forbid();
         if (!await LoadAsync(id)) return NotFound();
-        if (!State.Status.IsFinal() || workflows.Catalog.Find(State.WorkflowId) is not { } latest)
+        if (!State.Status.IsFinal() || workflows.Find(Clinic, State.WorkflowId) is not { } latest)
         {
             Problem = ("status", "Only a consent that has ended can be sent again.");
             Response.StatusCode = StatusCodes.Status409Conflict;

@@ -4,9 +4,9 @@ namespace Consent.Cli.Tests;
 
 public sealed class CliTests
 {
-    private static readonly string RepoRoot = FindRepoRoot();
+    internal static readonly string RepoRoot = FindRepoRoot();
 
-    private static async Task<(int Exit, string Out, string Err)> Consent(params string[] args)
+    internal static async Task<(int Exit, string Out, string Err)> Consent(params string[] args)
     {
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var cli = Path.Combine(RepoRoot, "src", "Consent.Cli", "bin", framework.Parent!.Name, framework.Name, "consent.dll");
@@ -66,11 +66,12 @@ public sealed class CliTests
         exit.ShouldBe(0, output + error);
         var html = await File.ReadAllTextAsync(path);
         html.ShouldContain("stem-cell-ms v2 for demo");
-        html.ShouldMatch("<code id=\"content-hash\">sha256:[0-9a-f]{64}</code> \\(not yet approved\\)");
+        html.ShouldMatch("<code id=\"content-hash\">sha256:[0-9a-f]{64}</code> \\(approved for demo\\)");
         html.ShouldContain("No findings: complete and honest");
         html.ShouldContain("555-0199, any hour (example)");
         // What the patient reads has the clinic's values; only the evidence notes quote the template's placeholders.
-        html.ShouldNotMatch("<div class=\"text\">[^<]*\\{clinic\\.");
+        html.ShouldContain("<div class=\"text\" lang=\"es\">");
+        html.ShouldNotMatch("<div class=\"text\"[^>]*>[^<]*\\{clinic\\.");
         html.ShouldContain("<strong>withdrawal_consequences</strong>");
         html.ShouldContain("(right answer)");
         html.ShouldContain("Wrong answers allowed: 2");

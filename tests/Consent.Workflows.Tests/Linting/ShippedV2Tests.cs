@@ -34,7 +34,7 @@ public sealed class ShippedV2Tests
         // Missing elements, and tags without evidence.
         { "stem-cell-ms", "elements: [voluntary, withdrawal, withdrawal_consequences, termination, new_findings, participants]", "elements: [voluntary, withdrawal, termination, new_findings, participants]", "missing-element" },
         { "stem-cell-ms", "        If you stop after the cells are given, they cannot be removed from your body.\n", "", "no-evidence" },
-        { "lumbar-puncture", "Serious problems are rare. They include meningitis (an infection around the brain and spinal cord) and nerve damage.", "Some problems are serious.", "key-information-without-serious-risk" },
+        { "lumbar-puncture", "Serious problems can happen. They include meningitis (an infection around the brain and spinal cord) and nerve damage.", "Some problems are serious.", "key-information-without-serious-risk" },
         // No risks.
         { "lumbar-puncture", "    type: risk\n", "    type: explain\n", "no-risk-step" },
         // A jargon sentence.

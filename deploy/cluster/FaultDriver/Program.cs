@@ -12,7 +12,7 @@ using Consent.Workflows.Loading;
 // (25 s between INJECT and HEAL), FAULT_AFTER (20 s of load after HEAL).
 var mode = args.Length > 0 ? args[0] : throw new ArgumentException("usage: scenario NAME INJECT HEAL | throughput SECONDS");
 var demo = Demo.Read(Env("FAULT_DEMO", ".data/cluster/demo.json"));
-var definition = WorkflowCatalog.LoadDirectory(Env("FAULT_WORKFLOWS", "workflows")).Find("stem-cell-ms") ?? throw new InvalidOperationException("stem-cell-ms missing");
+var definition = WorkflowCatalog.LoadDirectory(Env("FAULT_WORKFLOWS", "workflows")).FindFor(demo.Clinic, "stem-cell-ms") ?? throw new InvalidOperationException("stem-cell-ms missing");
 var tablets = int.Parse(Env("FAULT_TABLETS", "4"), CultureInfo.InvariantCulture);
 
 // No cookies: each request may land on any instance, which is the point; a browser would stay on one until it fails.

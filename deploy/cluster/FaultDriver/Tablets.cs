@@ -140,7 +140,8 @@ internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition def
         StepType.Choice => new { option = route },
         StepType.Provision => new { accept = true },
         StepType.Decision => new { consent = true },
-        _ => (object)new { signerName = "Fault Patient", signerRole = "patient", signatureImage = Signature, intent = true },
+        // A witness-only step (stem-cell-ms v2, published for clinic demo) is signed by the witness.
+        _ => (object)new { signerName = "Fault Patient", signerRole = step.SignerRoles.All(r => r == SignerRole.Witness) ? "witness" : "patient", signatureImage = Signature, intent = true },
     };
 
     /// <summary>

@@ -26,10 +26,10 @@ public static class WorkflowsApi
         // Loaded now, not on first request, so that a broken definition stops the service at start-up.
         app.ServiceProvider.GetRequiredService<PublishedWorkflows>();
         var group = app.MapGroup("/api/workflows").WithTags("Workflows").RequireAuthorization(Policies.Staff);
-        group.MapGet("/", List).WithSummary("Published workflow versions.").WithName("listWorkflows");
-        group.MapGet("/{id}", Get).WithSummary("One definition (the latest version unless ?version= is given).")
+        group.MapGet("/", List).WithSummary("Published workflow versions the caller's clinic may start (a version with clinic values only where approved for the clinic).").WithName("listWorkflows");
+        group.MapGet("/{id}", Get).WithSummary("One definition (the clinic's latest version unless ?version= is given).")
             .WithName("getWorkflow").ProducesProblems(400, 404);
-        group.MapPost("/lint", Lint).WithSummary("Lint a definition sent as YAML.")
+        group.MapPost("/lint", Lint).WithSummary("Lint a definition sent as YAML, with the rules consent lint applies (claims and evidence).")
             .Accepts<string>("application/yaml", "text/yaml", "text/plain").WithName("lintWorkflow").ProducesProblems(400, 413, 415);
         return app;
     }

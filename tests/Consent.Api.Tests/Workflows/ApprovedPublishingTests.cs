@@ -15,7 +15,13 @@ namespace Consent.Api.Tests.Workflows;
 [Trait("Category", "Infrastructure")]
 public sealed class ApprovedPublishingTests(ApprovedPublishingTests.Factory factory) : IClassFixture<ApprovedPublishingTests.Factory>
 {
-    public sealed class Factory : ApiFactory;
+    public sealed class Factory() : ApiFactory(new Dictionary<string, string?>
+    {
+        ["Staff:Local:0:Username"] = DemoCoordinator, ["Staff:Local:0:Password"] = Password, ["Staff:Local:0:Role"] = "coordinator", ["Staff:Local:0:Clinic"] = "demo",
+        ["Staff:Local:1:Username"] = OtherCoordinator, ["Staff:Local:1:Password"] = Password, ["Staff:Local:1:Role"] = "coordinator", ["Staff:Local:1:Clinic"] = "approvals-other",
+    });
+
+    private const string DemoCoordinator = "approvals-demo", OtherCoordinator = "approvals-other", Password = "a long enough password 1";
 
     private static readonly WorkflowCatalog OnDisk = WorkflowCatalog.LoadAll(Path.Combine(TestInfrastructure.RepoRoot, "workflows"));
 
@@ -54,5 +60,18 @@ public sealed class ApprovedPublishingTests(ApprovedPublishingTests.Factory fact
         (await Versions(other)).ShouldBe(["lumbar-puncture v1", "stem-cell-ms v1"], ignoreOrder: true);
         (await demo.GetFromJsonAsync<JsonElement>("/api/workflows/stem-cell-ms")).GetProperty("version").GetInt32().ShouldBe(2);
         (await other.GetFromJsonAsync<JsonElement>("/api/workflows/stem-cell-ms")).GetProperty("version").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task The_dashboards_start_form_names_the_version_the_clinic_will_start()
+    {
+        using var demoStaff = await PageForms.SignedInAsync(factory, DemoCoordinator, Password);
+        using var otherStaff = await PageForms.SignedInAsync(factory, OtherCoordinator, Password);
+        var demo = await demoStaff.GetStringAsync("/dashboard/start");
+        var other = await otherStaff.GetStringAsync("/dashboard/start");
+
+        demo.ShouldContain("Stem-cell therapy for multiple sclerosis (v2)");
+        other.ShouldContain("Stem-cell therapy for multiple sclerosis (v1)");
+        other.ShouldNotContain("(v2)");
     }
 }

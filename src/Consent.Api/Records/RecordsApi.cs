@@ -20,7 +20,7 @@ public static class RecordsApi
     public static IEndpointRouteBuilder MapRecordsApi(this IEndpointRouteBuilder app)
     {
         // Read now rather than at the first download: a missing font stops the start, not a patient's copy.
-        RecordFonts.Install(app.ServiceProvider.GetRequiredService<IConfiguration>()["Records:FontDirectory"] ?? RecordFonts.DefaultDirectory);
+        RecordFonts.Install(app.ServiceProvider.GetRequiredService<IConfiguration>()["Records:FontDirectory"]);
         var consents = app.MapGroup("/api/consents").WithTags("Records");
         consents.MapGet("/{id}/record", Json).RequireAuthorization(Policies.TabletOrCareTeam)
             .WithName("getConsentRecord").WithSummary("The signed consent record: the JSON record and its compact JWS (ES256, keys at /.well-known/consent-keys.json).")

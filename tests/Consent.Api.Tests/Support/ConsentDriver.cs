@@ -66,14 +66,16 @@ public sealed class ConsentDriver(ApiFactory factory, string? clinic = null)
         StepType.Choice => new { option = route },
         StepType.Provision => new { accept = true },
         StepType.Decision => new { consent },
-        _ => new { signerName = "Jane Doe", signerRole = "patient", signatureImage = SignaturePng, intent = true },
+        // A step only a witness signs (v2's witness signature) takes the witness; every other signature the patient's.
+        _ => new { signerName = "Jane Doe", signerRole = step.SignerRoles.All(r => r == SignerRole.Witness) ? "witness" : "patient", signatureImage = SignaturePng, intent = true },
     };
 
     /// <summary>Answers steps on the tablet until none is waiting; returns the last view.</summary>
     public static async Task<JsonElement> Walk(HttpClient tablet, string id, string workflowId = "stem-cell-ms", string route = "iv", bool consent = true, string? stopAt = null)
     {
-        var definition = Workflows.Find(workflowId)!;
         var view = await tablet.GetFromJsonAsync<JsonElement>($"/api/consents/{id}");
+        // The version the consent started on: a clinic with v2 approved for it (demo) starts v2, the others v1.
+        var definition = Workflows.Find(workflowId, view.GetProperty("workflow").GetProperty("version").GetInt32())!;
         for (var guard = 0; view.TryGetProperty("currentStep", out var current) && current.ValueKind == JsonValueKind.Object; guard++)
         {
             guard.ShouldBeLessThan(200);

@@ -24,7 +24,7 @@ public sealed class RecordFhirTests
         consent.Patient!.Identifier!.Value.ShouldBe("MRN-1001");
         consent.Source.ShouldBeOfType<Attachment>().Data.ShouldBe(pdf);
         var provenance = bundle.Entry.Select(e => e.Resource).OfType<Provenance>().Single();
-        System.Text.Encoding.ASCII.GetString(provenance.Signature.Single().Data!).ShouldBe("header.payload.signature");
+        System.Text.Encoding.ASCII.GetString(provenance.Signature.Single(s => s.Data is not null).Data!).ShouldBe("header.payload.signature");
         provenance.Target.Single().Reference.ShouldBe(bundle.Entry[0].FullUrl);
         bundle.Entry.Select(e => e.Resource).OfType<DocumentReference>().Single().Content.Single().Attachment.SizeUnsignedInt.ShouldBe(pdf.Length);
     }

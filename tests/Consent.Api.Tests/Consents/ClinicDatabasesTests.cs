@@ -45,6 +45,10 @@ public sealed class ClinicDatabasesTests(ClinicDatabasesTests.Factory factory) :
     [Fact]
     public async Task Each_clinics_consent_is_stored_only_in_its_own_database_and_the_gate_and_list_answer_per_clinic()
     {
+        // The gate's cache keeps answers only while a connection listens on each database (one listener per database).
+        var cache = factory.Services.GetRequiredService<Consent.Api.Gate.GateCache>();
+        for (var waited = 0; !cache.IsListening && waited < 100; waited++) await Task.Delay(100);
+        cache.IsListening.ShouldBeTrue("both databases' notifications are heard");
         var a = new ConsentDriver(factory, ClinicA);
         var b = new ConsentDriver(factory, ClinicB);
         var idA = await GrantedConsent(a, "P-SPREAD");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the project needs, only those missing. Usage: install.sh [postgres] [rabbitmq] [chromium] [node] [fonts]
+# Installs the Debian packages the project needs, only those missing. Usage: install.sh [postgres] [rabbitmq] [chromium] [node] [fonts] [pdfcheck]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=(postgres rabbitmq)
@@ -17,6 +17,8 @@ for w in "${want[@]}"; do
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ; dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core) ;;
     # The service draws the signed record's PDF in DejaVu Sans and refuses to start without it.
     fonts) dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core) ;;
+    # The tests check the record PDF's structure with qpdf (no PDF/A validator is packaged for Debian).
+    pdfcheck) command -v qpdf >/dev/null || missing+=(qpdf) ;;
     *) die "unknown component: $w" ;;
   esac
 done

@@ -16,6 +16,7 @@ public static class ConsentsSetup
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddConsentStore();
+        services.AddListingIndexes();
         services.AddSingleton<MartenTables>();
         services.AddSingleton<ConsentWriter>();
         services.AddSingleton<ConsentMetrics>();

@@ -97,6 +97,7 @@ public static class DashboardSetup
                 };
             });
         }
+        OidcSignatures.AddTo(services, auth);
         return services;
     }
 

@@ -10,7 +10,7 @@ public enum Paper { A4, Letter }
 /// <summary>
 /// The patient's copy as a PDF: the blocks <see cref="RecordPages"/> derives from the signed record, laid out for
 /// reading and printing, real text in an embedded font, the drawn signature, a QR code naming the record, and the
-/// record and its JWS attached so the paper can be checked offline.
+/// record and its JWS attached so the paper can be checked offline; PDF/A-3b as far as <see cref="RecordPdfA"/> says.
 /// </summary>
 public static class RecordPdf
 {
@@ -27,18 +27,26 @@ public static class RecordPdf
         ArgumentNullException.ThrowIfNull(issued);
         var record = issued.Record;
         using var document = new PdfDocument();
-        document.Info.Title = record.Workflow.Title;
-        document.Info.Subject = $"Signed consent record {record.ConsentId}, version {record.StreamVersion}";
-        document.Info.Author = record.Presentation.ClinicName;
+        // RecordPdfA.Finish compresses the streams: PDFsharp's own deflate leaves them unterminated.
+        document.Options.NoCompression = true;
+        document.Options.CompressContentStreams = false;
+        var identity = new RecordPdfA.Identity(record.Workflow.Title, record.Presentation.ClinicName,
+            $"Signed consent record {record.ConsentId}, version {record.StreamVersion}", record.Locale, record.AsOf);
+        document.Info.Title = identity.Title;
+        document.Info.Subject = identity.Subject;
+        document.Info.Author = identity.Author;
         document.Language = record.Locale;
         var layout = new Layout(document, paper);
         foreach (var block in RecordPages.Blocks(record)) layout.Draw(block);
         layout.Finish();
-        document.AddEmbeddedFile(RecordAttachment, new MemoryStream(issued.Payload));
-        document.AddEmbeddedFile(JwsAttachment, new MemoryStream(System.Text.Encoding.ASCII.GetBytes(issued.Jws)));
+        RecordPdfA.Prepare(document, identity,
+        [
+            new(RecordAttachment, issued.Payload, "application/json", "Source", "The signed consent record this PDF shows (JSON, the JWS payload byte for byte)"),
+            new(JwsAttachment, System.Text.Encoding.ASCII.GetBytes(issued.Jws), "application/jose", "Supplement", "The record's compact JWS (ES256); keys at the record's keysUrl"),
+        ]);
         using var output = new MemoryStream();
         document.Save(output, closeStream: false);
-        return output.ToArray();
+        return RecordPdfA.Finish(output.ToArray(), identity);
     }
 
     /// <summary>Draws blocks top to bottom, starting a page when the next line does not fit.</summary>
@@ -136,6 +144,8 @@ public static class RecordPdf
             try
             {
                 using var image = XImage.FromStream(new MemoryStream(Convert.FromBase64String(dataUrl[(comma + 1)..])));
+                // PDF/A forbids /Interpolate true, which PDFsharp writes for images unless told not to.
+                image.Interpolate = false;
                 var scale = Math.Min(box.Width / image.PointWidth, box.Height / image.PointHeight);
                 _gfx.DrawImage(image, box.X, box.Y, image.PointWidth * scale, image.PointHeight * scale);
             }

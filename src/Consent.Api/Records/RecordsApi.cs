@@ -20,13 +20,13 @@ public static class RecordsApi
     public static IEndpointRouteBuilder MapRecordsApi(this IEndpointRouteBuilder app)
     {
         // Read now rather than at the first download: a missing font stops the start, not a patient's copy.
-        RecordFonts.Install(app.ServiceProvider.GetRequiredService<IConfiguration>()["Records:FontDirectory"] ?? RecordFonts.DefaultDirectory);
+        RecordFonts.Install(app.ServiceProvider.GetRequiredService<IConfiguration>()["Records:FontDirectory"]);
         var consents = app.MapGroup("/api/consents").WithTags("Records");
         consents.MapGet("/{id}/record", Json).RequireAuthorization(Policies.TabletOrCareTeam)
             .WithName("getConsentRecord").WithSummary("The signed consent record: the JSON record and its compact JWS (ES256, keys at /.well-known/consent-keys.json).")
             .Produces<RecordDownload>().ProducesProblems(401, 404, 409);
         consents.MapGet("/{id}/record.pdf", Pdf).RequireAuthorization(Policies.TabletOrCareTeam)
-            .WithName("getConsentRecordPdf").WithSummary("The patient's copy as a PDF (A4 or Letter), with the JSON record and its JWS attached.")
+            .WithName("getConsentRecordPdf").WithSummary("The patient's copy as a PDF/A-3b file (A4 or Letter), with the JSON record and its JWS attached.")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/pdf").ProducesProblems(400, 401, 404, 409);
         consents.MapGet("/{id}/fhir", Fhir).RequireAuthorization(Policies.GateReaders)
             .WithName("getConsentFhir").WithSummary("The record as a FHIR R4 Bundle: Consent, Provenance (its signature is the record's JWS) and DocumentReference for the PDF.")

@@ -72,7 +72,7 @@ public sealed record RecordCountersignature(string ClinicianName, DateTimeOffset
 
 /// <summary>
 /// A staff member's signature manifest (21 CFR 11.50): the act signed (countersign, reaffirm, withdraw), the account and
-/// its name, the meaning shown at signing, and how they authenticated (password_reentry or token_auth_time) and when.
+/// its name, the meaning shown at signing, and how they authenticated (password_reentry, token_auth_time or oidc_reauthentication) and when.
 /// </summary>
 public sealed record RecordStaffSignature(string Act, string AccountId, string SignerName, string Meaning, string AuthMethod, DateTimeOffset AuthenticatedAt, DateTimeOffset At);
 

@@ -5,10 +5,11 @@ using Npgsql;
 namespace Consent.Api.Consents.Storage;
 
 /// <summary>
-/// One PostgreSQL database of the store, with its two pools: <see cref="Store"/> for Marten and statements that keep no
-/// session state (skips the reset on return), <see cref="Sessions"/> for connections that hold a lock or listen.
+/// One PostgreSQL database of the store, with its three pools (Hosting.HostingSetup): <see cref="Store"/> for Marten and
+/// statements that keep no session state (skips the reset on return), <see cref="Sessions"/> for connections that hold a
+/// lock or listen, <see cref="Reads"/> for the hot single reads that Npgsql prepares.
 /// </summary>
-public sealed record ClinicDatabase(string Name, NpgsqlDataSource Store, NpgsqlDataSource Sessions)
+public sealed record ClinicDatabase(string Name, NpgsqlDataSource Store, NpgsqlDataSource Sessions, NpgsqlDataSource Reads)
 {
     public bool IsDefault => Name == ClinicDatabases.DefaultName;
 }
@@ -30,9 +31,10 @@ public sealed partial class ClinicDatabases : IAsyncDisposable
     private readonly Dictionary<string, ClinicDatabase> _byClinic;
 
     public ClinicDatabases(IConfiguration configuration,
-        [FromKeyedServices(Hosting.HostingSetup.StoreDataSource)] NpgsqlDataSource store, NpgsqlDataSource sessions)
+        [FromKeyedServices(Hosting.HostingSetup.StoreDataSource)] NpgsqlDataSource store, NpgsqlDataSource sessions,
+        [FromKeyedServices(Hosting.HostingSetup.PreparedReadsDataSource)] NpgsqlDataSource reads)
     {
-        Default = new ClinicDatabase(DefaultName, store, sessions);
+        Default = new ClinicDatabase(DefaultName, store, sessions, reads);
         _byName = new Dictionary<string, ClinicDatabase>(StringComparer.Ordinal) { [DefaultName] = Default };
         foreach (var section in configuration.GetSection(DatabasesSection).GetChildren())
         {
@@ -42,7 +44,9 @@ public sealed partial class ClinicDatabases : IAsyncDisposable
                 ? cs
                 : throw new InvalidOperationException($"{DatabasesSection}:{section.Key}:ConnectionString is not configured.");
             _byName[section.Key] = new ClinicDatabase(section.Key,
-                Hosting.HostingSetup.DataSource(connectionString, resetOnReturn: false), Hosting.HostingSetup.DataSource(connectionString, resetOnReturn: true));
+                Hosting.HostingSetup.DataSource(connectionString, resetOnReturn: false, prepare: false),
+                Hosting.HostingSetup.DataSource(connectionString, resetOnReturn: true, prepare: false),
+                Hosting.HostingSetup.DataSource(connectionString, resetOnReturn: false, prepare: true));
         }
         _byClinic = new Dictionary<string, ClinicDatabase>(StringComparer.Ordinal);
         foreach (var clinic in configuration.GetSection(ClinicsSection).GetChildren())
@@ -99,6 +103,7 @@ public sealed partial class ClinicDatabases : IAsyncDisposable
         {
             await database.Store.DisposeAsync();
             await database.Sessions.DisposeAsync();
+            await database.Reads.DisposeAsync();
         }
     }
 

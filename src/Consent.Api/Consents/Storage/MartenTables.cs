@@ -32,9 +32,10 @@ public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long V
 /// <item>The gate's few fields and a key's history: one round trip where Marten would load whole rows or streams.</item>
 /// <item>Purging old idempotent responses in bounded batches: Marten's bulk delete has no limit.</item>
 /// </list>
-/// Statements that carry no session state use Marten's pool, which skips the per-use reset; reads that must run on a
-/// caller's connection (the relay's, holding its lock) take it as an argument. A statement about one clinic runs on
-/// that clinic's database (<see cref="ClinicDatabases"/>); one about a whole database names it.
+/// Statements that carry no session state use Marten's pool, which skips the per-use reset; the hot single reads use
+/// the pool that prepares them; reads that must run on a caller's connection (the relay's, holding its lock) take it as
+/// an argument. A statement about one clinic runs on that clinic's database (<see cref="ClinicDatabases"/>); one about a
+/// whole database names it.
 /// </summary>
 public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases)
 {
@@ -104,7 +105,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
         // No join for the planner to choose: Npgsql prepares repeated statements, and a plan made while the tables were
         // new (no statistics yet) joined them by scanning both, 0.2-0.4 s a call once they had grown. Here the consents
         // are found first (two index lookups, run once), then their events by the stream index.
-        await using var command = databases.For(clinic).Store.CreateCommand(
+        await using var command = databases.For(clinic).Reads.CreateCommand(
             $"""
              select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data, type, data::text, coalesce(headers, jsonb_build_object())::text
                from {Schema}.mt_events
@@ -143,9 +144,9 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     public async Task<(IReadOnlyList<EventChain.Link> Links, long RecordedVersion)?> ReadChainAsync(string clinic, string streamId, CancellationToken ct)
     {
         // Two commands, not one with two statements: Npgsql prepares repeated commands, and a prepared command holds one statement.
-        var dataSource = databases.For(clinic).Store;
+        var reads = databases.For(clinic).Reads;
         var links = new List<EventChain.Link>();
-        await using (var command = dataSource.CreateCommand(
+        await using (var command = reads.CreateCommand(
             $"select version, type, data::text, coalesce(headers, jsonb_build_object())::text from {Schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id"))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
@@ -153,7 +154,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) links.Add(ChainLink(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
         }
-        await using var version = dataSource.CreateCommand($"select version from {Schema}.mt_streams where id = $1 and tenant_id = $2");
+        await using var version = reads.CreateCommand($"select version from {Schema}.mt_streams where id = $1 and tenant_id = $2");
         version.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         version.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         var recorded = await version.ExecuteScalarAsync(ct) as long?;
@@ -167,7 +168,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     /// </summary>
     public async Task<IReadOnlyList<(string ClinicId, string StreamId, long Version)>> ReadStreamVersionsAsync(ClinicDatabase database, CancellationToken ct)
     {
-        await using var command = database.Store.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams order by tenant_id, id");
+        await using var command = database.Reads.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams order by tenant_id, id");
         var heads = new List<(string, string, long)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) heads.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
@@ -280,7 +281,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     /// <summary>The global position of the last event of <paramref name="type"/> in one consent's stream, if any.</summary>
     public async Task<long?> LastSequenceOfAsync(string clinic, string streamId, Type type, CancellationToken ct)
     {
-        await using var command = databases.For(clinic).Store.CreateCommand(
+        await using var command = databases.For(clinic).Reads.CreateCommand(
             $"select max(seq_id) from {Schema}.mt_events where tenant_id = $1 and stream_id = $2 and mt_dotnet_type = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
@@ -300,7 +301,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     public async Task<(IReadOnlyList<GateRow> Consents, long Sequence)> ReadGateRowsAsync(
         string clinic, string patientId, string procedureCode, string[] changingTypeNames, CancellationToken ct)
     {
-        await using var command = databases.For(clinic).Store.CreateCommand(
+        await using var command = databases.For(clinic).Reads.CreateCommand(
             $"""
              with consents as (
                select id, data -> 'Record' as record, data -> 'Record' -> 'Runtime' as r from {store.Options.DatabaseSchemaName}.mt_doc_consentsummary

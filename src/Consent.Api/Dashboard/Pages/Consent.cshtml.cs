@@ -23,7 +23,7 @@ namespace Consent.Api.Dashboard.Pages;
 /// </summary>
 [Authorize(AuthenticationSchemes = DashboardSetup.CookieScheme, Policy = Policies.CoordinatorOrClinician)]
 public sealed class ConsentModel(
-    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, StaffAccounts accounts, TimeProvider clock, ClinicSettings clocks) : PageModel
+    IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer, GateReader gate, GateAckReader acks, StaffAccounts accounts, TimeProvider clock, ClinicSettings clocks, OidcSignatures oidcSignatures) : PageModel
 {
     public static readonly IReadOnlyList<string> StaffWithdrawalReasons = ["patient_request", "changed_mind", "clinical_reason", "other_treatment", "not_eligible"];
 
@@ -55,8 +55,9 @@ public sealed class ConsentModel(
     /// <summary>A stored time as the clinic's staff read it, with its offset.</summary>
     public string When(DateTimeOffset? at) => ClinicTime.Show(at, Zone);
 
-    public async Task<IActionResult> OnGetAsync(string id, string? at, string? done)
+    public async Task<IActionResult> OnGetAsync(string id, string? at, string? done, string? signature)
     {
+        if (OidcSignatures.Words(signature) is { } refused) Problem = ("signature", refused);
         if (at is { Length: > 0 })
         {
             var reading = ClinicTime.FromLocal(at, Zone);
@@ -93,8 +94,10 @@ public sealed class ConsentModel(
     public async Task<IActionResult> OnPostCountersignAsync(string id, long version, string? attestation, string? password)
     {
         if (!IsClinician) return Forbid();
+        bool? attested = attestation == "yes" ? true : null;
+        if (oidcSignatures.Applies(User)) return await oidcSignatures.BeginAsync(HttpContext, id, version, StaffSigned.Countersign, attested, null);
         var (signer, refused) = await SignerAsync(id, "countersign", password);
-        return refused ?? await ActAsync(id, version, "countersigned", new RuntimeChange(new Countersign(signer, attestation == "yes" ? true : null)));
+        return refused ?? await ActAsync(id, version, DoneWord(StaffSigned.Countersign), SignedChange(StaffSigned.Countersign, attested, null, signer!));
     }
 
     /// <summary>The booked procedure time, typed in the clinic's local time and stored as UTC, so the gate's answer for it is in view.</summary>
@@ -108,16 +111,35 @@ public sealed class ConsentModel(
     public async Task<IActionResult> OnPostReaffirmAsync(string id, long version, string? confirmed, string? password)
     {
         if (!IsClinician) return Forbid();
+        bool? yes = confirmed == "yes" ? true : null;
+        if (oidcSignatures.Applies(User)) return await oidcSignatures.BeginAsync(HttpContext, id, version, StaffSigned.Reaffirm, yes, null);
         var (signer, refused) = await SignerAsync(id, "reaffirm", password);
-        return refused ?? await ActAsync(id, version, "reaffirmed", new RuntimeChange(new Reaffirm(confirmed == "yes" ? true : null, signer)));
+        return refused ?? await ActAsync(id, version, DoneWord(StaffSigned.Reaffirm), SignedChange(StaffSigned.Reaffirm, yes, null, signer!));
     }
 
     public async Task<IActionResult> OnPostWithdrawAsync(string id, long version, string? reason, string? confirm, string? password)
     {
         if (confirm != "yes") return await RefuseAsync(id, "withdraw", "confirm", "Tick the box to confirm the withdrawal; nothing was changed.");
+        if (oidcSignatures.Applies(User)) return await oidcSignatures.BeginAsync(HttpContext, id, version, StaffSigned.Withdraw, null, reason);
         var (signer, refused) = await SignerAsync(id, "withdraw", password);
-        return refused ?? await ActAsync(id, version, "withdrawn", new WithdrawForPatient(reason, StaffWithdrawalReasons, "Choose a reason from the list.", signer));
+        return refused ?? await ActAsync(id, version, DoneWord(StaffSigned.Withdraw), SignedChange(StaffSigned.Withdraw, null, reason, signer!));
     }
+
+    /// <summary>The signed act as a change, the same whether the password or a fresh sign-in at the authority proved the signer.</summary>
+    public static ConsentChange SignedChange(string act, bool? confirmed, string? reason, StaffSigner signer) => act switch
+    {
+        StaffSigned.Countersign => new RuntimeChange(new Countersign(signer, confirmed)),
+        StaffSigned.Reaffirm => new RuntimeChange(new Reaffirm(confirmed, signer)),
+        _ => new WithdrawForPatient(reason, StaffWithdrawalReasons, "Choose a reason from the list.", signer),
+    };
+
+    /// <summary>The page's word for a signed act once it is stored.</summary>
+    public static string DoneWord(string act) => act switch
+    {
+        StaffSigned.Countersign => "countersigned",
+        StaffSigned.Reaffirm => "reaffirmed",
+        _ => "withdrawn",
+    };
 
     /// <summary>
     /// The signer, proved by the password typed again at signing (21 CFR 11.200) and checked like a sign-in: a wrong one
@@ -254,6 +276,7 @@ public sealed class ConsentModel(
     {
         StaffSigner.PasswordReentry => $"password re-entered at {s.AuthenticatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC",
         StaffSigner.TokenAuthTime => $"signed in at {s.AuthenticatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (token auth_time)",
+        OidcSignatures.AuthMethod => $"signed in again at the sign-in service at {s.AuthenticatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC",
         _ => s.AuthMethod,
     };
 

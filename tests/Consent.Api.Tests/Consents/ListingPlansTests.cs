@@ -1,0 +1,117 @@
+using Consent.Api.Consents;
+using Consent.Api.Consents.Listing;
+using Consent.Api.Dashboard;
+using Consent.Api.Tests.Support;
+using Consent.Workflows.Runtime;
+using Marten;
+using Marten.Linq;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Consent.Api.Tests.Consents;
+
+/// <summary>
+/// The clinic's lists, work queue and day chart stay fast as a clinic grows only if PostgreSQL answers them from an
+/// index. With 4,000 rows in one clinic (a quarter of a year, beside two other clinics) and fresh statistics, each
+/// query shape the pages send (built with the filters they use) is explained, and the planner's own choice must read
+/// one of the listing indexes, with no sequential scan: without them each plan scans the table (or the whole clinic
+/// through the primary key) and sorts it.
+/// </summary>
+[Trait("Category", "Infrastructure")]
+public sealed class ListingPlansTests(ListingPlansTests.Factory factory) : IClassFixture<ListingPlansTests.Factory>
+{
+    public sealed class Factory() : ApiFactory(new Dictionary<string, string?> { ["Store:Schema"] = "listing_plans" }), IAsyncLifetime
+    {
+        public const string Clinic = "clinic-plans";
+
+        public async Task InitializeAsync()
+        {
+            var store = Services.GetRequiredService<IDocumentStore>();
+            await store.Advanced.Clean.DeleteAllDocumentsAsync();
+            var statuses = Enum.GetValues<ConsentStatus>().Select(s => s.ToContract()).ToArray();
+            var start = DateTimeOffset.UtcNow.AddDays(-90);
+            foreach (var clinic in new[] { Clinic, "clinic-plans-b", "clinic-plans-c" })
+            {
+                var count = clinic == Clinic ? 4000 : 1500;
+                var random = new Random(clinic.Length);
+                var rows = Enumerable.Range(0, count).Select(i =>
+                {
+                    var created = start.AddMinutes(i * 90 * 24 * 60.0 / count);
+                    return new ConsentSummary
+                    {
+                        Id = $"cns_plan_{clinic}_{i}", PatientId = $"P-{i}", ProcedureCode = "MSC-IV", WorkflowId = "stem-cell-ms", WorkflowVersion = 1,
+                        Status = statuses[random.Next(statuses.Length)], CreatedAt = created, UpdatedAt = created.AddMinutes(random.Next(1, 600)),
+                        Record = ConsentRecord.None with { ScheduledFor = created.AddDays(random.Next(1, 30)) },
+                    };
+                }).ToList();
+                await store.BulkInsertAsync(clinic, rows);
+            }
+            await using var connection = new NpgsqlConnection(TestInfrastructure.Postgres);
+            await connection.OpenAsync();
+            await using var analyze = new NpgsqlCommand("analyze listing_plans.mt_doc_consentsummary", connection);
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
+    }
+
+    public static TheoryData<string> Shapes =>
+    [
+        "list: newest first", "list: one status, newest first", "list: started on a day", "queue: questions, oldest first",
+        "queue: stalled, oldest first", "queue: withdrawn this week", "queue: booked soon", "day: started count",
+        "day: granted count", "day: declined count", "day: stalled count",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task Each_list_and_count_a_page_sends_reads_a_clinic_first_index(string shape)
+    {
+        var store = factory.Services.GetRequiredService<IDocumentStore>();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var worklist = scope.ServiceProvider.GetRequiredService<Worklist>();
+        await using var session = store.QuerySession(Factory.Clinic);
+        var command = Query(shape, session.Query<ConsentSummary>(), worklist, DateTimeOffset.UtcNow);
+
+        var plan = await ExplainAsync(command);
+
+        plan.ShouldContain(ListingIndexes.IndexName("list_"), customMessage: plan);
+        plan.ShouldNotContain("Seq Scan", customMessage: plan);
+    }
+
+    /// <summary>Marten's command for one shape, built with the filters the pages use.</summary>
+    private static NpgsqlCommand Query(string shape, IQueryable<ConsentSummary> rows, Worklist worklist, DateTimeOffset now)
+    {
+        var day = now.Date;
+        return shape switch
+        {
+            "list: newest first" => rows.OrderByDescending(s => s.UpdatedAt).Skip(20).Take(20).ToCommand(FetchType.FetchMany),
+            "list: one status, newest first" => new ConsentFilter(ConsentStatus.Granted.ToContract(), null, null).Apply(rows)
+                .OrderByDescending(s => s.UpdatedAt).Take(20).ToCommand(FetchType.FetchMany),
+            "list: started on a day" => rows.Where(s => s.CreatedAt >= day && s.CreatedAt < day.AddDays(1)).OrderByDescending(s => s.UpdatedAt).Take(20)
+                .ToCommand(FetchType.FetchMany),
+            "queue: questions, oldest first" => rows.Where(s => s.Status == ConsentStatus.NeedsDiscussion.ToContract()).OrderBy(s => s.UpdatedAt).Take(100)
+                .ToCommand(FetchType.FetchMany),
+            "queue: stalled, oldest first" => rows.Where(worklist.Stalled(now)).OrderBy(s => s.UpdatedAt).Take(100).ToCommand(FetchType.FetchMany),
+            "queue: withdrawn this week" => rows.Where(Worklist.RecentlyWithdrawn(now)).OrderBy(s => s.UpdatedAt).Take(100).ToCommand(FetchType.FetchMany),
+            "queue: booked soon" => rows.Where(worklist.BookedSoon(now)).OrderBy(s => s.Record.ScheduledFor).Take(100).ToCommand(FetchType.FetchMany),
+            "day: started count" => rows.Where(s => s.CreatedAt >= day).ToCommand(FetchType.Count),
+            "day: granted count" => rows.Where(s => s.Record.Runtime.GrantedAt >= day).ToCommand(FetchType.Count),
+            "day: declined count" => rows.Where(s => s.Status == ConsentStatus.Declined.ToContract() && s.UpdatedAt >= day).ToCommand(FetchType.Count),
+            "day: stalled count" => rows.Where(worklist.Stalled(now)).ToCommand(FetchType.Count),
+            _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "no such shape"),
+        };
+    }
+
+    /// <summary>The plan PostgreSQL chooses for Marten's command.</summary>
+    private static async Task<string> ExplainAsync(NpgsqlCommand command)
+    {
+        await using var connection = new NpgsqlConnection(TestInfrastructure.Postgres);
+        await connection.OpenAsync();
+        await using var explain = new NpgsqlCommand("explain " + command.CommandText.TrimEnd(';', ' '), connection);
+        foreach (NpgsqlParameter parameter in command.Parameters) explain.Parameters.Add(parameter.Clone());
+        var lines = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
+        return string.Join('\n', lines);
+    }
+}

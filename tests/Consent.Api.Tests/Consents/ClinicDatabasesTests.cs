@@ -175,3 +175,52 @@ public sealed class ClinicDatabaseTimerTests : IAsyncLifetime
         (await b.Coordinator.GetFromJsonAsync<JsonElement>($"/api/consents/{id}")).GetProperty("status").GetString().ShouldBe("expired");
     }
 }
+
+/// <summary><c>Consent.Api migrate</c> and the service role's start-up check cover every database, not only the default one.</summary>
+[Trait("Category", "Infrastructure")]
+public sealed class ClinicDatabaseMigrationTests
+{
+    private readonly string _schema = "tenancy_migrate_" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Runs the built service's <c>migrate</c> command as the schema owner, with or without the second database configured.</summary>
+    private async Task MigrateAsync(bool spread)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        var apiDir = Path.Combine(TestInfrastructure.RepoRoot, "src", "Consent.Api");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(apiDir, "bin", configuration, "net10.0", "Consent.Api.dll"), "migrate", "--contentRoot", apiDir }) start.ArgumentList.Add(arg);
+        start.Environment["CONSENT_ConnectionStrings__Postgres"] = TestInfrastructure.Postgres;
+        start.Environment["CONSENT_Store__Schema"] = _schema;
+        if (spread) start.Environment["CONSENT_Store__Databases__second__ConnectionString"] = TestInfrastructure.Postgres2;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
+        process.ExitCode.ShouldBe(0, await output + await errors);
+    }
+
+    private Dictionary<string, string?> Settings()
+    {
+        var settings = ClinicDatabasesTests.Spread(_schema);
+        settings["Store:ApplySchemaChanges"] = "false";
+        return settings;
+    }
+
+    [Fact]
+    public async Task A_service_that_may_not_change_the_schema_refuses_to_start_until_every_database_is_migrated()
+    {
+        // Only the default database migrated: the second one has no schema, and the service says what to run.
+        await MigrateAsync(spread: false);
+        await using (var factory = new ApiFactory(Settings()))
+        {
+            Should.Throw<Exception>(() => factory.Services).ToString().ShouldContain("Consent.Api migrate");
+        }
+
+        await MigrateAsync(spread: true);
+        await using var migrated = new ApiFactory(Settings());
+        var b = new ConsentDriver(migrated, ClinicDatabasesTests.ClinicB);
+        var (id, tablet, _) = await b.Start("lumbar-puncture", patientId: "P-MIGRATE");
+        (await ConsentDriver.Walk(tablet, id, "lumbar-puncture")).GetProperty("status").GetString().ShouldBe("granted");
+        (await StoredRows.CountAsync(_schema, "mt_events", ClinicDatabasesTests.ClinicB, TestInfrastructure.Postgres2)).ShouldBeGreaterThan(0);
+    }
+}

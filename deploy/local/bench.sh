@@ -2,7 +2,8 @@
 # The benchmark: its own PostgreSQL, RabbitMQ and service (profile "bench"), N simulated tablets (1, 4, 16)
 # through the stem-cell consent over HTTP, and a raw Npgsql baseline in the same run; event lag and gate speed beside
 # raw AMQP and SQL baselines; the growth suite (the same numbers on an empty and on a loaded database).
-# Usage: bench.sh [seconds-per-level] [sessions|events|gate|growth|all]   ("all" leaves growth out: it takes long)
+# Usage: bench.sh [seconds-per-level] [sessions|events|gate|records|growth|all]   ("all" leaves growth out: it takes long)
+# records: a 40-step signed record built and drawn as a PDF, in the driver's own process (target under 300 ms).
 # Ports: CONSENT_BENCH_PG_PORT (28432), CONSENT_BENCH_AMQP_PORT (28872), CONSENT_BENCH_HTTP_PORT (5190).
 # Growth: CONSENT_BENCH_GROWTH_CONSENTS (100000) consents loaded, CONSENT_BENCH_GROWTH_BACKLOG (100000) events left
 # for the relay to catch up. Tables go to artifacts/bench/<suite>.json and charts to artifacts/bench/*.svg.

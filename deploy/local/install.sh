@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the project needs, only those missing. Usage: install.sh [postgres] [rabbitmq] [chromium] [node] [fonts] [pdfcheck]
+# Installs the Debian packages the project needs, only those missing. Usage: install.sh [postgres] [rabbitmq] [chromium] [node] [fonts] [pdfcheck] [smtp]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=(postgres rabbitmq)
@@ -19,6 +19,8 @@ for w in "${want[@]}"; do
     fonts) dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core) ;;
     # The tests check the record PDF's structure with qpdf (no PDF/A validator is packaged for Debian).
     pdfcheck) command -v qpdf >/dev/null || missing+=(qpdf) ;;
+    # A real SMTP server (aiosmtpd, Debian's Python: /usr/bin/python3) that the e-mail notifier's tests start and read back.
+    smtp) /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd) ;;
     *) die "unknown component: $w" ;;
   esac
 done

@@ -13,7 +13,7 @@ if [ $# -gt 0 ]; then projects=("$@"); else
   mapfile -t projects < <({ printf '%s\n' "${pure[@]}"; ls tests/*/*.csproj | grep -v Benchmarks; } | awk '!seen[$0]++')
 fi
 
-"$here/install.sh" postgres rabbitmq chromium node pdfcheck
+"$here/install.sh" postgres rabbitmq chromium node pdfcheck smtp
 # signature_pad for the tablet pages, axe-core for the browser tests: pinned npm packages, never hand-copied.
 "$here/assets.sh" all
 

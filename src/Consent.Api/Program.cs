@@ -4,6 +4,7 @@ using Consent.Api.Clinics;
 using Consent.Api.Consents;
 using Consent.Api.Consents.Storage;
 using Consent.Api.Dashboard;
+using Consent.Api.Dashboard.Email;
 using Consent.Api.Gate;
 using Consent.Api.Health;
 using Consent.Api.Messaging;
@@ -33,6 +34,7 @@ builder.Services.AddConsentSigning();
 builder.Services.AddConsentMessaging(builder.Configuration);
 builder.Services.AddTabletUi();
 builder.Services.AddDashboard();
+builder.Services.AddStaffEmail();
 builder.Services.AddRecords();
 
 var app = builder.Build();

@@ -10,7 +10,7 @@ using Npgsql;
 // the same run measures a raw Npgsql baseline doing the equivalent writes (event insert + projection upsert per
 // step, one transaction) at the same concurrency. Usage (bench.sh passes these):
 //   Consent.Benchmarks BASE_URL POSTGRES KEY_FILE SERVICE_PID WORKFLOWS_DIR seconds-per-level AMQP_URI SUITE [ARGS...]
-// SUITE: sessions | events | gate | all, or one step of the growth suite (growth-templates, growth-load PHASE,
+// SUITE: sessions | events | gate | records | all, or one step of the growth suite (growth-templates, growth-load PHASE,
 // growth-measure PHASE READY_MS, growth-report VERIFY_MS). Tables go to artifacts/bench/<suite>.json with SVG charts.
 var baseUrl = args[0];
 var postgres = args[1];
@@ -32,6 +32,16 @@ if (suite == "charts")
     if (Report.Read("sessions") is { } sessionCharts) Charts.Sessions(sessionCharts);
     if (Report.Read("growth") is { } growthCharts) Charts.Growth(growthCharts);
     return 0;
+}
+
+if (suite is "records" or "all")
+{
+    Consent.Api.Records.RecordFonts.Install(null);
+    var records = new Report("records");
+    RecordsBenchmark.Run(records);
+    Console.WriteLine($"tables: {records.Save()}");
+    if (suite == "records") return 0;
+    Console.WriteLine();
 }
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { BaseAddress = new Uri(baseUrl) };

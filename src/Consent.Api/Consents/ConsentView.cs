@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
 using Consent.Workflows.Definitions;
 using Consent.Workflows.Runtime;
 
@@ -10,6 +12,19 @@ public sealed record ConsentView(
     IReadOnlyDictionary<string, string> Choices, IReadOnlyDictionary<string, bool> Provisions, ProgressView Progress,
     StepView? CurrentStep, bool ReminderDue)
 {
+    // Health data: present only where WithPatient put them (one staff read), absent from every write answer, so an
+    // Idempotency-Key's stored answer never holds a second copy of them beside the consent's own stream.
+    [Description("The patient's name as staff recorded it. Only on GET /api/consents/{id}, only for the clinic's coordinators, clinicians and admins, and only when one was recorded.")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PatientName { get; init; }
+
+    [Description("The patient's date of birth (ISO date, e.g. 1980-04-23) as staff recorded it; shown like patientName.")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateOnly? PatientBirthDate { get; init; }
+
+    /// <summary>This view with whom the consent is for: for the clinic's staff reading one consent, never for a write's answer.</summary>
+    public ConsentView WithPatient(ConsentRecord record) => this with { PatientName = record.PatientName, PatientBirthDate = record.PatientBirthDate };
+
     public static ConsentView From(ConsentRecord record, WorkflowDefinition? definition, bool withStepBody = true)
     {
         var state = record.Runtime;

@@ -69,13 +69,7 @@ public static class DashboardSetup
             services.AddOptions<OpenIdConnectOptions>(OidcScheme).Configure<IOptions<AuthSettings>>((oidc, authSettings) =>
             {
                 var a = authSettings.Value;
-                // Without a dashboard client the handler still exists (the middleware asks every remote handler about
-                // every request) but nothing ever challenges it; its callback only answers with the sign-in page.
-                var configured = a.IsOidc && !string.IsNullOrWhiteSpace(a.DashboardClientId);
-                oidc.Authority = configured ? a.Authority : "https://oidc.not-configured.invalid";
-                oidc.ClientId = configured ? a.DashboardClientId : "not-configured";
-                oidc.ClientSecret = configured ? a.DashboardClientSecret : null;
-                oidc.RequireHttpsMetadata = a.RequireHttpsMetadata;
+                UseDashboardClient(oidc, a);
                 oidc.Events.OnRemoteFailure = ctx =>
                 {
                     ctx.Response.Redirect("/dashboard/signin?failed=authority");
@@ -107,5 +101,21 @@ public static class DashboardSetup
         app.MapHub<DashboardHub>("/dashboard/live");
         StaffSessions.MapApi(app);
         return app;
+    }
+
+    /// <summary>
+    /// The dashboard's client at the authority, for the sign-in scheme and the signature scheme alike. Without a dashboard
+    /// client the handlers still exist (the middleware asks every remote handler about every request) but nothing ever
+    /// challenges them; their callbacks only answer with the sign-in page.
+    /// </summary>
+    public static void UseDashboardClient(OpenIdConnectOptions oidc, AuthSettings a)
+    {
+        ArgumentNullException.ThrowIfNull(oidc);
+        ArgumentNullException.ThrowIfNull(a);
+        var configured = a.IsOidc && !string.IsNullOrWhiteSpace(a.DashboardClientId);
+        oidc.Authority = configured ? a.Authority : "https://oidc.not-configured.invalid";
+        oidc.ClientId = configured ? a.DashboardClientId : "not-configured";
+        oidc.ClientSecret = configured ? a.DashboardClientSecret : null;
+        oidc.RequireHttpsMetadata = a.RequireHttpsMetadata;
     }
 }

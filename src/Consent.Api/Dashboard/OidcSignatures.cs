@@ -256,12 +256,7 @@ public sealed partial class OidcSignatures(IDocumentStore store, ConsentWriter w
         });
         services.AddOptions<OpenIdConnectOptions>(Scheme).Configure<IOptions<AuthSettings>>((oidc, authSettings) =>
         {
-            var a = authSettings.Value;
-            var configured = a.IsOidc && !string.IsNullOrWhiteSpace(a.DashboardClientId);
-            oidc.Authority = configured ? a.Authority : "https://oidc.not-configured.invalid";
-            oidc.ClientId = configured ? a.DashboardClientId : "not-configured";
-            oidc.ClientSecret = configured ? a.DashboardClientSecret : null;
-            oidc.RequireHttpsMetadata = a.RequireHttpsMetadata;
+            DashboardSetup.UseDashboardClient(oidc, authSettings.Value);
             oidc.TokenValidationParameters.NameClaimType = StaffRoles.SubjectClaim;
         });
     }

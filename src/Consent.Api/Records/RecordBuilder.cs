@@ -66,7 +66,9 @@ public static class RecordBuilder
                         signatureImages.GetValueOrDefault(s.SignatureSha256, ""), s.SignatureSha256, s.At));
                     break;
                 case ConsentCountersigned c: countersignature = new RecordCountersignature(c.ClinicianName, c.At); break;
-                case StaffSigned s: staffSignatures.Add(new RecordStaffSignature(s.Act, s.AccountId, s.SignerName, s.Meaning, s.AuthMethod, s.AuthenticatedAt, s.At)); break;
+                case StaffSigned s:
+                    staffSignatures.Add(new RecordStaffSignature(s.Act, s.AccountId, s.SignerName, s.Meaning, s.AuthMethod, s.AuthenticatedAt, s.At, stored.Metadata.GetValueOrDefault("role")));
+                    break;
                 case ConsentDeclined d: ending = new RecordEnding("declined", d.At, null); break;
                 case ConsentWithdrawn w: ending = new RecordEnding("withdrawn", w.At, w.ReasonCode); break;
                 case ConsentExpired x: ending = new RecordEnding("expired", x.At, null); break;

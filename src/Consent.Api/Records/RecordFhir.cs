@@ -61,17 +61,18 @@ public static class RecordFhir
         {
             Target = [new ResourceReference(consentUrl)],
             Recorded = record.AsOf,
-            Agent = Agents(record, signer),
+            Agent = Agents(record, patient.Identifier),
             Signature =
             [
                 new Signature
                 {
-                    Type = [new Coding("urn:iso-astm:E1762-95:2013", "1.2.840.10065.1.12.1.5", "Verification Signature")],
+                    Type = [SignatureTypes.Verification],
                     When = record.AsOf,
                     Who = clinic,
                     SigFormat = JoseSignature,
                     Data = Encoding.ASCII.GetBytes(issued.Jws),
                 },
+                .. RecordFhirSignatures.People(record, patient.Identifier),
             ],
         };
         var document = new DocumentReference
@@ -133,13 +134,13 @@ public static class RecordFhir
         return root;
     }
 
-    private static List<Provenance.AgentComponent> Agents(SignedRecord record, ResourceReference signer)
+    /// <summary>One agent per person who signed: the patient or representative as author, each staff signer in their role.</summary>
+    private static List<Provenance.AgentComponent> Agents(SignedRecord record, Identifier patient)
     {
-        var agents = new List<Provenance.AgentComponent>
-        {
-            new() { Type = new CodeableConcept(ParticipantTypes, "author", "Author"), Who = signer },
-        };
-        if (record.Countersignature is { } c)
+        var agents = RecordFhirSignatures.Signers(record, patient);
+        if (agents.Count == 0) agents.Add(new() { Type = new CodeableConcept(ParticipantTypes, "author", "Author"), Who = new ResourceReference { Identifier = patient } });
+        // Records from before staff signatures were stored name the countersigning clinician only.
+        if (record.Countersignature is { } c && (record.StaffSignatures ?? []).All(s => s.Act != "countersign"))
         {
             agents.Add(new() { Type = new CodeableConcept(ParticipantTypes, "attester", "Attester"), Who = new ResourceReference { Display = c.ClinicianName } });
         }

@@ -133,6 +133,13 @@ internal static class VerifyCommand
                 text.AppendLine(CultureInfo.InvariantCulture, $"  signed     by {s.SignerName} ({who}) at {Utc(s.At)}: \"{s.Statement.Trim()}\"");
             }
             if (r.Countersignature is { } c) text.AppendLine(CultureInfo.InvariantCulture, $"  countersigned by {c.ClinicianName} at {Utc(c.At)}");
+            // Each staff signature's manifest (21 CFR 11.50): who and in which role, what it meant, how they proved it was them, when.
+            foreach (var s in r.StaffSignatures ?? [])
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  staff      {s.Act} by {s.SignerName} ({RecordStaffRoles.RoleOf(r, s) ?? "role not recorded"}; account {s.AccountId}) at {Utc(s.At)}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"             meaning \"{s.Meaning}\"; method {s.AuthMethod} at {Utc(s.AuthenticatedAt)}");
+            }
             if (r.Ending is { } e) text.AppendLine(CultureInfo.InvariantCulture, $"  {e.Status,-10} at {Utc(e.At)}{(e.Reason is null ? "" : $" ({e.Reason})")}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  signature  ES256, key {v.KeyId}; chain of {r.Chain.Events.Count} events, head {r.Chain.Head}");
             Console.Write(text.ToString());

@@ -73,8 +73,11 @@ public sealed record RecordCountersignature(string ClinicianName, DateTimeOffset
 /// <summary>
 /// A staff member's signature manifest (21 CFR 11.50): the act signed (countersign, reaffirm, withdraw), the account and
 /// its name, the meaning shown at signing, and how they authenticated (password_reentry, token_auth_time or oidc_reauthentication) and when.
+/// <see cref="Role"/> is the signer's role (clinician, coordinator) as recorded on the event; records made before it was
+/// copied here carry it only in their chain (<see cref="RecordStaffRoles"/> reads either).
 /// </summary>
-public sealed record RecordStaffSignature(string Act, string AccountId, string SignerName, string Meaning, string AuthMethod, DateTimeOffset AuthenticatedAt, DateTimeOffset At);
+public sealed record RecordStaffSignature(
+    string Act, string AccountId, string SignerName, string Meaning, string AuthMethod, DateTimeOffset AuthenticatedAt, DateTimeOffset At, string? Role = null);
 
 /// <summary><see cref="Status"/> is declined, withdrawn, expired or superseded; <see cref="Reason"/> a code where one was given.</summary>
 public sealed record RecordEnding(string Status, DateTimeOffset At, string? Reason);

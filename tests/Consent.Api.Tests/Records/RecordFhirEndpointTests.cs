@@ -67,7 +67,7 @@ public sealed class RecordFhirEndpointTests(RecordFhirEndpointTests.Factory fact
         consent.Source.ShouldBeOfType<Attachment>().ContentType.ShouldBe("application/pdf");
         var provenance = bundle.Entry.Select(e => e.Resource).OfType<Provenance>().Single();
         provenance.Agent.Select(a => a.Who.Display).ShouldContain("Dr. Rivera");
-        var jws = Encoding.ASCII.GetString(provenance.Signature.Single().Data!);
+        var jws = Encoding.ASCII.GetString(provenance.Signature.Single(s => s.Data is not null).Data!);
         RecordVerifier.Verify(jws, null, await RecordDriver.Keys(factory)).Problems.ShouldBeEmpty();
 
         var file = await RecordDriver.Save("bundle.json", Encoding.UTF8.GetBytes(json));

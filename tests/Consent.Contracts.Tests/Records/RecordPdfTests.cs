@@ -1,13 +1,11 @@
-using System.Diagnostics;
 using System.Text;
 using Consent.Api.Records;
 using Consent.Contracts.Records;
 using UglyToad.PdfPig;
-using Xunit.Abstractions;
 
 namespace Consent.Contracts.Tests.Records;
 
-public sealed class RecordPdfTests(ITestOutputHelper output)
+public sealed class RecordPdfTests
 {
     static RecordPdfTests() => RecordFonts.Install(RecordFonts.DefaultDirectory);
 
@@ -69,25 +67,17 @@ public sealed class RecordPdfTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_forty_step_record_renders_in_under_300_ms()
+    public void A_forty_step_record_draws_every_step_on_its_pages()
     {
+        // How fast it draws is the benchmark's business (deploy/local/bench.sh 10 records): no timed assertion here.
         var definition = SampleRecords.Definition(40);
         var events = SampleRecords.Events(definition, "es");
         var images = new Dictionary<string, string> { ["sig-1"] = SampleRecords.SignaturePng };
-        var clinic = new ClinicValues("Clínica del Sol", "Europe/Madrid");
-        RecordPdf.Render(Issued(RecordBuilder.Build(events, definition, images, clinic, "https://x/keys")), Paper.A4); // warm-up: JIT and font tables
+        var record = RecordBuilder.Build(events, definition, images, new ClinicValues("Clínica del Sol", "Europe/Madrid"), "https://x/keys");
 
-        var timings = new List<double>();
-        for (var i = 0; i < 10; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            var record = RecordBuilder.Build(events, definition, images, clinic, "https://x/keys");
-            RecordPdf.Render(Issued(record), Paper.A4);
-            timings.Add(clock.Elapsed.TotalMilliseconds);
-        }
+        var text = VisibleText(RecordPdf.Render(Issued(record), Paper.A4));
 
-        var median = timings.Order().ElementAt(timings.Count / 2);
-        output.WriteLine($"40-step record, built and rendered to PDF: median {median:F1} ms, max {timings.Max():F1} ms over {timings.Count} runs");
-        median.ShouldBeLessThan(300);
+        // Every block of the record, the fortieth step's included, is on the pages as real text.
+        RecordPages.TextProblem(record, text).ShouldBeNull();
     }
 }

@@ -23,6 +23,15 @@ public static class ReadingApi
         if (ConsentResults.OutOfScope(http, id, summary?.Record) is { } refusal) return refusal;
         await AccessLog.RecordAsync(http, session, id, "consent", clock);
         http.Response.Headers.ETag = $"\"{summary!.Record.Version}\"";
-        return Results.Ok(ConsentView.From(summary.Record, workflows.Find(summary.Record.ClinicId, summary.WorkflowId, summary.WorkflowVersion)));
+        var view = ConsentView.From(summary.Record, workflows.Find(summary.Record.ClinicId, summary.WorkflowId, summary.WorkflowVersion));
+        return Results.Ok(SeesPatient(http) ? view.WithPatient(summary.Record) : view);
     }
+
+    /// <summary>
+    /// Whom the consent is for (name, date of birth) is for the people who hand the tablet over and talk to the
+    /// patient. A tablet shows it on its own "Is this you?" page and need not carry it; systems match patients by id
+    /// (and integration callers cannot read this endpoint at all).
+    /// </summary>
+    private static bool SeesPatient(HttpContext http) =>
+        http.User.IsInRole(StaffRoles.Coordinator) || http.User.IsInRole(StaffRoles.Clinician) || http.User.IsInRole(StaffRoles.Admin);
 }

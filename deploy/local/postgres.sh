@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A private PostgreSQL for one profile, bound to 127.0.0.1, data under .data/PROFILE/postgres.
 # Usage: postgres.sh start|stop|reset|status|url|scheduler-url PROFILE   (reset: stop and delete the data)
+#   PROFILE test2: a second server for the test command (its own port, CONSENT_PG2_PORT, else 26433)
 #   url:           the service's database "consent" as its owner (user consent): for migrations, tests that play the
 #                  database administrator, and the one-role developer set-up
 #   app-url:       the same database as the service's own role (consent_app, a password made per profile and kept in
@@ -11,7 +12,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cmd="${1:?usage: postgres.sh start|stop|status|url|app-url|scheduler-url PROFILE}"; profile="${2:?profile}"
-profile_ports "$profile"
+# "test2" is the test command's second PostgreSQL (clinics spread over two databases): CONSENT_PG2_PORT, else 26433.
+if [ "$profile" = test2 ]; then PG_PORT="${CONSENT_PG2_PORT:-26433}"; else profile_ports "$profile"; fi
 dir="$(profile_dir "$profile")/postgres"
 # As root the server runs as 'postgres', which may not reach a checkout under a private home directory;
 # then the cluster lives under /var/tmp, one per checkout and profile, and .data/PROFILE/postgres links to it.

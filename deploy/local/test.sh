@@ -21,6 +21,7 @@ cleanup() {
   trap - INT TERM EXIT
   "$here/rabbitmq.sh" stop test || true
   "$here/postgres.sh" stop test || true
+  "$here/postgres.sh" stop test2 || true
   # Tests that stop and start their own broker and database use this profile; never leave it behind.
   CONSENT_PG_PORT=27432 CONSENT_AMQP_PORT=27872 "$here/rabbitmq.sh" stop resilience >/dev/null 2>&1 || true
   CONSENT_PG_PORT=27432 CONSENT_AMQP_PORT=27872 "$here/postgres.sh" stop resilience >/dev/null 2>&1 || true
@@ -30,6 +31,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Every run starts from empty stores, so no test depends on what an earlier run left behind.
+"$here/postgres.sh" reset test2 >/dev/null 2>&1 || true
 for c in rabbitmq postgres; do
   "$here/$c.sh" reset test >/dev/null 2>&1 || true
   CONSENT_PG_PORT=27432 CONSENT_AMQP_PORT=27872 "$here/$c.sh" reset resilience >/dev/null 2>&1 || true
@@ -37,11 +39,14 @@ done
 CONSENT_PG_PORT=27532 CONSENT_AMQP_PORT=27972 "$here/rabbitmq.sh" reset brokerdown >/dev/null 2>&1 || true
 t0=$(now_ms)
 "$here/postgres.sh" start test
+# A second PostgreSQL server: tests that spread clinics over two databases (ClinicDatabasesTests).
+"$here/postgres.sh" start test2
 "$here/rabbitmq.sh" start test
 log "test infrastructure cold start: $(elapsed_since "$t0") ms"
 
 export CONSENT_TEST_POSTGRES; CONSENT_TEST_POSTGRES="$("$here/postgres.sh" url test)"
 export CONSENT_TEST_POSTGRES_APP; CONSENT_TEST_POSTGRES_APP="$("$here/postgres.sh" app-url test)"
+export CONSENT_TEST_POSTGRES_2; CONSENT_TEST_POSTGRES_2="$("$here/postgres.sh" url test2)"
 export CONSENT_TEST_AMQP; CONSENT_TEST_AMQP="$("$here/rabbitmq.sh" url test)"
 export CONSENT_TEST_AMQP_SUBSCRIBER; CONSENT_TEST_AMQP_SUBSCRIBER="$("$here/rabbitmq.sh" subscriber-url test)"
 export CONSENT_REPO_ROOT="$REPO_ROOT"

@@ -10,7 +10,7 @@ namespace Consent.Api.Consents;
 /// in batches of <c>Idempotency:PurgeBatchSize</c> rows with <c>Idempotency:PurgePauseMilliseconds</c> between them,
 /// so that each batch is a short transaction and the steps' writes are never queued behind a long one.
 /// </summary>
-public sealed partial class IdempotencyRetention(MartenTables tables, ConsentMetrics metrics, IConfiguration configuration, ILogger<IdempotencyRetention> log)
+public sealed partial class IdempotencyRetention(MartenTables tables, ClinicDatabases databases, ConsentMetrics metrics, IConfiguration configuration, ILogger<IdempotencyRetention> log)
     : BackgroundService
 {
     private readonly TimeSpan _retention = configuration.GetValue("Idempotency:Retention", TimeSpan.FromHours(24));
@@ -22,9 +22,16 @@ public sealed partial class IdempotencyRetention(MartenTables tables, ConsentMet
     public async Task<int> PurgeAsync(CancellationToken ct)
     {
         var total = 0;
+        foreach (var database in databases.All) total += await PurgeAsync(database, ct);
+        return total;
+    }
+
+    private async Task<int> PurgeAsync(ClinicDatabase database, CancellationToken ct)
+    {
+        var total = 0;
         while (true)
         {
-            var deleted = await tables.DeleteIdempotentResponsesAsync(_retention, _batch, ct);
+            var deleted = await tables.DeleteIdempotentResponsesAsync(database, _retention, _batch, ct);
             total += deleted;
             if (deleted > 0) metrics.Purged(deleted);
             if (deleted < _batch) return total;

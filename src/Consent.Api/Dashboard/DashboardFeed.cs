@@ -1,6 +1,5 @@
 using Consent.Api.Consents.Storage;
 using Microsoft.AspNetCore.SignalR;
-using Npgsql;
 
 namespace Consent.Api.Dashboard;
 
@@ -8,15 +7,18 @@ namespace Consent.Api.Dashboard;
 /// Reads the stored events in order, as they are committed (with the relay's <see cref="ReadHorizon"/>, so an event
 /// that commits late is not passed over), and tells each clinic's open dashboards which consent changed: its id, the
 /// event type and position, no patient data. Every instance feeds its own connections, from the events stored after
-/// it started.
+/// it started; each database (one unless clinics are spread over several, <see cref="ClinicDatabases"/>) from its own position.
 /// </summary>
 public sealed partial class DashboardFeed(
-    NpgsqlDataSource db, MartenTables tables, IHubContext<DashboardHub> hub, IEnumerable<IStaffNotifier> notifiers, IConfiguration configuration, ILogger<DashboardFeed> log)
+    ClinicDatabases databases, MartenTables tables, IHubContext<DashboardHub> hub, IEnumerable<IStaffNotifier> notifiers, IConfiguration configuration, ILogger<DashboardFeed> log)
     : BackgroundService
 {
     private const int BatchSize = 1000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(databases.All.Select(database => FeedAsync(database.Sessions, stoppingToken)));
+
+    private async Task FeedAsync(Npgsql.NpgsqlDataSource db, CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromMilliseconds(configuration.GetValue("Dashboard:FeedMilliseconds", 500));
         ReadHorizon? horizon = null;

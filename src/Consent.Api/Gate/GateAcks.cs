@@ -8,7 +8,7 @@ using Npgsql;
 namespace Consent.Api.Gate;
 
 /// <summary>What each registered subscriber confirmed for a consent's patient and procedure.</summary>
-public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, MartenTables tables, GateReader gate, GateSubscribers registered)
+public sealed class GateAckReader(IDocumentStore store, ClinicDatabases databases, MartenTables tables, GateReader gate, GateSubscribers registered)
 {
     public async Task<ConsentAcks> ForConsentAsync(string clinic, ConsentSummary consent, CancellationToken ct)
     {
@@ -28,7 +28,7 @@ public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, Mar
 
     private async Task<Dictionary<string, (long Sequence, DateTimeOffset At)>> ConfirmedAsync(string clinic, string patientId, string procedureCode, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
+        await using var command = databases.For(clinic).Sessions.CreateCommand(
             $"select subscriber, sequence, confirmed_at from {store.Options.DatabaseSchemaName}.{GateTables.GateAcks} where clinic = $1 and patient_id = $2 and procedure_code = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = patientId });
@@ -45,7 +45,7 @@ public sealed class GateAckReader(IDocumentStore store, NpgsqlDataSource db, Mar
 /// still be scheduling the procedure. That raises a warning in the logs (consent id and subscriber only) and the
 /// <c>consent.gate.unconfirmed_withdrawals</c> gauge.
 /// </summary>
-public sealed partial class GateAckMonitor(IDocumentStore store, GateAckReader acks, GateSubscribers registered, IConfiguration configuration, TimeProvider clock,
+public sealed partial class GateAckMonitor(IDocumentStore store, ClinicDatabases databases, GateAckReader acks, GateSubscribers registered, IConfiguration configuration, TimeProvider clock,
     ILogger<GateAckMonitor> logger, IMeterFactory meters) : BackgroundService
 {
     private readonly HashSet<(string Consent, string Subscriber)> _warned = [];
@@ -81,12 +81,13 @@ public sealed partial class GateAckMonitor(IDocumentStore store, GateAckReader a
         var withdrawn = ConsentStatus.Withdrawn.ToContract();
         var oldest = now - TimeSpan.FromDays(7);
         var newest = now - timeout;
-        IReadOnlyList<ConsentSummary> candidates;
-        await using (var query = store.QuerySession())
+        var candidates = new List<ConsentSummary>();
+        foreach (var database in databases.All)
         {
-            candidates = await query.Query<ConsentSummary>()
+            await using var query = await databases.QuerySessionAsync(store, database);
+            candidates.AddRange(await query.Query<ConsentSummary>()
                 .Where(s => s.AnyTenant() && s.Status == withdrawn && s.UpdatedAt >= oldest && s.UpdatedAt <= newest)
-                .Take(1000).ToListAsync(ct);
+                .Take(1000).ToListAsync(ct));
         }
         var late = new List<(string, string)>();
         foreach (var consent in candidates)

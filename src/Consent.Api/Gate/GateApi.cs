@@ -75,7 +75,7 @@ public static class GateApi
         return Results.Ok(new GateResponse(answer.Allowed, answer.Reason, answer.ConsentId, answer.ValidFrom, answer.ValidUntil, sequence));
     }
 
-    private static async Task<IResult> Acknowledge(HttpContext http, IDocumentStore store, GateReader reader, NpgsqlDataSource db,
+    private static async Task<IResult> Acknowledge(HttpContext http, IDocumentStore store, GateReader reader, Consents.Storage.ClinicDatabases databases,
         GateSubscribers subscribers, TimeProvider clock)
     {
         var body = await JsonBody.ReadAsync<GateAckRequest>(http.Request, JsonBody.SmallBody);
@@ -103,7 +103,7 @@ public static class GateApi
         }
         var schema = store.Options.DatabaseSchemaName;
         // Confirmations only move forward: a late confirmation of an older change never hides a newer one.
-        await using var command = db.CreateCommand(
+        await using var command = databases.For(clinic).Sessions.CreateCommand(
             $"""
              insert into {schema}.{GateTables.GateAcks} (clinic, subscriber, patient_id, procedure_code, sequence, confirmed_at)
              values ($1, $2, $3, $4, $5, $6)

@@ -9,7 +9,9 @@ namespace Consent.Api.Gate;
 /// by another instance arrives as a PostgreSQL notification sent by that same transaction. While no connection listens
 /// for those notifications, nothing is kept and every question reads the database.
 /// </summary>
-public sealed class GateCache
+/// <param name="listeners">How many databases send notifications (one unless clinics are spread over several): entries are
+/// kept only while a connection listens on every one of them.</param>
+public sealed class GateCache(int listeners = 1)
 {
     /// <summary>The PostgreSQL notification channel; a payload is <c>clinic|consentId</c> (no patient data).</summary>
     public const string Channel = "consent_gate";
@@ -22,6 +24,7 @@ public sealed class GateCache
     private readonly ConcurrentDictionary<Key, GateReader.Inputs> entries = new();
     private readonly ConcurrentDictionary<(string Clinic, string ConsentId), Key> keyOfConsent = new();
     private readonly Lock sync = new();
+    private readonly HashSet<string> listeningOn = new(StringComparer.Ordinal);
     private long generation;
     private volatile bool listening;
 
@@ -87,6 +90,19 @@ public sealed class GateCache
         lock (sync)
         {
             listening = on;
+            generation++;
+            Forget();
+        }
+    }
+
+    /// <summary>Whether notifications of one database are being heard; the cache keeps entries only while all are.</summary>
+    public void Listening(string database, bool on)
+    {
+        lock (sync)
+        {
+            if (on) listeningOn.Add(database);
+            else listeningOn.Remove(database);
+            listening = listeningOn.Count >= listeners;
             generation++;
             Forget();
         }

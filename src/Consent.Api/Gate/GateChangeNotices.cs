@@ -45,14 +45,15 @@ public sealed class GateChangeNotices(GateCache cache) : DocumentSessionListener
 /// <summary>
 /// Holds one connection listening for <see cref="GateCache.Channel"/> and hands each notification to the cache. The
 /// cache keeps answers only while this connection is up; when it drops, the cache empties and the gate reads the
-/// database until listening resumes.
+/// database until listening resumes. A notification is sent on the database of the clinic that changed, so there is
+/// one listening connection per database (<see cref="Consents.Storage.ClinicDatabases"/>).
 /// </summary>
-public sealed partial class GateNoticeListener(GateCache cache, NpgsqlDataSource db, IConfiguration configuration, ILogger<GateNoticeListener> log)
+public sealed partial class GateNoticeListener(GateCache cache, Consents.Storage.ClinicDatabases databases, IConfiguration configuration, ILogger<GateNoticeListener> log)
     : BackgroundService
 {
     private static readonly TimeSpan Probe = TimeSpan.FromSeconds(10);
 
-    /// <summary>The listening connection's server process, while there is one (tests cut it).</summary>
+    /// <summary>The default database's listening connection's server process, while there is one (tests cut it).</summary>
     internal int? BackendPid { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -60,6 +61,12 @@ public sealed partial class GateNoticeListener(GateCache cache, NpgsqlDataSource
         // Gate:Cache=false where LISTEN cannot work (a transaction-pooling proxy in front of PostgreSQL): every question
         // then reads the database.
         if (!configuration.GetValue("Gate:Cache", true)) return;
+        await Task.WhenAll(databases.All.Select(database => ListenAsync(database, stoppingToken)));
+    }
+
+    private async Task ListenAsync(Consents.Storage.ClinicDatabase database, CancellationToken stoppingToken)
+    {
+        var db = database.Sessions;
         var warned = false;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -71,8 +78,8 @@ public sealed partial class GateNoticeListener(GateCache cache, NpgsqlDataSource
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
-                BackendPid = connection.ProcessID;
-                cache.Listening(true);
+                if (database.IsDefault) BackendPid = connection.ProcessID;
+                cache.Listening(database.Name, true);
                 warned = false;
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -94,8 +101,8 @@ public sealed partial class GateNoticeListener(GateCache cache, NpgsqlDataSource
             }
             finally
             {
-                BackendPid = null;
-                cache.Listening(false);
+                if (database.IsDefault) BackendPid = null;
+                cache.Listening(database.Name, false);
             }
             try
             {

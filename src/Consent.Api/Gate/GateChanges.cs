@@ -17,19 +17,20 @@ public sealed record GateChangeRecord(long Sequence, string ClinicId, Guid Messa
 /// <summary>
 /// The ledger of every gate change the relay sent, kept so that a subscriber that was away longer than its queue kept
 /// messages can rebuild its state in order (<c>GET /api/gate/changes</c>) and get exactly what a live subscriber got.
-/// Written before the message goes to the broker (a crash in between re-sends the same change, recorded once).
+/// Written before the message goes to the broker (a crash in between re-sends the same change, recorded once). Kept in
+/// the database of the clinic's events, whose relay sends them: sequences are that database's.
 /// </summary>
-public sealed class GateChanges(IDocumentStore store, [FromKeyedServices(Hosting.HostingSetup.StoreDataSource)] NpgsqlDataSource db)
+public sealed class GateChanges(IDocumentStore store, Consents.Storage.ClinicDatabases databases)
 {
     public const int MaxPage = 1000;
 
     private string Table => $"{store.Options.DatabaseSchemaName}.{GateTables.GateChanges}";
 
-    /// <summary>Records <paramref name="changes"/> in one statement.</summary>
-    public async Task RecordAsync(IReadOnlyList<GateChangeRecord> changes, CancellationToken ct)
+    /// <summary>Records <paramref name="changes"/> (all of clinics in <paramref name="database"/>) in one statement.</summary>
+    public async Task RecordAsync(Consents.Storage.ClinicDatabase database, IReadOnlyList<GateChangeRecord> changes, CancellationToken ct)
     {
         if (changes.Count == 0) return;
-        await using var command = db.CreateCommand(
+        await using var command = database.Store.CreateCommand(
             $"""
              insert into {Table} (sequence, clinic, message_id, message, signature)
              select * from unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::text[])
@@ -49,7 +50,7 @@ public sealed class GateChanges(IDocumentStore store, [FromKeyedServices(Hosting
     /// </summary>
     public async Task<GateChangeFeed> ReadAsync(string clinic, long since, int limit, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
+        await using var command = databases.For(clinic).Store.CreateCommand(
             $"select sequence, message, signature from {Table} where clinic = $1 and sequence > $2 order by sequence limit $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = since });

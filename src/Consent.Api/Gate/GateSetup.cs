@@ -8,7 +8,7 @@ public static class GateSetup
     public static IServiceCollection AddGate(this IServiceCollection services)
     {
         services.AddSingleton<GateReader>();
-        services.AddSingleton<GateCache>();
+        services.AddSingleton(sp => new GateCache(sp.GetRequiredService<Consents.Storage.ClinicDatabases>().All.Count));
         services.AddSingleton<GateChangeNotices>();
         services.AddHostedService<GateNoticeListener>();
         services.AddSingleton<GateSubscribers>();

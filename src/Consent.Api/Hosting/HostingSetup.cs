@@ -53,10 +53,12 @@ public static class HostingSetup
     /// </summary>
     public const string PreparedReadsDataSource = "prepared-reads";
 
-    private static NpgsqlDataSource Database(IConfiguration configuration, bool resetOnReturn, bool prepare)
+    private static NpgsqlDataSource Database(IConfiguration configuration, bool resetOnReturn, bool prepare) =>
+        DataSource(configuration.GetConnectionString("Postgres") ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured."), resetOnReturn, prepare);
+
+    /// <summary>A pool with the service's settings; also used for each further database of Store:Databases.</summary>
+    public static NpgsqlDataSource DataSource(string connectionString, bool resetOnReturn, bool prepare)
     {
-        var connectionString = configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured.");
         // Reads prepared automatically after their second use: the gate sends the same few statements all day, and
         // planning them each time cost more than running them (the gate's query planned in 0.85 ms, ran in 0.2 ms).
         // Nothing else is prepared. When a batch fails inside a transaction (a lost race between two writers, a value

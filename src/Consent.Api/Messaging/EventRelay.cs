@@ -14,10 +14,11 @@ namespace Consent.Api.Messaging;
 /// publisher confirms. Its position is a row in PostgreSQL, moved only after the broker confirmed everything up to
 /// it: a consent is stored first and published after, so there is no window where an event is lost (a crash
 /// means some messages go out again, with the same message id) or where a message tells of something not stored.
-/// One service instance relays at a time (a PostgreSQL advisory lock); the others wait to take over.
+/// One service instance relays at a time (a PostgreSQL advisory lock); the others wait to take over. With clinics spread
+/// over databases (<see cref="ClinicDatabases"/>) each database has its own relay loop, leader lock and position, side by side.
 /// </summary>
 public sealed partial class EventRelay(
-    IDocumentStore store, NpgsqlDataSource dataSource, MartenTables tables, GateReader gate, GateChanges gateChanges, ServiceSigner signer, SigningKeyRing keys, ConsentPublisher publisher,
+    IDocumentStore store, ClinicDatabases databases, MartenTables tables, GateReader gate, GateChanges gateChanges, ServiceSigner signer, SigningKeyRing keys, ConsentPublisher publisher,
     IConfiguration configuration, ILogger<EventRelay> logger, IMeterFactory meters, RelayTelemetry telemetry) : BackgroundService
 {
     public const string Consumer = "rabbitmq";
@@ -35,11 +36,16 @@ public sealed partial class EventRelay(
         if (!configuration.GetValue("Relay:Enabled", true)) return;
         // Let the host finish starting (Marten creates its tables) before the first read.
         await Task.Yield();
+        await Task.WhenAll(databases.All.Select(database => RelayAsync(database, stoppingToken)));
+    }
+
+    private async Task RelayAsync(ClinicDatabase database, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await LeadAsync(stoppingToken);
+                await LeadAsync(database, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -51,9 +57,10 @@ public sealed partial class EventRelay(
         }
     }
 
-    private async Task LeadAsync(CancellationToken ct)
+    private async Task LeadAsync(ClinicDatabase database, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // Advisory locks are per database: each database's relay has its own leader.
+        await using var connection = await database.Sessions.OpenConnectionAsync(ct);
         await using (var lockCommand = new NpgsqlCommand("select pg_try_advisory_lock(hashtext($1))", connection))
         {
             lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"consent-relay:{Schema}:{Consumer}" });
@@ -92,7 +99,7 @@ public sealed partial class EventRelay(
                 {
                     var messages = await next;
                     if (i + 1 < chunks.Count) next = SignedMessagesAsync(chunks[i + 1], ct);
-                    await gateChanges.RecordAsync([.. messages.Select(m => m.Message.GateChange).OfType<GateChangeRecord>()], ct);
+                    await gateChanges.RecordAsync(database, [.. messages.Select(m => m.Message.GateChange).OfType<GateChangeRecord>()], ct);
                     foreach (var (key, message) in messages)
                     {
                         var publish = PublishAfterAsync(lastOfKey.GetValueOrDefault(key) ?? Task.CompletedTask, message, ct);

@@ -17,7 +17,7 @@ namespace Consent.Api.Tablet;
 /// </summary>
 public sealed class TabletAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IDocumentStore store, TimeProvider clock, TabletSessionCache cache)
+    IDocumentStore store, Consents.Storage.ClinicDatabases databases, TimeProvider clock, TabletSessionCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = TabletClaims.Scheme;
@@ -31,7 +31,7 @@ public sealed class TabletAuthenticationHandler(
         if (presented.Length > 0 && !TabletDevice.IsWellFormed(presented)) return AuthenticateResult.Fail("The Consent-Device header is not a device secret this service issued.");
         var issued = presented.Length == 0 ? TabletDevice.NewSecret() : null;
         var device = TabletDevice.KeyOf(presented.Length > 0 ? presented : issued!);
-        var opened = await OpenAsync(store, cache, clock, token, device, Context.RequestAborted);
+        var opened = await OpenAsync(store, databases, cache, clock, token, device, Context.RequestAborted);
         if (opened.Tablet is not { } tablet) return AuthenticateResult.Fail(opened.Failure!);
         // A fresh secret can only match a link that was unbound until now: this caller is the link's device from here on.
         if (issued is not null) Response.Headers[TabletDevice.Header] = issued;
@@ -44,19 +44,19 @@ public sealed class TabletAuthenticationHandler(
     /// waiting room) opens nothing; staff can issue a new one.
     /// </summary>
     public static Task<(TabletSession? Tablet, string? Failure)> OpenAsync(
-        IDocumentStore store, TabletSessionCache cache, TimeProvider clock, string token, string device, CancellationToken ct) =>
-        OpenByHashAsync(store, cache, clock, TabletSession.HashOf(token), device, ct);
+        IDocumentStore store, Consents.Storage.ClinicDatabases databases, TabletSessionCache cache, TimeProvider clock, string token, string device, CancellationToken ct) =>
+        OpenByHashAsync(store, databases, cache, clock, TabletSession.HashOf(token), device, ct);
 
     /// <summary>The same check for a link found by its hash (a short code typed on the tablet leads to it).</summary>
     public static async Task<(TabletSession? Tablet, string? Failure)> OpenByHashAsync(
-        IDocumentStore store, TabletSessionCache cache, TimeProvider clock, string hash, string device, CancellationToken ct)
+        IDocumentStore store, Consents.Storage.ClinicDatabases databases, TabletSessionCache cache, TimeProvider clock, string hash, string device, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var tablet = cache.Get(hash, now);
         if (tablet is null)
         {
-            await using var session = store.QuerySession();
-            tablet = await session.LoadAsync<TabletSession>(hash, ct);
+            // The token names no clinic; its session is in its clinic's database (one database unless clinics are spread).
+            tablet = await databases.LoadAnywhereAsync<TabletSession>(store, hash, ct);
             if (tablet is not null) cache.Put(tablet, now);
         }
         if (tablet is null || !tablet.IsUsable(now)) return (null, "The tablet link is unknown, expired or revoked.");
@@ -64,12 +64,13 @@ public sealed class TabletAuthenticationHandler(
         {
             // Bound only if still unbound, in one statement: of two devices racing to use a fresh link, one wins and
             // the other is refused, rather than both being told yes and the last write deciding.
-            await using (var session = store.LightweightSession())
+            var clinic = tablet.ClinicId;
+            await using (var session = store.LightweightSession(clinic))
             {
                 session.Patch<TabletSession>(t => t.Id == hash && t.BoundDevice == null).Set(t => t.BoundDevice, device);
                 await session.SaveChangesAsync(ct);
             }
-            await using (var session = store.QuerySession()) tablet = await session.LoadAsync<TabletSession>(hash, ct);
+            await using (var session = store.QuerySession(clinic)) tablet = await session.LoadAsync<TabletSession>(hash, ct);
             if (tablet is null) return (null, "The tablet link is unknown, expired or revoked.");
             cache.Put(tablet, now);
         }

@@ -9,8 +9,8 @@ namespace Consent.Api.Tests.Support;
 public static class StoredRows
 {
     /// <summary>Sets one top-level field of a stored event's data, leaving its hashes as they were; returns the rows changed.</summary>
-    public static Task<int> EditEventFieldAsync(string schema, string streamId, string field, string jsonValue, long? version = null, string? eventType = null) =>
-        ExecuteAsync(
+    public static Task<int> EditEventFieldAsync(string schema, string streamId, string field, string jsonValue, long? version = null, string? eventType = null, string? database = null) =>
+        ExecuteOnAsync(database,
             $"update {schema}.mt_events set data = jsonb_set(data, array[$2], $3::jsonb) where stream_id = $1"
             + (version is null ? "" : " and version = $4") + (eventType is null ? "" : " and mt_dotnet_type like '%.' || $5 || ',%'"),
             streamId, field, jsonValue, version ?? 0, eventType ?? "");
@@ -20,16 +20,16 @@ public static class StoredRows
         ExecuteAsync($"delete from {schema}.mt_events where stream_id = $1 and version = $2", streamId, version);
 
     /// <summary>Sets a value inside a document row's JSON (e.g. the consent list's projection row), as a database writer would.</summary>
-    public static Task<int> EditDocumentAsync(string schema, string document, string id, string[] path, string jsonValue) =>
-        ExecuteAsync($"update {schema}.mt_doc_{document} set data = jsonb_set(data, $2, $3::jsonb) where id = $1", id, path, jsonValue);
+    public static Task<int> EditDocumentAsync(string schema, string document, string id, string[] path, string jsonValue, string? database = null) =>
+        ExecuteOnAsync(database,$"update {schema}.mt_doc_{document} set data = jsonb_set(data, $2, $3::jsonb) where id = $1", id, path, jsonValue);
 
     /// <summary>
     /// Recomputes a stream's hash chain over its rows as they are now (after an edit), the way anyone who reads the
     /// service's source can: every prevHash and hash made to follow again. Only a key outside the database can tell.
     /// </summary>
-    public static async Task RecomputeChainAsync(string schema, string streamId)
+    public static async Task RecomputeChainAsync(string schema, string streamId, string? database = null)
     {
-        await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);
+        await using var db = NpgsqlDataSource.Create(database ?? TestInfrastructure.Postgres);
         var rows = new List<(long Version, string Type, string Data, Dictionary<string, string> Headers)>();
         await using (var read = db.CreateCommand($"select version, type, data::text, headers::text from {schema}.mt_events where stream_id = $1 order by version"))
         {
@@ -62,9 +62,9 @@ public static class StoredRows
     }
 
     /// <summary>A document row's JSON as stored (to put it back later).</summary>
-    public static async Task<string> ReadDocumentAsync(string schema, string document, string id)
+    public static async Task<string> ReadDocumentAsync(string schema, string document, string id, string? database = null)
     {
-        await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);
+        await using var db = NpgsqlDataSource.Create(database ?? TestInfrastructure.Postgres);
         await using var command = db.CreateCommand($"select data::text from {schema}.mt_doc_{document} where id = $1");
         command.Parameters.AddWithValue(id);
         return (string)(await command.ExecuteScalarAsync())!;
@@ -85,11 +85,11 @@ public static class StoredRows
     /// Erases a stream's newest events: deletes every event after <paramref name="version"/>, lowers the stream's
     /// recorded version and puts back the consent's row as it was then (<paramref name="rowAtVersion"/>).
     /// </summary>
-    public static async Task TruncateStreamAsync(string schema, string streamId, long version, string rowAtVersion)
+    public static async Task TruncateStreamAsync(string schema, string streamId, long version, string rowAtVersion, string? database = null)
     {
-        (await ExecuteAsync($"delete from {schema}.mt_events where stream_id = $1 and version > $2", streamId, version)).ShouldBeGreaterThan(0);
-        (await ExecuteAsync($"update {schema}.mt_streams set version = $2 where id = $1", streamId, version)).ShouldBe(1);
-        (await ExecuteAsync($"update {schema}.mt_doc_consentsummary set data = $2::jsonb where id = $1", streamId, rowAtVersion)).ShouldBe(1);
+        (await ExecuteOnAsync(database, $"delete from {schema}.mt_events where stream_id = $1 and version > $2", streamId, version)).ShouldBeGreaterThan(0);
+        (await ExecuteOnAsync(database, $"update {schema}.mt_streams set version = $2 where id = $1", streamId, version)).ShouldBe(1);
+        (await ExecuteOnAsync(database, $"update {schema}.mt_doc_consentsummary set data = $2::jsonb where id = $1", streamId, rowAtVersion)).ShouldBe(1);
     }
 
     /// <summary>What the clinics have stored, in one line: events, the sum of stream versions, gate confirmations; equal before and after means nothing was stored.</summary>
@@ -104,9 +104,33 @@ public static class StoredRows
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task<int> ExecuteAsync(string sql, params object[] values)
+    /// <summary>
+    /// How many rows of a table (Marten's <c>mt_events</c>, <c>mt_streams</c>, a document table, or one of the service's)
+    /// belong to a clinic in one database (<paramref name="database"/>: a connection string; the test database when null).
+    /// <paramref name="clinicColumn"/> is <c>tenant_id</c> on Marten's tables, <c>clinic</c> on the service's own.
+    /// </summary>
+    public static async Task<long> CountAsync(string schema, string table, string clinic, string? database = null, string clinicColumn = "tenant_id")
     {
-        await using var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres);
+        await using var db = NpgsqlDataSource.Create(database ?? TestInfrastructure.Postgres);
+        await using var command = db.CreateCommand($"select count(*) from {schema}.{table} where {clinicColumn} = $1");
+        command.Parameters.AddWithValue(clinic);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A relay consumer's stored position in one database (0 when it has none yet).</summary>
+    public static async Task<long> RelayPositionAsync(string schema, string? database = null, string consumer = "rabbitmq")
+    {
+        await using var db = NpgsqlDataSource.Create(database ?? TestInfrastructure.Postgres);
+        await using var command = db.CreateCommand($"select coalesce(max(position), 0) from {schema}.relay_positions where consumer = $1");
+        command.Parameters.AddWithValue(consumer);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static Task<int> ExecuteAsync(string sql, params object[] values) => ExecuteOnAsync(null, sql, values);
+
+    private static async Task<int> ExecuteOnAsync(string? database, string sql, params object[] values)
+    {
+        await using var db = NpgsqlDataSource.Create(database ?? TestInfrastructure.Postgres);
         await using var command = db.CreateCommand(sql);
         foreach (var value in values) command.Parameters.AddWithValue(value);
         return await command.ExecuteNonQueryAsync();

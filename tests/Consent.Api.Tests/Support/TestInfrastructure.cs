@@ -11,6 +11,9 @@ public static class TestInfrastructure
     /// <summary>The database as its schema owner (user consent), as a database administrator or a migration would use it.</summary>
     public static string Postgres => Required("CONSENT_TEST_POSTGRES");
 
+    /// <summary>A second PostgreSQL server's database (deploy/local/postgres.sh profile test2), for clinics spread over two databases.</summary>
+    public static string Postgres2 => Required("CONSENT_TEST_POSTGRES_2");
+
     /// <summary>The same database as the service's own role (consent_app): no rights until 'Consent.Api migrate' grants them.</summary>
     public static string PostgresServiceRole => Required("CONSENT_TEST_POSTGRES_APP");
     /// <summary>The service's broker user (consent-service): it may publish to the consent exchanges and nothing else.</summary>

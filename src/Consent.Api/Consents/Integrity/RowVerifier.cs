@@ -10,7 +10,7 @@ namespace Consent.Api.Consents.Integrity;
 /// match its events (edited in the database) is reported in the log and the <c>consent.integrity.rows_mismatched</c>
 /// counter; the gate already refuses to believe such a row (see <see cref="SignedHeads"/>).
 /// </summary>
-public sealed partial class RowVerifier(IDocumentStore store, SigningKeyRing keys, IConfiguration configuration, ILogger<RowVerifier> log, IMeterFactory meters)
+public sealed partial class RowVerifier(IDocumentStore store, Storage.ClinicDatabases databases, SigningKeyRing keys, IConfiguration configuration, ILogger<RowVerifier> log, IMeterFactory meters)
     : BackgroundService
 {
     private readonly Counter<long> _checked = meters.Create("Consent").CreateCounter<long>("consent.integrity.rows_checked");
@@ -45,12 +45,17 @@ public sealed partial class RowVerifier(IDocumentStore store, SigningKeyRing key
 
     private async Task<IReadOnlyList<(string, string)>> AllAsync(CancellationToken ct, int? sample = null)
     {
-        await using var query = store.QuerySession();
-        var rows = query.Query<ConsentSummary>().Where(s => s.AnyTenant());
-        var picked = sample is { } size
-            ? await rows.OrderBy(s => s.UpdatedAt).Select(s => new { s.Id, Clinic = s.Record.ClinicId }).ToListAsync(ct)
-            : await rows.Select(s => new { s.Id, Clinic = s.Record.ClinicId }).ToListAsync(ct);
-        var all = picked.Select(r => (r.Clinic, r.Id)).ToList();
+        var all = new List<(string, string)>();
+        // Every database's consents (one database unless clinics are spread over several).
+        foreach (var database in databases.All)
+        {
+            await using var query = await databases.QuerySessionAsync(store, database);
+            var rows = query.Query<ConsentSummary>().Where(s => s.AnyTenant());
+            var picked = sample is { } size
+                ? await rows.OrderBy(s => s.UpdatedAt).Select(s => new { s.Id, Clinic = s.Record.ClinicId }).ToListAsync(ct)
+                : await rows.Select(s => new { s.Id, Clinic = s.Record.ClinicId }).ToListAsync(ct);
+            all.AddRange(picked.Select(r => (r.Clinic, r.Id)));
+        }
         return sample is { } n ? [.. all.OrderBy(_ => Random.Shared.Next()).Take(n)] : all;
     }
 

@@ -24,6 +24,8 @@ public static class ConsentStore
         {
             var options = new StoreOptions();
             options.Connection(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(Hosting.HostingSetup.StoreDataSource));
+            // Clinics spread over databases (Store:Databases): the clinic, already every session's tenant, picks the database.
+            if (ClinicDatabases.AreConfigured(sp.GetRequiredService<IConfiguration>())) options.Tenancy = new ClinicTenancy(options, sp.GetRequiredService<ClinicDatabases>());
             options.DatabaseSchemaName = sp.GetRequiredService<IConfiguration>()["Store:Schema"] ?? DefaultSchema;
             // A service role that may not change the schema never tries to (SchemaOwnership).
             options.AutoCreateSchemaObjects = SchemaOwnership.AppliesSchemaChanges(sp.GetRequiredService<IConfiguration>()) ? AutoCreate.CreateOrUpdate : AutoCreate.None;
@@ -48,6 +50,7 @@ public static class ConsentStore
             // Other features add their own documents, tables and listeners with services.ConfigureMarten(...).
             return options;
         }).UseLightweightSessions();
+        services.AddSingleton<ClinicDatabases>();
         // First of all hosted services, as Marten's own start-up migration would be: nothing may touch the store before.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaOwnership.StartupCheck>());
         return services;

@@ -34,11 +34,10 @@ public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long V
 /// </list>
 /// Statements that carry no session state use Marten's pool, which skips the per-use reset; the hot single reads use
 /// the pool that prepares them; reads that must run on a caller's connection (the relay's, holding its lock) take it as
-/// an argument.
+/// an argument. A statement about one clinic runs on that clinic's database (<see cref="ClinicDatabases"/>); one about a
+/// whole database names it.
 /// </summary>
-public sealed class MartenTables(
-    IDocumentStore store, [FromKeyedServices(Hosting.HostingSetup.StoreDataSource)] NpgsqlDataSource dataSource,
-    [FromKeyedServices(Hosting.HostingSetup.PreparedReadsDataSource)] NpgsqlDataSource reads)
+public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases)
 {
     private readonly Dictionary<string, Type> _types = ConsentStore.EventTypes.ToDictionary(StoredTypeName);
 
@@ -106,7 +105,7 @@ public sealed class MartenTables(
         // No join for the planner to choose: Npgsql prepares repeated statements, and a plan made while the tables were
         // new (no statistics yet) joined them by scanning both, 0.2-0.4 s a call once they had grown. Here the consents
         // are found first (two index lookups, run once), then their events by the stream index.
-        await using var command = reads.CreateCommand(
+        await using var command = databases.For(clinic).Reads.CreateCommand(
             $"""
              select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data, type, data::text, coalesce(headers, jsonb_build_object())::text
                from {Schema}.mt_events
@@ -145,6 +144,7 @@ public sealed class MartenTables(
     public async Task<(IReadOnlyList<EventChain.Link> Links, long RecordedVersion)?> ReadChainAsync(string clinic, string streamId, CancellationToken ct)
     {
         // Two commands, not one with two statements: Npgsql prepares repeated commands, and a prepared command holds one statement.
+        var reads = databases.For(clinic).Reads;
         var links = new List<EventChain.Link>();
         await using (var command = reads.CreateCommand(
             $"select version, type, data::text, coalesce(headers, jsonb_build_object())::text from {Schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id"))
@@ -166,9 +166,9 @@ public sealed class MartenTables(
     /// Every stream's recorded version, for a signed checkpoint kept outside the database (<c>HeadCheckpoints</c>): one
     /// scan of <c>mt_streams</c>, which Marten's API would load as whole stream states.
     /// </summary>
-    public async Task<IReadOnlyList<(string ClinicId, string StreamId, long Version)>> ReadStreamVersionsAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<(string ClinicId, string StreamId, long Version)>> ReadStreamVersionsAsync(ClinicDatabase database, CancellationToken ct)
     {
-        await using var command = reads.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams order by tenant_id, id");
+        await using var command = database.Reads.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams order by tenant_id, id");
         var heads = new List<(string, string, long)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) heads.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
@@ -181,10 +181,10 @@ public sealed class MartenTables(
     /// Marten's <c>DeleteWhere</c> takes no limit, and one unbounded delete of a day's rows would hold their locks and
     /// write its WAL in one go beside the steps. Rows another purge holds are skipped, not waited for.
     /// </summary>
-    public async Task<int> DeleteIdempotentResponsesAsync(TimeSpan retention, int limit, CancellationToken ct)
+    public async Task<int> DeleteIdempotentResponsesAsync(ClinicDatabase database, TimeSpan retention, int limit, CancellationToken ct)
     {
         var table = $"{store.Options.DatabaseSchemaName}.mt_doc_idempotentresponse";
-        await using var command = dataSource.CreateCommand(
+        await using var command = database.Store.CreateCommand(
             $"""
              delete from {table} where (tenant_id, id) in (
                select tenant_id, id from {table} where mt_last_modified < now() - $1 limit $2 for update skip locked)
@@ -199,11 +199,19 @@ public sealed class MartenTables(
 
     /// <summary>
     /// Runs <paramref name="change"/> holding the advisory lock that Marten's own start-up migration takes
-    /// (<c>ApplyChangesLockId</c>), so that instances or test hosts starting together never race on the same DDL.
+    /// (<c>ApplyChangesLockId</c>), so that instances or test hosts starting together never race on the same DDL. With
+    /// several databases the lock is taken on each, always in the same order (<see cref="ClinicDatabases.All"/>).
     /// </summary>
-    public async Task WithSchemaLockAsync(Func<Task> change, CancellationToken ct)
+    public Task WithSchemaLockAsync(Func<Task> change, CancellationToken ct) => WithSchemaLockAsync(databases.All, change, ct);
+
+    private async Task WithSchemaLockAsync(IReadOnlyList<ClinicDatabase> locked, Func<Task> change, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (locked.Count == 0)
+        {
+            await change();
+            return;
+        }
+        await using var connection = await locked[0].Store.OpenConnectionAsync(ct);
         await using (var take = new NpgsqlCommand("select pg_advisory_lock($1)", connection))
         {
             take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ((StoreOptions)store.Options).ApplyChangesLockId });
@@ -211,7 +219,7 @@ public sealed class MartenTables(
         }
         try
         {
-            await change();
+            await WithSchemaLockAsync([.. locked.Skip(1)], change, ct);
         }
         finally
         {
@@ -225,9 +233,15 @@ public sealed class MartenTables(
     /// The service role's rights, granted by the schema owner (<see cref="SchemaOwnership"/>): read and write the
     /// documents and tables it keeps current, but on the events and on every table a feature declared append-only
     /// (<see cref="AppendOnlyTable"/>) only read and insert. A stream's row may move its version forward but never
-    /// vanish. Marten has no API for grants.
+    /// vanish. Marten has no API for grants. Granted on every database.
     /// </summary>
     public async Task GrantServiceRoleAsync(string role, IEnumerable<AppendOnlyTable> appendOnly, CancellationToken ct)
+    {
+        var tables = appendOnly.ToList();
+        foreach (var database in databases.All) await GrantServiceRoleAsync(database, role, tables, ct);
+    }
+
+    private async Task GrantServiceRoleAsync(ClinicDatabase database, string role, IEnumerable<AppendOnlyTable> appendOnly, CancellationToken ct)
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(role, "^[a-z_][a-z0-9_]{0,62}$"))
             throw new ArgumentException($"Store:AppRole '{role}' is not a plain PostgreSQL role name (lower-case letters, digits, _).", nameof(role));
@@ -241,7 +255,7 @@ public sealed class MartenTables(
             $"revoke delete, truncate on {Schema}.mt_streams from {role}",
         };
         statements.AddRange(frozen.Select(t => $"revoke update, delete, truncate on {Schema}.{t} from {role}"));
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await database.Store.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         foreach (var sql in statements)
         {
@@ -267,7 +281,7 @@ public sealed class MartenTables(
     /// <summary>The global position of the last event of <paramref name="type"/> in one consent's stream, if any.</summary>
     public async Task<long?> LastSequenceOfAsync(string clinic, string streamId, Type type, CancellationToken ct)
     {
-        await using var command = reads.CreateCommand(
+        await using var command = databases.For(clinic).Reads.CreateCommand(
             $"select max(seq_id) from {Schema}.mt_events where tenant_id = $1 and stream_id = $2 and mt_dotnet_type = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
@@ -287,7 +301,7 @@ public sealed class MartenTables(
     public async Task<(IReadOnlyList<GateRow> Consents, long Sequence)> ReadGateRowsAsync(
         string clinic, string patientId, string procedureCode, string[] changingTypeNames, CancellationToken ct)
     {
-        await using var command = reads.CreateCommand(
+        await using var command = databases.For(clinic).Reads.CreateCommand(
             $"""
              with consents as (
                select id, data -> 'Record' as record, data -> 'Record' -> 'Runtime' as r from {store.Options.DatabaseSchemaName}.mt_doc_consentsummary

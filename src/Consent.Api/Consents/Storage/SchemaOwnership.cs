@@ -51,7 +51,8 @@ public static class SchemaOwnership
             }
             try
             {
-                await store.Storage.Database.AssertDatabaseMatchesConfigurationAsync(cancellationToken);
+                // Every database of the store (one unless clinics are spread over several).
+                foreach (var database in await store.Storage.AllDatabases()) await database.AssertDatabaseMatchesConfigurationAsync(cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

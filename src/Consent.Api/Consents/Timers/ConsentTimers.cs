@@ -11,7 +11,7 @@ namespace Consent.Api.Consents.Timers;
 /// version, so for one timer exactly one instance wins and the others find nothing left to do.
 /// </summary>
 public sealed partial class ConsentTimers(
-    IDocumentStore store, ConsentWriter writer, TimeProvider clock, IConfiguration configuration, ILogger<ConsentTimers> log, ConsentMetrics metrics)
+    IDocumentStore store, Storage.ClinicDatabases databases, ConsentWriter writer, TimeProvider clock, IConfiguration configuration, ILogger<ConsentTimers> log, ConsentMetrics metrics)
     : BackgroundService
 {
     private static readonly Actor System = Actor.Service("timers");
@@ -35,16 +35,20 @@ public sealed partial class ConsentTimers(
     private async Task<int> FireDueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        IReadOnlyList<ConsentSummary> due;
-        await using (var query = store.QuerySession())
-        {
-            due = await query.Query<ConsentSummary>().Where(s => s.AnyTenant() && s.DueAt != null && s.DueAt <= now)
-                .OrderBy(s => s.DueAt).Take(500).ToListAsync(ct);
-        }
         var changed = 0;
-        foreach (var summary in due)
+        // Each database's timers in turn (one database unless clinics are spread over several); the write goes by clinic.
+        foreach (var database in databases.All)
         {
-            if (await FireAsync(summary.Record.ClinicId, summary.Id, now, ct)) changed++;
+            IReadOnlyList<ConsentSummary> due;
+            await using (var query = await databases.QuerySessionAsync(store, database))
+            {
+                due = await query.Query<ConsentSummary>().Where(s => s.AnyTenant() && s.DueAt != null && s.DueAt <= now)
+                    .OrderBy(s => s.DueAt).Take(500).ToListAsync(ct);
+            }
+            foreach (var summary in due)
+            {
+                if (await FireAsync(summary.Record.ClinicId, summary.Id, now, ct)) changed++;
+            }
         }
         return changed;
     }

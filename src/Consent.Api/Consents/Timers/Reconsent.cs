@@ -13,7 +13,7 @@ namespace Consent.Api.Consents.Timers;
 /// older version is superseded if, and only if, the new version no longer accepts the old one and the diff
 /// between them is material. The patient must then consent again to the new text.
 /// </summary>
-public sealed class Reconsent(IDocumentStore store, PublishedWorkflows workflows, ConsentWriter writer) : IHostedService
+public sealed class Reconsent(IDocumentStore store, Storage.ClinicDatabases databases, PublishedWorkflows workflows, ConsentWriter writer) : IHostedService
 {
     private static readonly Actor System = Actor.Service("publish");
 
@@ -36,12 +36,13 @@ public sealed class Reconsent(IDocumentStore store, PublishedWorkflows workflows
     private async Task<int> SupersedeAsync(WorkflowDefinition older, WorkflowDefinition latest, DiffReport diff, CancellationToken ct)
     {
         var granted = ConsentStatus.Granted.ToContract();
-        IReadOnlyList<ConsentSummary> affected;
-        await using (var query = store.QuerySession())
+        var affected = new List<ConsentSummary>();
+        foreach (var database in databases.All)
         {
-            affected = await query.Query<ConsentSummary>()
+            await using var query = await databases.QuerySessionAsync(store, database);
+            affected.AddRange(await query.Query<ConsentSummary>()
                 .Where(s => s.AnyTenant() && s.WorkflowId == older.Id && s.WorkflowVersion == older.Version && s.Status == granted)
-                .ToListAsync(ct);
+                .ToListAsync(ct));
         }
         var count = 0;
         // A version approved for some clinics only supersedes nothing at the others: their new consents still start on the older one.

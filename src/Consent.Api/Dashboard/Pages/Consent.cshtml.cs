@@ -192,7 +192,8 @@ public sealed class ConsentModel(
     private async Task<bool> TabletInUseAsync(ConsentRecord record)
     {
         if (record.TabletTokenSha256 is not { } link || record.Runtime.Status.IsFinal()) return false;
-        await using var session = store.QuerySession();
+        // The clinic's session: a tablet link is stored in its clinic's database.
+        await using var session = store.QuerySession(Clinic);
         return await session.LoadAsync<TabletSession>(link, HttpContext.RequestAborted) is { BoundDevice: not null } used && used.IsUsable(Now);
     }
 

@@ -13,7 +13,7 @@ namespace Consent.Api.Tablet.Pages;
 /// from the address bar and history, and posts it once; the answer is a session cookie that dies with the browser
 /// session, bound to this browser so that the same link opens nothing anywhere else.
 /// </summary>
-public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, TimeProvider clock) : PageModel
+public sealed class OpenModel(IDocumentStore store, Consents.Storage.ClinicDatabases databases, TabletSessionCache cache, TimeProvider clock) : PageModel
 {
     public bool Failed { get; private set; }
     /// <summary>The code typed opens nothing (mistyped, used or past its 15 minutes): the patient is told to check it, not that a tablet holds it.</summary>
@@ -48,7 +48,7 @@ public sealed class OpenModel(IDocumentStore store, TabletSessionCache cache, Ti
     private async Task<IActionResult> SignInAsync(string linkHash)
     {
         var device = "web-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        var (tablet, _) = await TabletAuthenticationHandler.OpenByHashAsync(store, cache, clock, linkHash, device, HttpContext.RequestAborted);
+        var (tablet, _) = await TabletAuthenticationHandler.OpenByHashAsync(store, databases, cache, clock, linkHash, device, HttpContext.RequestAborted);
         if (tablet is null) return Refuse();
 
         await HttpContext.SignOutAsync(TabletUi.CookieScheme);

@@ -1,52 +1,26 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using Consent.Api.Auth;
 using Consent.Api.Tests.Support;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Consent.Api.Tests.Auth;
 
 /// <summary>
 /// Production mode is configuration only: point Auth:Authority at an OpenID Connect authority and the service
-/// validates its tokens. The authority here is a real HTTP server publishing discovery and signing keys.
+/// validates its tokens. The authority here is a real HTTP server (<see cref="TestAuthority"/>) publishing discovery and signing keys.
 /// </summary>
 [Trait("Category", "Infrastructure")]
 public sealed class OidcModeTests : IAsyncLifetime
 {
-    private readonly RSA _rsa = RSA.Create(2048);
-    private WebApplication? _authority;
+    private TestAuthority? _authority;
     private string _issuer = "";
     private ApiFactory? _api;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _authority = builder.Build();
-        var parameters = _rsa.ExportParameters(false);
-        _authority.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
-        {
-            ["issuer"] = _issuer,
-            ["jwks_uri"] = _issuer + "/jwks",
-            ["authorization_endpoint"] = _issuer + "/authorize",
-            ["token_endpoint"] = _issuer + "/token",
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-        }));
-        _authority.MapGet("/jwks", () => Results.Json(new
-        {
-            keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = "oidc-test", n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent) } },
-        }));
-        await _authority.StartAsync();
-        _issuer = _authority.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _authority = await TestAuthority.StartAsync();
+        _issuer = _authority.Issuer;
 
         _api = new ApiFactory(new Dictionary<string, string?>
         {
@@ -63,7 +37,6 @@ public sealed class OidcModeTests : IAsyncLifetime
     {
         if (_api is not null) await _api.DisposeAsync();
         if (_authority is not null) await _authority.DisposeAsync();
-        _rsa.Dispose();
     }
 
     [Fact]
@@ -125,15 +98,7 @@ public sealed class OidcModeTests : IAsyncLifetime
         (await client.GetStringAsync("/dashboard/signin")).ShouldNotContain("name=\"password\"");
     }
 
-    private string AuthorityToken(string audience, params Claim[] claims) =>
-        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = _issuer,
-            Audience = audience,
-            Expires = DateTime.UtcNow.AddMinutes(10),
-            Subject = new ClaimsIdentity(claims),
-            SigningCredentials = new SigningCredentials(new RsaSecurityKey(_rsa) { KeyId = "oidc-test" }, SecurityAlgorithms.RsaSha256),
-        });
+    private string AuthorityToken(string audience, params Claim[] claims) => _authority!.Token(audience, claims);
 
     private async Task<HttpResponseMessage> Get(string path, string token)
     {

@@ -141,7 +141,7 @@ public sealed class TestAuthority : IAsyncDisposable
                 ["nonce"] = grant.Nonce,
                 ["auth_time"] = grant.AuthTime.ToUnixTimeSeconds(),
             },
-            SigningCredentials = new SigningCredentials(new RsaSecurityKey(_rsa) { KeyId = "test-authority" }, SecurityAlgorithms.RsaSha256),
+            SigningCredentials = Credentials,
         });
         return Results.Json(new Dictionary<string, object>
         {
@@ -165,14 +165,20 @@ public sealed class TestAuthority : IAsyncDisposable
 
     /// <summary>An API access token from this authority, for the service's own audience.</summary>
     public string AccessToken(string audience, string subject, string role, string clinic) =>
+        Token(audience, new Claim("sub", subject), new Claim("role", role), new Claim("clinic", clinic));
+
+    /// <summary>A token this authority signs, for <paramref name="audience"/>, with exactly <paramref name="claims"/> (its own claim names).</summary>
+    public string Token(string audience, params Claim[] claims) =>
         new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = audience,
             Expires = DateTime.UtcNow.AddMinutes(10),
-            Subject = new ClaimsIdentity([new Claim("sub", subject), new Claim("role", role), new Claim("clinic", clinic)]),
-            SigningCredentials = new SigningCredentials(new RsaSecurityKey(_rsa) { KeyId = "test-authority" }, SecurityAlgorithms.RsaSha256),
+            Subject = new ClaimsIdentity(claims),
+            SigningCredentials = Credentials,
         });
+
+    private SigningCredentials Credentials => new(new RsaSecurityKey(_rsa) { KeyId = "test-authority" }, SecurityAlgorithms.RsaSha256);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
@@ -167,15 +166,8 @@ public sealed class TokenAuthenticationTests(TokenAuthenticationTests.Factory fa
 
     private static async Task<string> CliToken(string keyFile, params string[] args)
     {
-        // Same configuration and framework as this test assembly, e.g. bin/Release/net10.0.
-        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var cli = Path.Combine(TestInfrastructure.RepoRoot, "src", "Consent.Cli", "bin", framework.Parent!.Name, framework.Name, "consent.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { cli, "token", "--key-file", keyFile }.Concat(args)) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        process.ExitCode.ShouldBe(0, await process.StandardError.ReadToEndAsync());
+        var (exit, output, errors) = await BuiltPrograms.ConsentCliAsync(["token", "--key-file", keyFile, .. args]);
+        exit.ShouldBe(0, errors);
         return output.Trim();
     }
 }

@@ -183,20 +183,15 @@ public sealed class ClinicDatabaseMigrationTests
     private readonly string _schema = "tenancy_migrate_" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>Runs the built service's <c>migrate</c> command as the schema owner, with or without the second database configured.</summary>
-    private async Task MigrateAsync(bool spread)
+    private Task MigrateAsync(bool spread)
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        var apiDir = Path.Combine(TestInfrastructure.RepoRoot, "src", "Consent.Api");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(apiDir, "bin", configuration, "net10.0", "Consent.Api.dll"), "migrate", "--contentRoot", apiDir }) start.ArgumentList.Add(arg);
-        start.Environment["CONSENT_ConnectionStrings__Postgres"] = TestInfrastructure.Postgres;
-        start.Environment["CONSENT_Store__Schema"] = _schema;
-        if (spread) start.Environment["CONSENT_Store__Databases__second__ConnectionString"] = TestInfrastructure.Postgres2;
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
-        process.ExitCode.ShouldBe(0, await output + await errors);
+        var environment = new Dictionary<string, string>
+        {
+            ["CONSENT_ConnectionStrings__Postgres"] = TestInfrastructure.Postgres,
+            ["CONSENT_Store__Schema"] = _schema,
+        };
+        if (spread) environment["CONSENT_Store__Databases__second__ConnectionString"] = TestInfrastructure.Postgres2;
+        return BuiltPrograms.MigrateAsync(environment);
     }
 
     private Dictionary<string, string?> Settings()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Consent.Api.Consents.Timers;
@@ -25,21 +24,12 @@ public sealed class ServiceRoleTests
     };
 
     /// <summary>Runs the built service's own <c>migrate</c> command as a deploy step would, as the schema owner.</summary>
-    private async Task MigrateAsync()
+    private Task MigrateAsync() => BuiltPrograms.MigrateAsync(new Dictionary<string, string>
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        var apiDir = Path.Combine(TestInfrastructure.RepoRoot, "src", "Consent.Api");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(apiDir, "bin", configuration, "net10.0", "Consent.Api.dll"), "migrate", "--contentRoot", apiDir }) start.ArgumentList.Add(arg);
-        start.Environment["CONSENT_ConnectionStrings__Postgres"] = TestInfrastructure.Postgres;
-        start.Environment["CONSENT_Store__Schema"] = _schema;
-        start.Environment["CONSENT_Store__AppRole"] = "consent_app";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
-        process.ExitCode.ShouldBe(0, await output + await errors);
-    }
+        ["CONSENT_ConnectionStrings__Postgres"] = TestInfrastructure.Postgres,
+        ["CONSENT_Store__Schema"] = _schema,
+        ["CONSENT_Store__AppRole"] = "consent_app",
+    });
 
     [Fact]
     public async Task The_service_role_refuses_to_start_on_a_schema_nobody_migrated_and_says_what_to_run()

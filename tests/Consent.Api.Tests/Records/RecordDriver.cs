@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -53,18 +52,5 @@ internal static class RecordDriver
     }
 
     /// <summary>The CLI as a user runs it: a separate process, no database, no service.</summary>
-    public static async Task<(int Exit, string Out, string Err)> Verify(params string[] args)
-    {
-        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var cli = Path.Combine(TestInfrastructure.RepoRoot, "src", "Consent.Cli", "bin", framework.Parent!.Name, framework.Name, "consent.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        start.ArgumentList.Add(cli);
-        start.ArgumentList.Add("verify");
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int Exit, string Out, string Err)> Verify(params string[] args) => BuiltPrograms.ConsentCliAsync(["verify", .. args]);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -62,19 +61,7 @@ public sealed partial class LintParityTests(LintParityTests.Factory factory) : I
     }
 
     /// <summary>The CLI as a reviewer runs it: a separate process reading the rule files from disk.</summary>
-    private static async Task<(int Exit, string Out, string Err)> Cli(params string[] args)
-    {
-        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var dll = Path.Combine(TestInfrastructure.RepoRoot, "src", "Consent.Cli", "bin", framework.Parent!.Name, framework.Name, "consent.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        start.ArgumentList.Add(dll);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Out, string Err)> Cli(params string[] args) => BuiltPrograms.ConsentCliAsync(args);
 
     // consent lint prints "file:LINE: error CODE PATH: MESSAGE".
     [GeneratedRegex(@"^.*?v2\.yaml:(?<line>\d+): error (?<rest>.*)$")]

@@ -21,7 +21,7 @@ internal static class ReviewCommand
         var version = new Option<int?>("--version") { Description = "The version to review (default: the newest on disk)" };
         var output = new Option<string?>("--out") { Description = "Where to write the HTML (default: review-WORKFLOW-vN-CLINIC.html)" };
         var pdf = new Option<string?>("--pdf") { Description = "Where to write the PDF (default: the HTML's path with .pdf)" };
-        var fonts = new Option<string>("--font-dir") { Description = "The folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf", DefaultValueFactory = _ => ReviewFonts.DefaultDirectory };
+        var fonts = new Option<string>("--font-dir") { Description = "The folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf", DefaultValueFactory = _ => Consent.Api.Records.RecordFonts.DebianDirectory };
         var workflows = new Option<string>("--workflows") { Description = "The workflows folder", DefaultValueFactory = _ => "workflows" };
         var clinics = new Option<string>("--clinics") { Description = "The clinic profiles folder", DefaultValueFactory = _ => "clinics" };
         var command = new Command("review", "Write the IRB review packet of a workflow version for a clinic (HTML and PDF)") { workflow, clinic, version, output, pdf, fonts, workflows, clinics };
@@ -36,9 +36,13 @@ internal static class ReviewCommand
     private static int Run(Request request, string workflowsRoot, string clinicsRoot)
     {
         var (workflowId, clinicId, version) = (request.WorkflowId, request.ClinicId, request.Version);
-        if (ReviewFonts.TryInstall(request.FontDirectory) is { } fontProblem)
+        try
         {
-            Console.Error.WriteLine(fontProblem);
+            Consent.Api.Records.RecordFonts.Install(request.FontDirectory);
+        }
+        catch (InvalidOperationException missing)
+        {
+            Console.Error.WriteLine(missing.Message + " (consent review: pass --font-dir)");
             return 1;
         }
         var catalog = WorkflowCatalog.LoadAll(workflowsRoot);

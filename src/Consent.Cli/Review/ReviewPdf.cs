@@ -58,7 +58,7 @@ internal static class ReviewPdf
 
         public void Finish() => _gfx?.Dispose();
 
-        private static XFont Font(double size, bool bold = false) => new(ReviewFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular, Embedded);
+        private static XFont Font(double size, bool bold = false) => new(Consent.Api.Records.RecordFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular, Embedded);
 
         private double Width => _page!.Width.Point - 2 * Margin;
 

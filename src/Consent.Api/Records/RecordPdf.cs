@@ -98,7 +98,8 @@ public static class RecordPdf
             var lineHeight = font.GetHeight() * 1.15;
             _y += before;
             var first = true;
-            foreach (var line in Wrap(text, font, Width - indent))
+            // Broken into lines before drawing: drawing may start a new page, with new graphics.
+            foreach (var line in PdfLines.Wrap(_gfx!, text, font, Width - indent).ToList())
             {
                 Room(lineHeight);
                 if (first && indent > 0) _gfx!.DrawEllipse(brush, Margin + 4, _y + lineHeight / 2 - 2, 4, 4);
@@ -109,30 +110,6 @@ public static class RecordPdf
             _y += after;
         }
 
-        private IEnumerable<string> Wrap(string text, XFont font, double width)
-        {
-            var line = "";
-            foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var candidate = line.Length == 0 ? word : line + " " + word;
-                if (_gfx!.MeasureString(candidate, font).Width <= width)
-                {
-                    line = candidate;
-                    continue;
-                }
-                if (line.Length > 0) yield return line;
-                line = word;
-                // A word wider than the line (a hash, a URL) is cut where it must be; the verifier ignores where lines break.
-                while (_gfx.MeasureString(line, font).Width > width && line.Length > 1)
-                {
-                    var fits = 1;
-                    while (fits < line.Length && _gfx.MeasureString(line[..(fits + 1)], font).Width <= width) fits++;
-                    yield return line[..fits];
-                    line = line[fits..];
-                }
-            }
-            if (line.Length > 0) yield return line;
-        }
 
         private void Signature(string dataUrl)
         {

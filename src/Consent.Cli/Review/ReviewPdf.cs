@@ -104,7 +104,8 @@ internal static class ReviewPdf
             _y += above;
             var brush = new XSolidBrush(color);
             var first = true;
-            foreach (var line in Lines(text, font, Width - indent))
+            // Broken into lines before drawing (drawing may start a new page); empty text still takes its line (a blank panel row).
+            foreach (var line in Consent.Api.Records.PdfLines.Wrap(_gfx!, text, font, Width - indent).DefaultIfEmpty("").ToList())
             {
                 EnsureRoom(height);
                 if (panel) _gfx!.DrawRectangle(new XSolidBrush(Panel), Margin, _y, Width, height);
@@ -115,34 +116,5 @@ internal static class ReviewPdf
             }
             _y += below;
         }
-
-        /// <summary>Breaks at spaces; a token longer than the line (a hash, a path) is broken where it must be.</summary>
-        private List<string> Lines(string text, XFont font, double width)
-        {
-            var lines = new List<string>();
-            var current = "";
-            foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var joined = current.Length == 0 ? word : $"{current} {word}";
-                if (Fits(joined, font, width))
-                {
-                    current = joined;
-                    continue;
-                }
-                if (current.Length > 0) lines.Add(current);
-                current = word;
-                while (!Fits(current, font, width))
-                {
-                    var cut = current.Length - 1;
-                    while (cut > 1 && !Fits(current[..cut], font, width)) cut--;
-                    lines.Add(current[..cut]);
-                    current = current[cut..];
-                }
-            }
-            if (current.Length > 0 || lines.Count == 0) lines.Add(current);
-            return lines;
-        }
-
-        private bool Fits(string s, XFont font, double width) => _gfx!.MeasureString(s, font).Width <= width;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Consent.Api.Consents.Storage;
 using Consent.Api.Signing;
 using Consent.Api.Workflows;
 using Consent.Workflows.Definitions;
@@ -16,8 +17,8 @@ namespace Consent.Api.Consents;
 /// transaction.
 /// </summary>
 public sealed partial class ConsentWriter(
-    IDocumentStore store, PublishedWorkflows workflows, TabletSessionCache tablets, ServiceSigner signer, TimeProvider clock, ILogger<ConsentWriter> log,
-    ConsentMetrics metrics)
+    IDocumentStore store, ClinicDatabases databases, PublishedWorkflows workflows, TabletSessionCache tablets, ServiceSigner signer, TimeProvider clock,
+    ILogger<ConsentWriter> log, ConsentMetrics metrics)
 {
     public async Task<WriteOutcome> WriteAsync(ConsentWrite write, CancellationToken ct)
     {
@@ -39,7 +40,25 @@ public sealed partial class ConsentWriter(
 
     private async Task<WriteOutcome> StoreAsync(ConsentWrite write, CancellationToken ct)
     {
-        await using var session = store.IdentitySession(write.Clinic);
+        await using var connection = await PreparedWrites.OpenAsync(databases, write.Clinic, ct);
+        try
+        {
+            return await StoreOnAsync(connection, write, ct);
+        }
+        catch (Exception ex)
+        {
+            PreparedWrites.ForgetPrepared(connection);
+            if (!ConsentStreams.IsLostRace(ex)) throw;
+            WriteConflict(log, ex.GetType().Name, ex.Message);
+            return await LostRaceAsync(write, ct);
+        }
+    }
+
+    /// <summary>Only saving can lose a race (the stream's version, a document's key); the caller answers that.</summary>
+    private async Task<WriteOutcome> StoreOnAsync(Npgsql.NpgsqlConnection connection, ConsentWrite write, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var session = PreparedWrites.Session(store, transaction, write.Clinic);
         // The request's trace context goes into the events' correlation id (Marten's column, outside the hash chain):
         // the relay publishes them later, from the table, as part of the same trace.
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity) session.CorrelationId = activity.Id;
@@ -68,15 +87,7 @@ public sealed partial class ConsentWriter(
                 Body = JsonSerializer.Serialize(ConsentView.From(after, definition), JsonSerializerOptions.Web), ETag = $"\"{after.Version}\"", At = now,
             });
         }
-        try
-        {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (Exception ex) when (ConsentStreams.IsLostRace(ex))
-        {
-            WriteConflict(log, ex.GetType().Name, ex.Message);
-            return await LostRaceAsync(write, ct);
-        }
+        await session.SaveChangesAsync(ct);
         // The links ended here stop at once on this instance too; other instances keep a link at most a few seconds,
         // and every consent request checks the consent's current link itself.
         foreach (var hash in ended) tablets.Forget(hash);

@@ -41,17 +41,18 @@ public static class HostingSetup
         // connection going back to the pool skips the reset statements PostgreSQL would otherwise run on its next use
         // (two per answered step). Connections that hold a lock or listen come from the pool above, which resets.
         builder.Services.AddKeyedSingleton(StoreDataSource, (services, _) => Database(services.GetRequiredService<IConfiguration>(), resetOnReturn: false, prepare: false));
-        builder.Services.AddKeyedSingleton(PreparedReadsDataSource, (services, _) => Database(services.GetRequiredService<IConfiguration>(), resetOnReturn: false, prepare: true));
+        builder.Services.AddKeyedSingleton(PreparedDataSource, (services, _) => Database(services.GetRequiredService<IConfiguration>(), resetOnReturn: false, prepare: true));
         return builder;
     }
 
     public const string StoreDataSource = "store";
 
     /// <summary>
-    /// The pool whose statements Npgsql prepares after their second use: only single read statements outside any
-    /// transaction (the gate's rows, a chain, a key's history), never a write or a batch.
+    /// The pool whose statements Npgsql prepares after their second use: single reads outside any transaction (the
+    /// gate's rows, a chain, a key's history) and the one write path, which empties a connection's prepared statements
+    /// after a failed write before it goes back (Consents/Storage/PreparedWrites). Nothing else.
     /// </summary>
-    public const string PreparedReadsDataSource = "prepared-reads";
+    public const string PreparedDataSource = "prepared";
 
     private static NpgsqlDataSource Database(IConfiguration configuration, bool resetOnReturn, bool prepare) =>
         DataSource(configuration.GetConnectionString("Postgres") ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured."), resetOnReturn, prepare);
@@ -59,13 +60,14 @@ public static class HostingSetup
     /// <summary>A pool with the service's settings; also used for each further database of Store:Databases.</summary>
     public static NpgsqlDataSource DataSource(string connectionString, bool resetOnReturn, bool prepare)
     {
-        // Reads prepared automatically after their second use: the gate sends the same few statements all day, and
+        // Statements prepared automatically after their second use: the gate sends the same few statements all day, and
         // planning them each time cost more than running them (the gate's query planned in 0.85 ms, ran in 0.2 ms).
-        // Nothing else is prepared. When a batch fails inside a transaction (a lost race between two writers, a value
-        // PostgreSQL refuses), Npgsql 10's record of which statements the connection has prepared can go out of step
-        // with the server's (the statements after the failing one were never parsed); the connection goes back to the
-        // pool, and a later command on it reads another statement's rows: "Received unexpected backend message DataRow",
-        // a failed rollback and a 500 for an innocent request (PoolDesyncTests; upstream, npgsql/npgsql#6391).
+        // Only the "prepared" pool does this. When a batch fails inside a transaction (a lost race between two writers, a
+        // value PostgreSQL refuses), Npgsql 10's record of which statements the connection has prepared can go out of
+        // step with the server's (the statements after the failing one were never parsed); were the connection to go
+        // back to the pool as it is, a later command on it would read another statement's rows: "Received unexpected
+        // backend message DataRow", a failed rollback and a 500 for an innocent request (PoolDesyncTests; upstream,
+        // npgsql/npgsql#6391). So only the one write path, which cleans up after a failure, writes on that pool.
         var csb = new NpgsqlConnectionStringBuilder(connectionString)
         {
             Timeout = 3, ApplicationName = "consent-api", MaxAutoPrepare = prepare ? 200 : 0, AutoPrepareMinUsages = 2, NoResetOnClose = !resetOnReturn,

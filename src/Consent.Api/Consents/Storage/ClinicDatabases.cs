@@ -7,9 +7,10 @@ namespace Consent.Api.Consents.Storage;
 /// <summary>
 /// One PostgreSQL database of the store, with its three pools (Hosting.HostingSetup): <see cref="Store"/> for Marten and
 /// statements that keep no session state (skips the reset on return), <see cref="Sessions"/> for connections that hold a
-/// lock or listen, <see cref="Reads"/> for the hot single reads that Npgsql prepares.
+/// lock or listen, <see cref="Prepared"/> for the hot single reads and the one write path, whose statements Npgsql
+/// prepares (<see cref="PreparedWrites"/>).
 /// </summary>
-public sealed record ClinicDatabase(string Name, NpgsqlDataSource Store, NpgsqlDataSource Sessions, NpgsqlDataSource Reads)
+public sealed record ClinicDatabase(string Name, NpgsqlDataSource Store, NpgsqlDataSource Sessions, NpgsqlDataSource Prepared)
 {
     public bool IsDefault => Name == ClinicDatabases.DefaultName;
 }
@@ -32,9 +33,9 @@ public sealed partial class ClinicDatabases : IAsyncDisposable
 
     public ClinicDatabases(IConfiguration configuration,
         [FromKeyedServices(Hosting.HostingSetup.StoreDataSource)] NpgsqlDataSource store, NpgsqlDataSource sessions,
-        [FromKeyedServices(Hosting.HostingSetup.PreparedReadsDataSource)] NpgsqlDataSource reads)
+        [FromKeyedServices(Hosting.HostingSetup.PreparedDataSource)] NpgsqlDataSource prepared)
     {
-        Default = new ClinicDatabase(DefaultName, store, sessions, reads);
+        Default = new ClinicDatabase(DefaultName, store, sessions, prepared);
         _byName = new Dictionary<string, ClinicDatabase>(StringComparer.Ordinal) { [DefaultName] = Default };
         foreach (var section in configuration.GetSection(DatabasesSection).GetChildren())
         {
@@ -103,7 +104,7 @@ public sealed partial class ClinicDatabases : IAsyncDisposable
         {
             await database.Store.DisposeAsync();
             await database.Sessions.DisposeAsync();
-            await database.Reads.DisposeAsync();
+            await database.Prepared.DisposeAsync();
         }
     }
 

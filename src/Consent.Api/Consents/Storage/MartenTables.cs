@@ -105,7 +105,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
         // No join for the planner to choose: Npgsql prepares repeated statements, and a plan made while the tables were
         // new (no statistics yet) joined them by scanning both, 0.2-0.4 s a call once they had grown. Here the consents
         // are found first (two index lookups, run once), then their events by the stream index.
-        await using var command = databases.For(clinic).Reads.CreateCommand(
+        await using var command = databases.For(clinic).Prepared.CreateCommand(
             $"""
              select seq_id, id, stream_id, version, tenant_id, mt_dotnet_type, data, type, data::text, coalesce(headers, jsonb_build_object())::text
                from {Schema}.mt_events
@@ -144,7 +144,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     public async Task<(IReadOnlyList<EventChain.Link> Links, long RecordedVersion)?> ReadChainAsync(string clinic, string streamId, CancellationToken ct)
     {
         // Two commands, not one with two statements: Npgsql prepares repeated commands, and a prepared command holds one statement.
-        var reads = databases.For(clinic).Reads;
+        var reads = databases.For(clinic).Prepared;
         var links = new List<EventChain.Link>();
         await using (var command = reads.CreateCommand(
             $"select version, type, data::text, coalesce(headers, jsonb_build_object())::text from {Schema}.mt_events where stream_id = $1 and tenant_id = $2 order by seq_id"))
@@ -168,7 +168,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     /// </summary>
     public async Task<IReadOnlyList<(string ClinicId, string StreamId, long Version)>> ReadStreamVersionsAsync(ClinicDatabase database, CancellationToken ct)
     {
-        await using var command = database.Reads.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams order by tenant_id, id");
+        await using var command = database.Prepared.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams order by tenant_id, id");
         var heads = new List<(string, string, long)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) heads.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
@@ -281,7 +281,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     /// <summary>The global position of the last event of <paramref name="type"/> in one consent's stream, if any.</summary>
     public async Task<long?> LastSequenceOfAsync(string clinic, string streamId, Type type, CancellationToken ct)
     {
-        await using var command = databases.For(clinic).Reads.CreateCommand(
+        await using var command = databases.For(clinic).Prepared.CreateCommand(
             $"select max(seq_id) from {Schema}.mt_events where tenant_id = $1 and stream_id = $2 and mt_dotnet_type = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clinic });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
@@ -301,7 +301,7 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     public async Task<(IReadOnlyList<GateRow> Consents, long Sequence)> ReadGateRowsAsync(
         string clinic, string patientId, string procedureCode, string[] changingTypeNames, CancellationToken ct)
     {
-        await using var command = databases.For(clinic).Reads.CreateCommand(
+        await using var command = databases.For(clinic).Prepared.CreateCommand(
             $"""
              with consents as (
                select id, data -> 'Record' as record, data -> 'Record' -> 'Runtime' as r from {store.Options.DatabaseSchemaName}.mt_doc_consentsummary

@@ -9,11 +9,11 @@ public static class HealthApi
 {
     // Our own tag: MassTransit tags its bus check "ready" too, and the contract defines readiness by PostgreSQL and RabbitMQ alone.
     private const string ReadyTag = "consent-ready";
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
     public static IServiceCollection AddConsentHealth(this IServiceCollection services)
     {
         services.AddSingleton<RabbitMqReadiness>();
-        services.AddHealthChecks();
         // One check per database of the store, named by the database's configured name (never its connection string);
         // the default database keeps the name "postgres" it always had, so one database answers exactly as before.
         services.AddOptions<HealthCheckServiceOptions>().Configure<ClinicDatabases>((options, databases) =>
@@ -28,10 +28,8 @@ public static class HealthApi
         return services;
     }
 
-    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
-
     /// <summary><c>postgres</c> for the default database, <c>postgres:&lt;name&gt;</c> for each of <c>Store:Databases</c>.</summary>
-    public static string CheckName(ClinicDatabase database) => database.IsDefault ? "postgres" : $"postgres:{database.Name}";
+    private static string CheckName(ClinicDatabase database) => database.IsDefault ? "postgres" : $"postgres:{database.Name}";
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {

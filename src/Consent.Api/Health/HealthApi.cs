@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Consent.Api.Consents.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -8,15 +9,27 @@ public static class HealthApi
 {
     // Our own tag: MassTransit tags its bus check "ready" too, and the contract defines readiness by PostgreSQL and RabbitMQ alone.
     private const string ReadyTag = "consent-ready";
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
     public static IServiceCollection AddConsentHealth(this IServiceCollection services)
     {
         services.AddSingleton<RabbitMqReadiness>();
-        services.AddHealthChecks()
-            .AddCheck<PostgresReadiness>("postgres", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(3))
-            .AddCheck<RabbitMqReadiness>("rabbitmq", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(3));
+        // One check per database of the store, named by the database's configured name (never its connection string);
+        // the default database keeps the name "postgres" it always had, so one database answers exactly as before.
+        services.AddOptions<HealthCheckServiceOptions>().Configure<ClinicDatabases>((options, databases) =>
+        {
+            foreach (var database in databases.All)
+            {
+                options.Registrations.Add(new HealthCheckRegistration(CheckName(database), _ => new PostgresReadiness(database),
+                    HealthStatus.Unhealthy, [ReadyTag], CheckTimeout));
+            }
+        });
+        services.AddHealthChecks().AddCheck<RabbitMqReadiness>("rabbitmq", tags: [ReadyTag], timeout: CheckTimeout);
         return services;
     }
+
+    /// <summary><c>postgres</c> for the default database, <c>postgres:&lt;name&gt;</c> for each of <c>Store:Databases</c>.</summary>
+    private static string CheckName(ClinicDatabase database) => database.IsDefault ? "postgres" : $"postgres:{database.Name}";
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {

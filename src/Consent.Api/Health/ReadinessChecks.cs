@@ -1,25 +1,32 @@
+using Consent.Api.Consents.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using RabbitMQ.Client;
 
 namespace Consent.Api.Health;
 
-/// <summary>Ready means PostgreSQL answers a query, not merely that its port is open.</summary>
-public sealed class PostgresReadiness(NpgsqlDataSource dataSource) : IHealthCheck
+/// <summary>
+/// Ready means PostgreSQL answers a query, not merely that its port is open: one check per database of the store
+/// (docs/adr/0003-clinic-databases.md), since a clinic whose database is away gets 503s from this instance.
+/// </summary>
+public sealed class PostgresReadiness(ClinicDatabase database) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await using var command = dataSource.CreateCommand("select 1");
+            await using var command = database.Sessions.CreateCommand("select 1");
             await command.ExecuteScalarAsync(cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
         {
-            // Pooled connections to a restarted server are dead; drop them so the next check starts clean.
-            NpgsqlConnection.ClearAllPools();
-            return HealthCheckResult.Unhealthy("PostgreSQL is unreachable.", ex);
+            // Pooled connections to a restarted server are dead; drop this database's so the next use starts clean. Our pools
+            // are data sources of their own, which NpgsqlConnection.ClearAllPools does not reach.
+            database.Store.Clear();
+            database.Sessions.Clear();
+            database.Reads.Clear();
+            return HealthCheckResult.Unhealthy($"PostgreSQL database '{database.Name}' is unreachable.", ex);
         }
     }
 }

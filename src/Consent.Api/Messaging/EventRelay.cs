@@ -49,7 +49,7 @@ public sealed partial class EventRelay(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                telemetry.NotRelaying();
+                telemetry.NotRelaying(database.Name);
                 // PostgreSQL or RabbitMQ is away; nothing moved past what the broker confirmed, so start over later.
                 RelayPaused(logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -66,6 +66,7 @@ public sealed partial class EventRelay(
             lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"consent-relay:{Schema}:{Consumer}" });
             if (!(bool)(await lockCommand.ExecuteScalarAsync(ct))!)
             {
+                telemetry.NotRelaying(database.Name);
                 await Task.Delay(TimeSpan.FromSeconds(2), ct);
                 return;
             }
@@ -75,7 +76,7 @@ public sealed partial class EventRelay(
         while (!ct.IsCancellationRequested)
         {
             var observed = await tables.ObserveAsync(connection, ct);
-            telemetry.Behind(observed.Highest, position);
+            telemetry.Behind(database.Name, observed.Highest, position);
             var safe = horizon.Advance(observed);
             if (safe <= position)
             {
@@ -102,7 +103,7 @@ public sealed partial class EventRelay(
                     await gateChanges.RecordAsync(database, [.. messages.Select(m => m.Message.GateChange).OfType<GateChangeRecord>()], ct);
                     foreach (var (key, message) in messages)
                     {
-                        var publish = PublishAfterAsync(lastOfKey.GetValueOrDefault(key) ?? Task.CompletedTask, message, ct);
+                        var publish = PublishAfterAsync(lastOfKey.GetValueOrDefault(key) ?? Task.CompletedTask, database, message, ct);
                         lastOfKey[key] = publish;
                         publishing.Add(publish);
                     }
@@ -126,7 +127,7 @@ public sealed partial class EventRelay(
         return [.. perEvent.SelectMany(m => m.Messages.Select(message => (m.Key, message)))];
     }
 
-    private async Task PublishAfterAsync(Task before, SignedMessage message, CancellationToken ct)
+    private async Task PublishAfterAsync(Task before, ClinicDatabase database, SignedMessage message, CancellationToken ct)
     {
         await before;
         // One publish span per message, child of the step that stored its event (the trace runs from tablet to broker).
@@ -135,7 +136,7 @@ public sealed partial class EventRelay(
             await publisher.PublishAsync(message.Outgoing, message.ClinicId, message.Signature, ct);
         }
         _published.Add(1);
-        telemetry.Published(message);
+        telemetry.Published(database.Name, message);
     }
 
     /// <summary>What <paramref name="e"/> publishes, as of <paramref name="e"/>, each message signed.</summary>

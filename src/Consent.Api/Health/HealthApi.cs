@@ -16,12 +16,16 @@ public static class HealthApi
         services.AddSingleton<RabbitMqReadiness>();
         // One check per database of the store, named by the database's configured name (never its connection string);
         // the default database keeps the name "postgres" it always had, so one database answers exactly as before.
+        // Only the default database makes the instance unready: it holds staff sign-in, sessions and every clinic not
+        // listed. A further database away is "degraded" (200): every instance reaches every database, so unready would
+        // take every instance out of the load balancer and cut off the clinics whose databases are fine; that clinic's
+        // requests get 503 with Retry-After from the write and read paths themselves.
         services.AddOptions<HealthCheckServiceOptions>().Configure<ClinicDatabases>((options, databases) =>
         {
             foreach (var database in databases.All)
             {
                 options.Registrations.Add(new HealthCheckRegistration(CheckName(database), _ => new PostgresReadiness(database),
-                    HealthStatus.Unhealthy, [ReadyTag], CheckTimeout));
+                    database.IsDefault ? HealthStatus.Unhealthy : HealthStatus.Degraded, [ReadyTag], CheckTimeout));
             }
         });
         services.AddHealthChecks().AddCheck<RabbitMqReadiness>("rabbitmq", tags: [ReadyTag], timeout: CheckTimeout);

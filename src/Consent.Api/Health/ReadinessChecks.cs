@@ -7,7 +7,8 @@ namespace Consent.Api.Health;
 
 /// <summary>
 /// Ready means PostgreSQL answers a query, not merely that its port is open: one check per database of the store
-/// (docs/adr/0003-clinic-databases.md), since a clinic whose database is away gets 503s from this instance.
+/// (docs/adr/0003-clinic-databases.md); a failure reports its registration's status (unhealthy for the default database,
+/// degraded for the others: HealthApi says why).
 /// </summary>
 public sealed class PostgresReadiness(ClinicDatabase database) : IHealthCheck
 {
@@ -25,8 +26,8 @@ public sealed class PostgresReadiness(ClinicDatabase database) : IHealthCheck
             // are data sources of their own, which NpgsqlConnection.ClearAllPools does not reach.
             database.Store.Clear();
             database.Sessions.Clear();
-            database.Reads.Clear();
-            return HealthCheckResult.Unhealthy($"PostgreSQL database '{database.Name}' is unreachable.", ex);
+            database.Prepared.Clear();
+            return new HealthCheckResult(context.Registration.FailureStatus, $"PostgreSQL database '{database.Name}' is unreachable.", ex);
         }
     }
 }

@@ -8,8 +8,9 @@ namespace Consent.Api.Tests.Health;
 
 /// <summary>
 /// Readiness with clinics spread over two PostgreSQL servers (docs/adr/0003-clinic-databases.md): the second server is
-/// reached through a relay the test cuts, as a server going away does; the instance is not ready while any database is
-/// unreachable (its clinics would get 503s), and the answer names the database by its configured name only.
+/// reached through a relay the test cuts, as a server going away does. The instance stays ready but degraded while a
+/// further database is unreachable (every instance reaches every database: unready would cut off every clinic), names it
+/// by its configured name only, and is unready while the default database is away.
 /// </summary>
 [Trait("Category", "Infrastructure")]
 public sealed class ClinicDatabaseReadinessTests
@@ -17,7 +18,7 @@ public sealed class ClinicDatabaseReadinessTests
     private static readonly Uri Ready = new("/health/ready", UriKind.Relative);
 
     [Fact]
-    public async Task Ready_is_503_naming_the_second_database_while_it_is_cut_off_and_200_again_once_it_answers()
+    public async Task Ready_is_degraded_naming_the_second_database_while_it_is_cut_off_and_healthy_again_once_it_answers()
     {
         var second = new NpgsqlConnectionStringBuilder(TestInfrastructure.Postgres2);
         await using var cut = new TcpCut(second.Host!, second.Port);
@@ -28,13 +29,14 @@ public sealed class ClinicDatabaseReadinessTests
         });
         var client = factory.CreateClient();
 
-        var up = await WaitForAsync(client, HttpStatusCode.OK);
+        var up = await WaitForAsync(client, "healthy");
         up.Checks.ShouldBe(new Dictionary<string, string> { ["postgres"] = "healthy", ["postgres:second"] = "healthy", ["rabbitmq"] = "healthy" }, ignoreOrder: true);
 
         cut.Cut();
-        var down = await WaitForAsync(client, HttpStatusCode.ServiceUnavailable);
-        down.Status.ShouldBe(HttpStatusCode.ServiceUnavailable, down.Body);
-        down.Checks["postgres:second"].ShouldBe("unhealthy");
+        var down = await WaitForAsync(client, "degraded");
+        down.Status.ShouldBe(HttpStatusCode.OK, down.Body);
+        down.Overall.ShouldBe("degraded", down.Body);
+        down.Checks["postgres:second"].ShouldBe("degraded");
         down.Checks["postgres"].ShouldBe("healthy", "the default database is fine");
         down.Checks["rabbitmq"].ShouldBe("healthy");
         // The configured name, never where the database is or how to sign in to it.
@@ -45,8 +47,8 @@ public sealed class ClinicDatabaseReadinessTests
         (await client.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.OK, "liveness does not depend on any database");
 
         cut.Restore();
-        var back = await WaitForAsync(client, HttpStatusCode.OK);
-        back.Status.ShouldBe(HttpStatusCode.OK, back.Body);
+        var back = await WaitForAsync(client, "healthy");
+        back.Overall.ShouldBe("healthy", back.Body);
         back.Checks["postgres:second"].ShouldBe("healthy");
     }
 
@@ -54,29 +56,30 @@ public sealed class ClinicDatabaseReadinessTests
     public async Task One_database_answers_as_before_with_postgres_and_rabbitmq_only()
     {
         await using var factory = new ApiFactory();
-        var ready = await WaitForAsync(factory.CreateClient(), HttpStatusCode.OK);
+        var ready = await WaitForAsync(factory.CreateClient(), "healthy");
         ready.Status.ShouldBe(HttpStatusCode.OK, ready.Body);
         ready.Checks.Keys.Order(StringComparer.Ordinal).ShouldBe(["postgres", "rabbitmq"]);
     }
 
-    private sealed record ReadyAnswer(HttpStatusCode Status, string Body, Dictionary<string, string> Checks);
+    private sealed record ReadyAnswer(HttpStatusCode Status, string Overall, string Body, Dictionary<string, string> Checks);
 
     private static async Task<ReadyAnswer> ReadAsync(HttpClient client)
     {
         using var response = await client.GetAsync(Ready);
         var body = await response.Content.ReadAsStringAsync();
-        var checks = JsonDocument.Parse(body).RootElement.GetProperty("checks").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetString()!);
-        return new ReadyAnswer(response.StatusCode, body, checks);
+        var root = JsonDocument.Parse(body).RootElement;
+        var checks = root.GetProperty("checks").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetString()!);
+        return new ReadyAnswer(response.StatusCode, root.GetProperty("status").GetString()!, body, checks);
     }
 
-    /// <summary>The first answer with <paramref name="expected"/> status, or the last one seen after 60 s.</summary>
-    private static async Task<ReadyAnswer> WaitForAsync(HttpClient client, HttpStatusCode expected)
+    /// <summary>The first answer with <paramref name="expected"/> overall status, or the last one seen after 60 s.</summary>
+    private static async Task<ReadyAnswer> WaitForAsync(HttpClient client, string expected)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
             var answer = await ReadAsync(client);
-            if (answer.Status == expected || clock.Elapsed > TimeSpan.FromSeconds(60)) return answer;
+            if (answer.Overall == expected || clock.Elapsed > TimeSpan.FromSeconds(60)) return answer;
             await Task.Delay(250);
         }
     }

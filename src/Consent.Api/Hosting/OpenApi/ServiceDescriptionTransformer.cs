@@ -65,7 +65,7 @@ internal sealed class ServiceDescriptionTransformer : IOpenApiDocumentTransforme
 
         document.Paths ??= [];
         document.Paths["/health/live"] = Health("live", "The process is up (no dependency is checked).", ready: false, document);
-        document.Paths["/health/ready"] = Health("ready", "PostgreSQL (every configured database) and RabbitMQ answer; 503 while any is unreachable.", ready: true, document);
+        document.Paths["/health/ready"] = Health("ready", "PostgreSQL and RabbitMQ answer; 503 while the default database or RabbitMQ is unreachable; 200 with status `degraded` while a further database of `Store:Databases` is.", ready: true, document);
         await DescribeGateChangesAsync(document, context, cancellationToken);
     }
 
@@ -196,7 +196,7 @@ internal sealed class ServiceDescriptionTransformer : IOpenApiDocumentTransforme
             Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchemaReference(nameof(HealthView), document) } },
         };
         var responses = new OpenApiResponses { ["200"] = Answer("Healthy.") };
-        if (ready) responses["503"] = Answer("A database or RabbitMQ is unreachable; `checks` says which (`postgres` is the default database, `postgres:<name>` a database of `Store:Databases` by its configured name).");
+        if (ready) responses["503"] = Answer("The default database (`postgres` in `checks`) or RabbitMQ is unreachable; `checks` says which. A further database (`postgres:<name>`, by its configured name) only makes the answer `degraded`.");
         responses["429"] = Problem(StatusCodes.Status429TooManyRequests, document);
         return new OpenApiPathItem
         {

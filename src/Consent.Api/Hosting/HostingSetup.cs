@@ -68,7 +68,7 @@ public static class HostingSetup
         // a failed rollback and a 500 for an innocent request (PoolDesyncTests; upstream, npgsql/npgsql#6391).
         var csb = new NpgsqlConnectionStringBuilder(connectionString)
         {
-            Timeout = 3, ApplicationName = "consent-api", MaxAutoPrepare = prepare ? 200 : 0, AutoPrepareMinUsages = 2, NoResetOnClose = !resetOnReturn,
+            Timeout = 3, ApplicationName = new NpgsqlConnectionStringBuilder(connectionString).ApplicationName ?? "consent-api", MaxAutoPrepare = prepare ? 200 : 0, AutoPrepareMinUsages = 2, NoResetOnClose = !resetOnReturn,
         };
         return NpgsqlDataSource.Create(csb.ConnectionString);
     }

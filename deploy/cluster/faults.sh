@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The fault suite: under tablet load through HAProxy, breaks one thing at a time in the local cluster and prints, per
 # fault, the requests that failed while it lasted, the time until steps succeeded again, the acknowledged steps lost or
-# doubled (must be 0), and the events lost or sent under a second message id (must be 0). Then the tablets' throughput
-# with 3 instances and with 1. Heavy (15-20 minutes on 2 cores, with the cluster's start): not part of the test command.
+# doubled (must be 0), and the events lost or sent under a second message id (must be 0), each per clinic (demo in the
+# default database, north in the second one), and which instance held each database's relay lock before the fault,
+# after it and in between (never two at once). Then the tablets' throughput with 3 instances and with 1. Heavy (15-20 minutes on 2 cores, with the cluster's start): not part of the test command.
 # Usage: faults.sh [all|throughput|pg-primary|rabbit-node|service-instance|etcd-member|pg-both ...]
 #   Starts the cluster when it is not running (and stops it again at the end); FAULT_TABLETS (default 4) tablets.
 # Internal: faults.sh inject|heal FAULT (the driver calls these).

@@ -200,7 +200,7 @@ start_rmq() {
 rmq_booted() { (rmq_env "$1"; timeout 100 "$RMQ_BIN/rabbitmqctl" -q wait --timeout 90 "$RABBITMQ_PID_FILE" >/dev/null 2>&1); }
 rmq_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$(rmq_port "$1")") 2>/dev/null; }
 # The Erlang VM of a node (rabbitmq-server is a shell script that execs it; the pid file is the VM's).
-rmq_vm_pid() { tr -d '[:space:]' < "$CLUSTER_DIR/${RMQ_NAMES[$1]}/rabbitmq.pid" 2>/dev/null || true; }
+rmq_vm_pid() { tr -d '[:space:]' 2>/dev/null < "$CLUSTER_DIR/${RMQ_NAMES[$1]}/rabbitmq.pid" || true; }
 
 rmq_prepare() {
   mkdir -p "$CLUSTER_DIR/credentials"

@@ -33,7 +33,8 @@ internal sealed class RelayWatch(IReadOnlyList<string> nodes, string sql, Ledger
             var at = ledger.NowMs;
             var holders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             var unsure = false;
-            await Task.WhenAll(nodes.Select(async node =>
+            // The nodes in run.sh pg-nodes' order: pg1, pg2.
+            await Task.WhenAll(nodes.Select(async (node, index) =>
             {
                 var (found, sure) = await AskAsync(node, stop);
                 unsure |= !sure;
@@ -42,7 +43,7 @@ internal sealed class RelayWatch(IReadOnlyList<string> nodes, string sql, Ledger
                     lock (holders)
                     {
                         if (!holders.TryGetValue(database, out var list)) holders[database] = list = [];
-                        list.Add(holder);
+                        list.Add($"{Short(holder)}({NodeNames[Math.Min(index, NodeNames.Length - 1)]})");
                     }
                 }
             }));
@@ -81,7 +82,7 @@ internal sealed class RelayWatch(IReadOnlyList<string> nodes, string sql, Ledger
         var names = databases.Concat(samples.SelectMany(s => s.Holders.Keys)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         return [.. names.Select(database =>
         {
-            string Holder(RelaySample s) => s.Holders.TryGetValue(database, out var h) && h.Count > 0 ? string.Join('+', h.Order(StringComparer.Ordinal).Select(Short)) : "none";
+            string Holder(RelaySample s) => s.Holders.TryGetValue(database, out var h) && h.Count > 0 ? string.Join('+', h.Order(StringComparer.Ordinal)) : "none";
             // A sample that saw no holder while a node did not answer tells nothing: left out.
             var known = samples.Where(s => !(s.Unsure && Holder(s) == "none")).ToArray();
             var before = known.LastOrDefault(s => s.AtMs < faultAtMs && Holder(s) != "none") is { } b ? Holder(b) : "none";
@@ -109,7 +110,9 @@ internal sealed class RelayWatch(IReadOnlyList<string> nodes, string sql, Ledger
         })];
     }
 
-    /// <summary>"consent-svc2" reads as "svc2" in a table.</summary>
+    private static readonly string[] NodeNames = ["pg1", "pg2", "pg?"];
+
+    /// <summary>"consent-svc2" reads as "svc2" in a table (and "svc2(pg1)" with the node its session is on).</summary>
     private static string Short(string applicationName) => applicationName.StartsWith("consent-", StringComparison.Ordinal) ? applicationName["consent-".Length..] : applicationName;
 
     public async ValueTask DisposeAsync()

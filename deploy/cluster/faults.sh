@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The fault suite: under tablet load through HAProxy, breaks one thing at a time in the local cluster and prints, per
 # fault, the requests that failed while it lasted, the time until steps succeeded again, the acknowledged steps lost or
-# doubled (must be 0), and the events lost or sent under a second message id (must be 0). Then the tablets' throughput
-# with 3 instances and with 1. Heavy (15-20 minutes on 2 cores, with the cluster's start): not part of the test command.
+# doubled (must be 0), and the events lost or sent under a second message id (must be 0), each per clinic (demo in the
+# default database, north in the second one), and which instance held each database's relay lock before the fault,
+# after it and in between (never two at once). Then the tablets' throughput with 3 instances and with 1. Heavy (15-20 minutes on 2 cores, with the cluster's start): not part of the test command.
 # Usage: faults.sh [all|throughput|pg-primary|rabbit-node|service-instance|etcd-member|pg-both ...]
 #   Starts the cluster when it is not running (and stops it again at the end); FAULT_TABLETS (default 4) tablets.
 # Internal: faults.sh inject|heal FAULT (the driver calls these).
@@ -56,8 +57,16 @@ heal() {
   log "faults: $1 healed, the cluster is back to full health"
 }
 
+# Tablets in every clinic (each in its own database), a subscriber per clinic, and the relay locks watched on each
+# PostgreSQL node (run.sh relay-holders, once a second).
 driver() {
-  FAULT_DEMO="$CLUSTER_DIR/demo.json" FAULT_WORKFLOWS="$REPO_ROOT/workflows" \
+  local demos="" databases="" entry db clinic
+  for entry in "${CLINIC_DBS[@]}"; do
+    read -r _ db clinic <<<"$entry"
+    demos+="${demos:+,}$(demo_file "$clinic")"; databases+="${databases:+,}$db"
+  done
+  FAULT_DEMOS="$demos" FAULT_DATABASES="$databases" FAULT_WORKFLOWS="$REPO_ROOT/workflows" \
+    FAULT_PG_NODES="$(run pg-nodes)" FAULT_RELAY_SQL="$here/relay-holders.sql" \
     dotnet "$here/FaultDriver/bin/Release/net10.0/Consent.Cluster.FaultDriver.dll" "$@"
 }
 
@@ -107,20 +116,31 @@ python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 faults = [r for r in rows if "stepsLost" in r]
+def per_clinic(r, key):
+    # the total, then each clinic's share (each clinic is in its own database)
+    parts = [str(c[key]) for c in r.get("clinics", [])]
+    return f'{r[key]} ({" / ".join(parts)})' if len(parts) > 1 else str(r[key])
+def relay(r):
+    # per database: the instance holding its relay lock before the fault > ... > at the end, and the most holders at once
+    return "; ".join(f'{l["database"]}: {l["path"]} (max {l["maxHolders"]})' for l in r.get("relayLeaders", [])) or "-"
 if faults:
-    head = ["fault", "failed requests", "recovered after s (after heal)", "wrong answers", "acked steps", "steps lost", "doubled", "chains broken", "events expected", "events lost", "dup. ids", "redelivered"]
+    clinics = " / ".join(c["clinic"] for c in faults[0].get("clinics", []))
+    print("clinics: " + clinics)
+    head = ["fault", "failed requests", "recovered after s (after heal)", "wrong answers", "acked steps", "steps lost", "doubled", "chains broken", "events expected", "events lost", "dup. ids", "redelivered", "relay leader per database"]
     print(" | ".join(head))
     for r in faults:
         print(" | ".join(str(x) for x in [r["name"], f'{r["failedAttempts"]} ({r["failureKinds"] or "-"})', f'{r["recoverySeconds"]} ({r.get("afterHealSeconds", "-")})', r["wrongAnswers"],
-              r["ackedSteps"], r["stepsLost"], r["stepsDoubled"], r["chainsBroken"], r["eventsExpected"], r["eventsLost"], r["eventsDuplicateIds"], r["redelivered"]]))
+              per_clinic(r, "ackedSteps"), per_clinic(r, "stepsLost"), per_clinic(r, "stepsDoubled"), per_clinic(r, "chainsBroken"), per_clinic(r, "eventsExpected"),
+              per_clinic(r, "eventsLost"), per_clinic(r, "eventsDuplicateIds"), per_clinic(r, "redelivered"), relay(r)]))
 tp = [r for r in rows if r.get("name", "").startswith("throughput")]
 if tp:
     print()
     print("instances | tablets | steps/s | p50 ms | p99 ms | failed requests")
     for r in tp:
         print(f'{r["name"].split("-")[1]} | {r["tablets"]} | {r["stepsPerSecond"]} | {r["p50Ms"]} | {r["p99Ms"]} | {r["failedAttempts"]}')
-bad = [r["name"] for r in faults if r["stepsLost"] or r["stepsDoubled"] or r["eventsLost"] or r["eventsDuplicateIds"] or r["wrongAnswers"] or r["chainsBroken"]]
+bad = [r["name"] for r in faults if r["stepsLost"] or r["stepsDoubled"] or r["eventsLost"] or r["eventsDuplicateIds"] or r["wrongAnswers"] or r["chainsBroken"]
+       or any(l["maxHolders"] > 1 for l in r.get("relayLeaders", [])) or len(r.get("clinics", [])) < 2]
 print()
-print("FAILED: " + ", ".join(bad) if bad else f"all {len(faults)} faults: 0 acknowledged steps lost, 0 events lost or duplicated")
+print("FAILED: " + ", ".join(bad) if bad else f"all {len(faults)} faults: 0 acknowledged steps lost, 0 events lost or duplicated, in every clinic's database; never two relay leaders of one database")
 sys.exit(1 if bad else 0)
 PY

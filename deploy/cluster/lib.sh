@@ -17,6 +17,14 @@ PG_NAMES=(pg1 pg2)
 pg_port()   { echo $((31432 + $1)); }   # 31432 31433
 pg_rest()   { echo $((31008 + $1)); }   # 31008 31009 (Patroni's REST API: /primary answers 200 on the leader only)
 
+# The service's databases, all on the one Patroni cluster: "STORE-NAME POSTGRES-DATABASE CLINIC". "default" is
+# ConnectionStrings:Postgres (clinic demo, and what belongs to no clinic); the others are Store:Databases entries, each
+# holding its clinic (Store:ClinicDatabases). A second Patroni cluster would double the CPU on this 2-core machine.
+CLINIC_DBS=("default consent demo" "north consent_north north")
+# The service's PostgreSQL role: it may append and read events, never rewrite them ('migrate' grants it, as its owner).
+APP_ROLE=consent_app
+demo_file() { [ "$1" = demo ] && echo "$CLUSTER_DIR/demo.json" || echo "$CLUSTER_DIR/demo-$1.json"; }
+
 # RabbitMQ: three nodes sharing one port mapper (they find each other through it) and one cookie.
 RMQ_NAMES=(rabbit1 rabbit2 rabbit3)
 rmq_port()      { echo $((31701 + $1)); }   # AMQP 31701 31702 31703

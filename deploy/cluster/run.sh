@@ -128,17 +128,36 @@ sync_standby_ready() { local i; for i in 0 1; do [ "$(http_code "http://127.0.0.
 # The postmaster of a node, for the fault suite's kill -9.
 postmaster_pid() { local root; root="$(pg_root)"; [ -f "$root/${PG_NAMES[$1]}/data/postmaster.pid" ] && head -n 1 "$root/${PG_NAMES[$1]}/data/postmaster.pid" || true; }
 
+# Each node asked directly (not through HAProxy): a lock held on a demoted or cut-off node would show too.
+relay_holders() {
+  local i
+  for i in 0 1; do
+    PGPASSWORD="$(credential pg-superuser)" "$PG_BIN/psql" -h 127.0.0.1 -p "$(pg_port "$i")" -U postgres -d postgres -qtA -F ' ' \
+      -v ON_ERROR_STOP=1 -f "$here/relay-holders.sql" 2>/dev/null | sed "s/^/${PG_NAMES[$i]} /" || echo "${PG_NAMES[$i]} (no answer)"
+  done
+}
+
 psql_admin() { PGPASSWORD="$(credential pg-superuser)" "$PG_BIN/psql" -h 127.0.0.1 -p "$HAPROXY_PG" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
 
-# The same roles and databases as a local profile (deploy/local/postgres.sh): the service's and the sample scheduler's.
+# The same roles as a local profile (deploy/local/postgres.sh): the schema's owner "consent" (used by 'migrate' only),
+# the service's role "consent_app" (append and read events, never rewrite them) and the sample scheduler's "scheduler".
+# Databases: one per entry of CLINIC_DBS (the service's, on the same Patroni cluster) and one scheduler database per
+# clinic; each role may connect to its own databases only.
 ensure_databases() {
-  local scheduler_password; scheduler_password="$(CONSENT_PG_PORT=$HAPROXY_PG CONSENT_AMQP_PORT=$HAPROXY_AMQP "$REPO_ROOT/deploy/local/postgres.sh" scheduler-url cluster | sed 's/.*Password=//')"
+  local scheduler_password entry db clinic scheduler_db
+  scheduler_password="$(CONSENT_PG_PORT=$HAPROXY_PG CONSENT_AMQP_PORT=$HAPROXY_AMQP "$REPO_ROOT/deploy/local/postgres.sh" scheduler-url cluster | sed 's/.*Password=//')"
   [ -n "$(psql_admin -c "select 1 from pg_roles where rolname = 'consent'")" ] || psql_admin -c "create role consent login password 'consent-local' createdb"
-  [ -n "$(psql_admin -c "select 1 from pg_database where datname = 'consent'")" ] || psql_admin -c "create database consent owner consent"
+  [ -n "$(psql_admin -c "select 1 from pg_roles where rolname = '$APP_ROLE'")" ] || psql_admin -c "create role $APP_ROLE login"
+  psql_admin -c "alter role $APP_ROLE password '$(credential pg-app)'" >/dev/null
   [ -n "$(psql_admin -c "select 1 from pg_roles where rolname = 'scheduler'")" ] || psql_admin -c "create role scheduler login"
   psql_admin -c "alter role scheduler password '$scheduler_password'" >/dev/null
-  [ -n "$(psql_admin -c "select 1 from pg_database where datname = 'scheduler'")" ] || psql_admin -c "create database scheduler owner scheduler"
-  psql_admin -c "revoke connect on database consent from public; revoke connect on database scheduler from public"
+  for entry in "${CLINIC_DBS[@]}"; do
+    read -r _ db clinic <<<"$entry"
+    scheduler_db="$(scheduler_database "$clinic")"
+    [ -n "$(psql_admin -c "select 1 from pg_database where datname = '$db'")" ] || psql_admin -c "create database $db owner consent"
+    [ -n "$(psql_admin -c "select 1 from pg_database where datname = '$scheduler_db'")" ] || psql_admin -c "create database $scheduler_db owner scheduler"
+    psql_admin -c "revoke connect on database $db from public; revoke connect on database $scheduler_db from public; grant connect on database $db to $APP_ROLE"
+  done
 }
 
 # ---------------------------------------------------------------------------------------------------------- RabbitMQ
@@ -181,7 +200,7 @@ start_rmq() {
 rmq_booted() { (rmq_env "$1"; timeout 100 "$RMQ_BIN/rabbitmqctl" -q wait --timeout 90 "$RABBITMQ_PID_FILE" >/dev/null 2>&1); }
 rmq_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$(rmq_port "$1")") 2>/dev/null; }
 # The Erlang VM of a node (rabbitmq-server is a shell script that execs it; the pid file is the VM's).
-rmq_vm_pid() { tr -d '[:space:]' < "$CLUSTER_DIR/${RMQ_NAMES[$1]}/rabbitmq.pid" 2>/dev/null || true; }
+rmq_vm_pid() { tr -d '[:space:]' 2>/dev/null < "$CLUSTER_DIR/${RMQ_NAMES[$1]}/rabbitmq.pid" || true; }
 
 rmq_prepare() {
   mkdir -p "$CLUSTER_DIR/credentials"
@@ -191,10 +210,11 @@ rmq_prepare() {
     | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-# The sample scheduler'"'"'s queue as a quorum queue (replicated on all three nodes), with the arguments the sample declares.
-sample = {"x-message-ttl": 604800000, "x-max-length": 100000, "x-overflow": "reject-publish", "x-dead-letter-exchange": "demo-scheduler.dead"}
-d["queues"] = [{"name": "demo-scheduler", "vhost": "consent", "durable": True, "auto_delete": False, "arguments": dict(sample, **{"x-queue-type": "quorum"})}]
-json.dump(d, sys.stdout)' > "$CLUSTER_DIR/rabbitmq-definitions.json")
+# The sample scheduler queue of every clinic as a quorum queue (replicated on all three nodes), with the arguments the sample declares.
+sample = {"x-message-ttl": 604800000, "x-max-length": 100000, "x-overflow": "reject-publish"}
+d["queues"] = [{"name": f"{c}-scheduler", "vhost": "consent", "durable": True, "auto_delete": False,
+                "arguments": dict(sample, **{"x-queue-type": "quorum", "x-dead-letter-exchange": f"{c}-scheduler.dead"})} for c in sys.argv[1:]]
+json.dump(d, sys.stdout)' $(for e in "${CLINIC_DBS[@]}"; do echo "${e##* }"; done) > "$CLUSTER_DIR/rabbitmq-definitions.json")
 }
 
 # ---------------------------------------------------------------------------------------------------------- HAProxy
@@ -275,9 +295,63 @@ start_haproxy() {
 haproxy_states() { curl -s -m 2 "http://127.0.0.1:$HAPROXY_STATS/stats;csv" | awk -F, '$2 != "FRONTEND" && $2 != "BACKEND" && NR > 1 {print $1 "/" $2 " " $18}'; }
 
 # ---------------------------------------------------------------------------------------------------------- service
+# A database's connection string through HAProxy's PostgreSQL route: as the schema's owner (migrate) or as the service's
+# role, then with the instance's name as PostgreSQL's application_name (pg_stat_activity tells the instances apart:
+# faults.sh relay-holders reads which one holds each database's relay lock).
+owner_url() { echo "Host=127.0.0.1;Port=$HAPROXY_PG;Database=$1;Username=consent;Password=consent-local"; }
+app_url() { echo "Host=127.0.0.1;Port=$HAPROXY_PG;Database=$1;Username=$APP_ROLE;Password=$(credential pg-app)${2:+;Application Name=$2}"; }
+
+# The databases as the service sees them: ConnectionStrings:Postgres is "default" (clinic demo and everything that
+# belongs to no clinic), Store:Databases:<name> the others, each clinic mapped to its own (Store:ClinicDatabases).
+# Usage: database_env owner|INSTANCE-NAME
+database_env() {
+  local entry name db clinic
+  for entry in "${CLINIC_DBS[@]}"; do
+    read -r name db clinic <<<"$entry"
+    local url; if [ "$1" = owner ]; then url="$(owner_url "$db")"; else url="$(app_url "$db" "$1")"; fi
+    if [ "$name" = default ]; then
+      export CONSENT_ConnectionStrings__Postgres="$url"
+    else
+      export "CONSENT_Store__Databases__${name}__ConnectionString=$url" "CONSENT_Store__ClinicDatabases__${clinic}=$name"
+    fi
+  done
+}
+
+# Each clinic's web sign-in (a coordinator and a clinician) and its gate subscriber (the sample scheduler's token),
+# passwords made once per clinic and kept in .data/cluster/staff-CLINIC.env.
+staff_env() {
+  local entry clinic n=0 s=0 file
+  for entry in "${CLINIC_DBS[@]}"; do
+    read -r _ _ clinic <<<"$entry"
+    file="$(staff_file "$clinic")"
+    [ -f "$file" ] || (umask 077; printf 'COORDINATOR_PASSWORD=%s\nCLINICIAN_PASSWORD=%s\n' \
+      "$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20)" "$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20)" > "$file")
+    # shellcheck disable=SC1090
+    source "$file"
+    local who; who="$(staff_user "$clinic" '')"
+    export "CONSENT_Staff__Local__${n}__Username=${who}coordinator" "CONSENT_Staff__Local__${n}__Password=$COORDINATOR_PASSWORD" \
+      "CONSENT_Staff__Local__${n}__Role=coordinator" "CONSENT_Staff__Local__${n}__Clinic=$clinic" "CONSENT_Staff__Local__${n}__DisplayName=$clinic Coordinator"
+    n=$((n + 1))
+    export "CONSENT_Staff__Local__${n}__Username=${who}clinician" "CONSENT_Staff__Local__${n}__Password=$CLINICIAN_PASSWORD" \
+      "CONSENT_Staff__Local__${n}__Role=clinician" "CONSENT_Staff__Local__${n}__Clinic=$clinic" "CONSENT_Staff__Local__${n}__DisplayName=$clinic Clinician"
+    n=$((n + 1))
+    # appsettings.json registers the sample scheduler for demo (Gate:Subscribers:0); the other clinics get their own.
+    if [ "$clinic" != demo ]; then
+      s=$((s + 1))
+      export "CONSENT_Gate__Subscribers__${s}__Name=scheduler" "CONSENT_Gate__Subscribers__${s}__Clinic=$clinic" "CONSENT_Gate__Subscribers__${s}__Subject=scheduler-sample"
+    fi
+  done
+}
+# demo keeps the usernames it always had (coordinator, clinician); another clinic's are prefixed with its id.
+staff_user() { [ "$1" = demo ] && echo "$2" || echo "$1-$2"; }
+staff_file() { [ "$1" = demo ] && echo "$CLUSTER_DIR/staff.env" || echo "$CLUSTER_DIR/staff-$1.env"; }
+scheduler_database() { [ "$1" = demo ] && echo scheduler || echo "scheduler_$1"; }
+
 service_env() {
   export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
-  export CONSENT_ConnectionStrings__Postgres="Host=127.0.0.1;Port=$HAPROXY_PG;Database=consent;Username=consent;Password=consent-local"
+  # The instances run as the service's role on a schema 'migrate' made (start_all), and never change it.
+  database_env "${1:-owner}"
+  export CONSENT_Store__ApplySchemaChanges=false
   export CONSENT_Amqp__Uri; CONSENT_Amqp__Uri="$(CONSENT_PG_PORT=$HAPROXY_PG CONSENT_AMQP_PORT=$HAPROXY_AMQP "$REPO_ROOT/deploy/local/rabbitmq.sh" url cluster)"
   export CONSENT_Auth__Mode=Local CONSENT_Auth__LocalSigningKeyFile="$CLUSTER_DIR/local-signing.key"
   # The fault driver's clinician countersigns for the whole suite with the token demo.json gave it at start; the suite
@@ -291,20 +365,19 @@ service_env() {
   export CONSENT_Tablet__PublicBaseUrl="http://127.0.0.1:$HAPROXY_HTTP" CONSENT_Hosting__RequireHttps=false
   # The fault suite's tablets all come from one address through one proxy.
   export CONSENT_RateLimiting__PermitsPerSecond="${CONSENT_RateLimiting__PermitsPerSecond:-1000000}" CONSENT_RateLimiting__Burst="${CONSENT_RateLimiting__Burst:-1000000}"
-  local staff_file="$CLUSTER_DIR/staff.env"
-  [ -f "$staff_file" ] || (umask 077; printf 'COORDINATOR_PASSWORD=%s\nCLINICIAN_PASSWORD=%s\n' \
-    "$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20)" "$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 20)" > "$staff_file")
-  # shellcheck disable=SC1090
-  source "$staff_file"
-  export CONSENT_Staff__Local__0__Username=coordinator CONSENT_Staff__Local__0__Password="$COORDINATOR_PASSWORD" \
-    CONSENT_Staff__Local__0__Role=coordinator CONSENT_Staff__Local__0__Clinic=demo CONSENT_Staff__Local__0__DisplayName="Demo Coordinator"
-  export CONSENT_Staff__Local__1__Username=clinician CONSENT_Staff__Local__1__Password="$CLINICIAN_PASSWORD" \
-    CONSENT_Staff__Local__1__Role=clinician CONSENT_Staff__Local__1__Clinic=demo CONSENT_Staff__Local__1__DisplayName="Demo Clinician"
+  staff_env
+}
+# The schema's owner brings every database's schema up to date and grants the service's role its rights in each
+# (Consent.Api migrate, README "Security"): a deploy step, run once before the instances start, through HAProxy.
+migrate() {
+  local api_dir="$REPO_ROOT/src/Consent.Api"
+  (service_env owner; CONSENT_Store__AppRole="$APP_ROLE" dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" migrate --contentRoot "$api_dir") \
+    >>"$LOGS/migrate.log" 2>&1 || die "migrating the schema failed, see $LOGS/migrate.log"
 }
 start_svc() {
   local i="$1" name="svc$(($1 + 1))" api_dir="$REPO_ROOT/src/Consent.Api"
   running "$name" && return 0
-  (service_env; spawn "$name" - dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" --contentRoot "$api_dir" --urls "http://127.0.0.1:$(svc_port "$i")")
+  (service_env "consent-$name"; spawn "$name" - dotnet "$api_dir/bin/Release/net10.0/Consent.Api.dll" --contentRoot "$api_dir" --urls "http://127.0.0.1:$(svc_port "$i")")
 }
 svc_ready() { [ "$(http_code "http://127.0.0.1:$(svc_port "$1")/health/ready")" = 200 ]; }
 
@@ -361,7 +434,9 @@ start_all() {
   # Every instance must hold the same key file for the data-protection key ring (README "Security"), as a Secret gives it.
   [ -f "$CLUSTER_DIR/signing-keys/data-protection.key" ] \
     || (umask 077; openssl rand -base64 32 > "$CLUSTER_DIR/signing-keys/data-protection.key")
-  # The first instance updates the schema alone; the others start once it is ready.
+  migrate
+  log "cluster: schema migrated by its owner in ${#CLINIC_DBS[@]} databases; the instances run as $APP_ROLE ($(elapsed_since "$t0") ms)"
+  # The first instance seeds the staff accounts alone; the others start once it is ready.
   start_svc 0
   wait_until 90 "service instance svc1 ready" svc_ready 0
   for ((i = 1; i < SVC_COUNT; i++)); do start_svc "$i"; done
@@ -371,14 +446,23 @@ start_all() {
   write_demo_file
 }
 
+# One demo file per clinic, as the run command writes its one: demo.json for clinic demo, demo-CLINIC.json for the
+# others, each with that clinic's tokens, staff sign-in, subscriber user and queue, and scheduler database.
 write_demo_file() {
-  service_env
-  local env=(CONSENT_PG_PORT=$HAPROXY_PG CONSENT_AMQP_PORT=$HAPROXY_AMQP)
-  env "${env[@]}" CONSENT_DEMO_AMQP="$(env "${env[@]}" "$REPO_ROOT/deploy/local/rabbitmq.sh" subscriber-url cluster)" \
-    CONSENT_DEMO_SCHEDULER_DB="$(env "${env[@]}" "$REPO_ROOT/deploy/local/postgres.sh" scheduler-url cluster)" \
-    CONSENT_DEMO_STAFF_COORDINATOR="coordinator:$COORDINATOR_PASSWORD" CONSENT_DEMO_STAFF_CLINICIAN="clinician:$CLINICIAN_PASSWORD" \
-    dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" demo-file --out "$CLUSTER_DIR/demo.json" \
-    --base-url "http://127.0.0.1:$HAPROXY_HTTP" --postgres "$CONSENT_ConnectionStrings__Postgres" --key-file "$CLUSTER_DIR/local-signing.key"
+  service_env owner
+  local env=(CONSENT_PG_PORT=$HAPROXY_PG CONSENT_AMQP_PORT=$HAPROXY_AMQP) entry name db clinic out scheduler_url
+  for entry in "${CLINIC_DBS[@]}"; do
+    read -r name db clinic <<<"$entry"
+    out="$(demo_file "$clinic")"
+    # shellcheck disable=SC1090
+    source "$(staff_file "$clinic")"
+    scheduler_url="$(env "${env[@]}" "$REPO_ROOT/deploy/local/postgres.sh" scheduler-url cluster | sed "s/Database=scheduler;/Database=$(scheduler_database "$clinic");/")"
+    env "${env[@]}" CONSENT_DEMO_AMQP="$(env "${env[@]}" "$REPO_ROOT/deploy/local/rabbitmq.sh" subscriber-url cluster "$clinic-scheduler")" \
+      CONSENT_DEMO_SCHEDULER_DB="$scheduler_url" \
+      CONSENT_DEMO_STAFF_COORDINATOR="$(staff_user "$clinic" coordinator):$COORDINATOR_PASSWORD" CONSENT_DEMO_STAFF_CLINICIAN="$(staff_user "$clinic" clinician):$CLINICIAN_PASSWORD" \
+      dotnet "$REPO_ROOT/src/Consent.Cli/bin/Release/net10.0/consent.dll" demo-file --out "$out" --clinic "$clinic" --scheduler-queue "$clinic-scheduler" \
+      --base-url "http://127.0.0.1:$HAPROXY_HTTP" --postgres "$(owner_url "$db")" --key-file "$CLUSTER_DIR/local-signing.key"
+  done
 }
 
 stop_all() {
@@ -392,7 +476,7 @@ stop_all() {
   for i in 1 0; do [ "$(pg_role "$i")" = primary ] || stop_one "${PG_NAMES[$i]}"; done
   for i in 1 0; do stop_one "${PG_NAMES[$i]}"; done
   for i in 2 1 0; do stop_one "${ETCD_NAMES[$i]}"; done
-  rm -f "$CLUSTER_DIR/demo.json"
+  rm -f "$CLUSTER_DIR"/demo*.json
   log "cluster: stopped"
 }
 
@@ -424,12 +508,13 @@ etcd_leader() {
 print_summary() {
   cat >&2 <<MSG
 
-  The Consent cluster is running (demo clinic "demo").
+  The Consent cluster is running (clinic "demo" in database consent, clinic "north" in database consent_north,
+  both on the one Patroni cluster; the instances run as $APP_ROLE).
     API (HAProxy)  http://127.0.0.1:$HAPROXY_HTTP   (instances 127.0.0.1:$(svc_port 0)-$(svc_port $((SVC_COUNT - 1))))
     PostgreSQL     127.0.0.1:$HAPROXY_PG (the Patroni leader; nodes 127.0.0.1:$(pg_port 0) and :$(pg_port 1))
     RabbitMQ       127.0.0.1:$HAPROXY_AMQP (any node; nodes 127.0.0.1:$(rmq_port 0)-$(rmq_port 2))
     HAProxy stats  http://127.0.0.1:$HAPROXY_STATS/stats
-    Demo file      $CLUSTER_DIR/demo.json
+    Demo files     $CLUSTER_DIR/demo.json (clinic demo), $CLUSTER_DIR/demo-north.json (clinic north)
     Scheduler      dotnet run --project src/Consent.SchedulerSample -- --demo-file .data/cluster/demo.json
 
 MSG
@@ -460,6 +545,10 @@ case "$cmd" in
   # RabbitMQ nodes clustered, every instance ready and HAProxy routing to one.
   healthy) healthy ;;
   etcd-leader) etcd_leader ;;
+  # Which instance holds each database's relay lock, per PostgreSQL node: "NODE DATABASE consent-svcN" lines.
+  relay-holders) relay_holders ;;
+  # For the fault driver's relay watch: each PostgreSQL node's superuser connection string, one a line.
+  pg-nodes) for i in 0 1; do echo "Host=127.0.0.1;Port=$(pg_port "$i");Database=postgres;Username=postgres;Password=$(credential pg-superuser)"; done ;;
   haproxy-states) haproxy_states ;;
   *) die "unknown command $cmd (up|start|stop|status|reset)" ;;
 esac

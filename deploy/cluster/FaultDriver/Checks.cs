@@ -8,17 +8,23 @@ internal sealed record StepCheck(int Consents, int AckedSteps, int Lost, int Dou
 
 internal sealed record EventCheck(int Expected, int Received, int Lost, int DuplicateIds, int Redelivered);
 
+/// <summary>One clinic's checks (each clinic in its own database): what its tablets got acknowledged, what its subscriber got.</summary>
+internal sealed record ClinicCheck(string Clinic, StepCheck Steps, EventCheck Events);
+
 internal static class Checks
 {
     /// <summary>
     /// Every acknowledged step has its event in the consent's stored history (lost otherwise), no step's event is
-    /// stored twice (doubled), and every consent's hash chain still verifies.
+    /// stored twice (doubled), and every consent's hash chain still verifies: for <paramref name="demo"/>'s clinic, read with
+    /// its coordinator's token (so from its database).
     /// </summary>
     public static async Task<StepCheck> StepsAsync(HttpClient http, Demo demo, Ledger ledger)
     {
-        var acked = ledger.Acked.GroupBy(a => a.ConsentId).ToDictionary(g => g.Key, g => g.Select(a => a.StepId).ToList());
+        var ackedSteps = ledger.Acked.Where(a => a.Clinic == demo.Clinic).ToList();
+        var acked = ackedSteps.GroupBy(a => a.ConsentId).ToDictionary(g => g.Key, g => g.Select(a => a.StepId).ToList());
+        var consents = ledger.Consents.Where(c => c.Value.Clinic == demo.Clinic).Select(c => c.Key).ToList();
         int lost = 0, doubled = 0, broken = 0;
-        foreach (var id in ledger.Consents.Keys)
+        foreach (var id in consents)
         {
             var history = await GetAsync(http, $"/api/consents/{id}/history", demo.Coordinator);
             var stepEvents = history.EnumerateArray()
@@ -31,7 +37,7 @@ internal static class Checks
             var verify = await GetAsync(http, $"/api/consents/{id}/verify", demo.Coordinator);
             if (!verify.GetProperty("valid").GetBoolean()) broken++;
         }
-        return new StepCheck(ledger.Consents.Count, ledger.Acked.Count, lost, doubled, broken);
+        return new StepCheck(consents.Count, ackedSteps.Count, lost, doubled, broken);
     }
 
     /// <summary>
@@ -43,8 +49,8 @@ internal static class Checks
     /// </summary>
     public static async Task<EventCheck> EventsAsync(HttpClient http, Demo demo, Ledger ledger, EventWatch watch, TimeSpan wait)
     {
-        var mine = ledger.Consents.Keys.ToHashSet();
-        var granted = ledger.Consents.Where(c => c.Value).Select(c => c.Key).ToHashSet();
+        var mine = ledger.Consents.Where(c => c.Value.Clinic == demo.Clinic).Select(c => c.Key).ToHashSet();
+        var granted = ledger.Consents.Where(c => c.Value.Clinic == demo.Clinic && c.Value.Granted).Select(c => c.Key).ToHashSet();
         var deadline = DateTime.UtcNow + wait;
         while (true)
         {

@@ -8,26 +8,30 @@ using Consent.Workflows.Loading;
 //   scenario NAME INJECT HEAL   tablets walk consents through HAProxy; after a warm-up INJECT runs (a shell command that
 //                               breaks something), HEAL after the hold time; then the checks; prints one RESULT line
 //   throughput SECONDS          tablets only, for the 1-versus-3-instances comparison; prints one RESULT line
-// Options (environment): FAULT_DEMO (demo.json), FAULT_WORKFLOWS, FAULT_TABLETS (4), FAULT_WARMUP (8 s), FAULT_HOLD
-// (25 s between INJECT and HEAL), FAULT_AFTER (20 s of load after HEAL).
+// Options (environment): FAULT_DEMOS (the clinics' demo files, comma-separated; tablets are shared out among the clinics
+// in turn), FAULT_WORKFLOWS, FAULT_TABLETS (4), FAULT_WARMUP (8 s), FAULT_HOLD (25 s between INJECT and HEAL),
+// FAULT_AFTER (20 s of load after HEAL), FAULT_PG_NODES (each PostgreSQL node's superuser connection string, one a
+// line) and FAULT_RELAY_SQL (relay-holders.sql): with both, the relay lock's holders are watched on every node.
 var mode = args.Length > 0 ? args[0] : throw new ArgumentException("usage: scenario NAME INJECT HEAL | throughput SECONDS");
-var demo = Demo.Read(Env("FAULT_DEMO", ".data/cluster/demo.json"));
-var definition = WorkflowCatalog.LoadDirectory(Env("FAULT_WORKFLOWS", "workflows")).FindFor(demo.Clinic, "stem-cell-ms") ?? throw new InvalidOperationException("stem-cell-ms missing");
+var demos = Env("FAULT_DEMOS", ".data/cluster/demo.json").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Demo.Read).ToList();
+var catalog = WorkflowCatalog.LoadDirectory(Env("FAULT_WORKFLOWS", "workflows"));
 var tablets = int.Parse(Env("FAULT_TABLETS", "4"), CultureInfo.InvariantCulture);
 
 // No cookies: each request may land on any instance, which is the point; a browser would stay on one until it fails.
 using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
 {
-    BaseAddress = new Uri(demo.BaseUrl), Timeout = TimeSpan.FromSeconds(30),
+    BaseAddress = new Uri(demos[0].BaseUrl), Timeout = TimeSpan.FromSeconds(30),
 };
 var ledger = new Ledger();
-var driver = new Tablets(http, demo, definition, ledger);
+// The stem-cell consent as each clinic publishes it (demo has v2, approved for it alone; another clinic v1).
+var drivers = demos.Select(demo => new Tablets(http, demo, catalog.FindFor(demo.Clinic, "stem-cell-ms") ?? throw new InvalidOperationException($"stem-cell-ms missing for {demo.Clinic}"), ledger)).ToList();
 using var stop = new CancellationTokenSource();
+Task RunTablets() => Task.WhenAll(Enumerable.Range(0, tablets).Select(i => Task.Run(() => drivers[i % drivers.Count].RunAsync(i, stop.Token))));
 
 if (mode == "throughput")
 {
     var seconds = int.Parse(args[1], CultureInfo.InvariantCulture);
-    var load = Task.WhenAll(Enumerable.Range(0, tablets).Select(i => Task.Run(() => driver.RunAsync(i, stop.Token))));
+    var load = RunTablets();
     await Task.Delay(TimeSpan.FromSeconds(3)); // warm-up: first connections and JIT, not counted
     var (steps0, t0) = (ledger.Acked.Count, ledger.NowMs);
     await Task.Delay(TimeSpan.FromSeconds(seconds));
@@ -47,8 +51,13 @@ var (name, inject, heal) = (args[1], args[2], args[3]);
 var warmup = Seconds("FAULT_WARMUP", 8);
 var hold = Seconds("FAULT_HOLD", 25);
 var after = Seconds("FAULT_AFTER", 20);
-await using var watch = await EventWatch.StartAsync(demo.AmqpUri, demo.Clinic);
-var tabletsRunning = Task.WhenAll(Enumerable.Range(0, tablets).Select(i => Task.Run(() => driver.RunAsync(i, stop.Token))));
+var watches = new List<EventWatch>();
+foreach (var demo in demos) watches.Add(await EventWatch.StartAsync(demo.AmqpUri, demo.Clinic));
+await using var relays = new RelayWatch(Env("FAULT_PG_NODES", "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+    Env("FAULT_RELAY_SQL", "") is { Length: > 0 } sqlFile ? File.ReadAllText(sqlFile) : "", ledger);
+var watchingRelays = Environment.GetEnvironmentVariable("FAULT_PG_NODES") is { Length: > 0 } && Environment.GetEnvironmentVariable("FAULT_RELAY_SQL") is { Length: > 0 };
+if (watchingRelays) relays.Start();
+var tabletsRunning = RunTablets();
 await Task.Delay(warmup);
 var failuresBefore = ledger.Failures.Count;
 var injectedAt = ledger.NowMs;
@@ -64,8 +73,15 @@ await tabletsRunning;
 Log($"{name}: load stopped after {ledger.Acked.Count} acknowledged steps; checking");
 
 var during = ledger.Failures.Skip(failuresBefore).ToList();
-var steps = await Checks.StepsAsync(http, demo, ledger);
-var events = await Checks.EventsAsync(http, demo, ledger, watch, TimeSpan.FromSeconds(90));
+var leaders = watchingRelays ? relays.Leaders(injectedAt, Env("FAULT_DATABASES", "").Split(',', StringSplitOptions.RemoveEmptyEntries)) : [];
+foreach (var leader in leaders) Log($"{name}: relay of {leader.Database}: {leader.Path} (at most {leader.MaxHolders} holder at once, longest without one {leader.LongestGapSeconds} s)");
+var clinics = new List<ClinicCheck>();
+for (var c = 0; c < demos.Count; c++)
+{
+    clinics.Add(new ClinicCheck(demos[c].Clinic, await Checks.StepsAsync(http, demos[c], ledger),
+        await Checks.EventsAsync(http, demos[c], ledger, watches[c], TimeSpan.FromSeconds(90))));
+}
+foreach (var watch in watches) await watch.DisposeAsync();
 foreach (var wrong in ledger.WrongAnswers.Take(5)) Log($"{name}: wrong answer: {wrong}");
 Result(new
 {
@@ -77,9 +93,17 @@ Result(new
     afterHealSeconds = during.Count == 0 ? 0 : Math.Round(Math.Max(0, during.Max(f => f.AtMs) - healedAt) / 1000.0, 1),
     wrongAnswers = ledger.WrongAnswers.Count,
     gaveUp = ledger.GaveUp,
-    steps.Consents, steps.AckedSteps, stepsLost = steps.Lost, stepsDoubled = steps.Doubled, steps.ChainsBroken,
-    eventsExpected = events.Expected, eventsLost = events.Lost, eventsDuplicateIds = events.DuplicateIds, events.Redelivered,
+    consents = clinics.Sum(c => c.Steps.Consents), ackedSteps = clinics.Sum(c => c.Steps.AckedSteps), stepsLost = clinics.Sum(c => c.Steps.Lost),
+    stepsDoubled = clinics.Sum(c => c.Steps.Doubled), chainsBroken = clinics.Sum(c => c.Steps.ChainsBroken),
+    eventsExpected = clinics.Sum(c => c.Events.Expected), eventsLost = clinics.Sum(c => c.Events.Lost),
+    eventsDuplicateIds = clinics.Sum(c => c.Events.DuplicateIds), redelivered = clinics.Sum(c => c.Events.Redelivered),
     p99Ms = Math.Round(ledger.LatencyMs(99), 1),
+    clinics = clinics.Select(c => new
+    {
+        clinic = c.Clinic, c.Steps.Consents, c.Steps.AckedSteps, stepsLost = c.Steps.Lost, stepsDoubled = c.Steps.Doubled, c.Steps.ChainsBroken,
+        eventsExpected = c.Events.Expected, eventsLost = c.Events.Lost, eventsDuplicateIds = c.Events.DuplicateIds, c.Events.Redelivered,
+    }),
+    relayLeaders = leaders,
 });
 return 0;
 

@@ -12,7 +12,10 @@ namespace Consent.Cluster.FaultDriver;
 internal sealed record Failure(long AtMs, string Kind);
 
 /// <summary>A step the service acknowledged (2xx): it must be stored exactly once, whatever fails after.</summary>
-internal sealed record AckedStep(string ConsentId, string StepId);
+internal sealed record AckedStep(string Clinic, string ConsentId, string StepId);
+
+/// <summary>A consent a coordinator started (the create was acknowledged) in a clinic, and whether it was countersigned.</summary>
+internal sealed record StartedConsent(string Clinic, bool Granted);
 
 /// <summary>What the tablets saw: every acknowledgement, every failed attempt and every answer that was wrong.</summary>
 internal sealed class Ledger
@@ -23,8 +26,8 @@ internal sealed class Ledger
     public ConcurrentQueue<Failure> Failures { get; } = new();
     public ConcurrentQueue<AckedStep> Acked { get; } = new();
     public ConcurrentQueue<string> WrongAnswers { get; } = new();
-    /// <summary>Every consent a coordinator started (the create was acknowledged), and whether it was countersigned.</summary>
-    public ConcurrentDictionary<string, bool> Consents { get; } = new();
+    /// <summary>Every consent a coordinator started, by id.</summary>
+    public ConcurrentDictionary<string, StartedConsent> Consents { get; } = new();
     public long GaveUp;
 
     public void RecordLatency(TimeSpan elapsed)
@@ -41,7 +44,7 @@ internal sealed class Ledger
 }
 
 /// <summary>
-/// Simulated tablets walking the stem-cell consent over HTTP through HAProxy, as a real tablet would: every command
+/// Simulated tablets of one clinic walking the stem-cell consent over HTTP through HAProxy, as a real tablet would: every command
 /// with its own Idempotency-Key, sent again with the same key after any failure that may not have reached the
 /// service or whose answer was lost (5xx, timeout, connection reset), until it is acknowledged. A 4xx is a wrong
 /// answer: a tablet that follows the flow and retries with the same key must never get one.
@@ -49,7 +52,9 @@ internal sealed class Ledger
 internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition definition, Ledger ledger)
 {
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(120);
-    private static readonly string Signature = "data:image/png;base64," + Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. new byte[600]]);
+    // A whole PNG (a blank 40x10 grey image): the service decodes a drawn signature and refuses a file that only starts
+    // like one (DrawnSignature), which the PNG magic bytes followed by zeros, this driver's signature before, now are.
+    private const string Signature = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAACgAAAAKCAAAAADj8UOMAAAAEUlEQVR42mP4TyRgGFVIX4UAI/uOgGWVNeQAAAAASUVORK5CYII=";
     private static readonly string[] Routes = ["iv", "lp", "both"];
 
     public async Task RunAsync(int index, CancellationToken stop)
@@ -65,7 +70,7 @@ internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition def
         if (created is not { } view) return;
         var id = view.GetProperty("id").GetString()!;
         var token = view.GetProperty("tabletToken").GetString()!;
-        ledger.Consents[id] = false;
+        ledger.Consents[id] = new StartedConsent(demo.Clinic, Granted: false);
         var route = Routes[(index + n) % Routes.Length];
         var device = new DeviceSecret();
         // A tablet stops between steps, never inside one: every step sent is either acknowledged or given up on.
@@ -74,13 +79,13 @@ internal sealed class Tablets(HttpClient http, Demo demo, WorkflowDefinition def
             var step = definition.FindStep(current.GetProperty("id").GetString()!)!;
             var answered = await SendAsync($"/api/consents/{id}/steps/{step.Id}", token, device, Answer(step, route));
             if (answered is null) return;
-            ledger.Acked.Enqueue(new AckedStep(id, step.Id));
+            ledger.Acked.Enqueue(new AckedStep(demo.Clinic, id, step.Id));
             view = answered.Value;
         }
         if (stop.IsCancellationRequested) return;
         if (await SendAsync($"/api/consents/{id}/countersign", demo.Clinician, null, new { attestation = true }) is not null)
         {
-            ledger.Consents[id] = true;
+            ledger.Consents[id] = new StartedConsent(demo.Clinic, Granted: true);
         }
     }
 

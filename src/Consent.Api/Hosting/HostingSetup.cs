@@ -70,8 +70,10 @@ public static class HostingSetup
         // npgsql/npgsql#6391). So only the one write path, which cleans up after a failure, writes on that pool.
         var csb = new NpgsqlConnectionStringBuilder(connectionString)
         {
-            Timeout = 3, ApplicationName = new NpgsqlConnectionStringBuilder(connectionString).ApplicationName ?? "consent-api", MaxAutoPrepare = prepare ? 200 : 0, AutoPrepareMinUsages = 2, NoResetOnClose = !resetOnReturn,
+            Timeout = 3, MaxAutoPrepare = prepare ? 200 : 0, AutoPrepareMinUsages = 2, NoResetOnClose = !resetOnReturn,
         };
+        // An application name given in the connection string (one per instance, as the cluster sets) is kept.
+        csb.ApplicationName ??= "consent-api";
         return NpgsqlDataSource.Create(csb.ConnectionString);
     }
 

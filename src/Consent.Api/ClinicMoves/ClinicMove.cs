@@ -55,6 +55,7 @@ public sealed class ClinicMove(
             await RequireDrainedAsync(s, source, sourceHighest, ct);
             var targetHighest = await _tables.HighestSequenceAsync(t, ct);
             await RequireDrainedAsync(t, target, targetHighest, ct);
+            var targetPosition = await RelayPositionRowAsync(t, ct);
             var sequences = await _tables.SequencesOfAsync(s, clinic, ct);
             var consentIds = await _tables.StreamIdsAsync(s, clinic, ct);
 
@@ -75,7 +76,7 @@ public sealed class ClinicMove(
             var failed = await FailingConsentsAsync(clinic, consentIds, ct);
             if (failed.Count > 0)
             {
-                await UndoCopyAsync(t, clinic, ct);
+                await UndoCopyAsync(t, clinic, targetPosition, ct);
                 throw new MoveRefusedException($"{failed.Count} of {consentIds.Count} copied consents did not verify in {target.Name} ({string.Join(", ", failed)}); the copy was deleted from {target.Name} again.");
             }
             output.WriteLine($"verified {consentIds.Count} of {consentIds.Count} consents in {target.Name} with the service's chain verification (chain, signed head, checkpoints)");
@@ -230,12 +231,28 @@ public sealed class ClinicMove(
         return failed;
     }
 
-    private async Task UndoCopyAsync(NpgsqlConnection t, string clinic, CancellationToken ct)
+    /// <summary>Takes a copy that did not verify back out of the target, its relay position as it was (or no row, if it had none).</summary>
+    private async Task UndoCopyAsync(NpgsqlConnection t, string clinic, long? relayPosition, CancellationToken ct)
     {
         await using var transaction = await t.BeginTransactionAsync(ct);
         await _tables.DeleteAsync(t, clinic, ct);
         await _gate.DeleteAsync(t, clinic, ct);
+        if (relayPosition is { } position) await RelayPositions.SaveAsync(t, Schema, EventRelay.Consumer, position, ct);
+        else
+        {
+            await using var delete = new NpgsqlCommand($"delete from {Schema}.{RelayPositions.Table} where consumer = $1", t);
+            delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EventRelay.Consumer });
+            await delete.ExecuteNonQueryAsync(ct);
+        }
         await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>The relay's stored position, or null when it has stored none (a database whose relay never published).</summary>
+    private async Task<long?> RelayPositionRowAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"select position from {Schema}.{RelayPositions.Table} where consumer = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EventRelay.Consumer });
+        return await command.ExecuteScalarAsync(ct) as long?;
     }
 
     private string RelayLock => $"consent-relay:{Schema}:{EventRelay.Consumer}";

@@ -220,6 +220,10 @@ public sealed class ClinicMoveTests
             await StartAsync(new ConsentDriver(before, C), "P-REFUSE-1");
             await StartAsync(new ConsentDriver(before, D), "P-REFUSE-2");
             await DrainedAsync(S);
+            // A running instance holds the target's relay lock: its relay would publish the copied history again.
+            var running = await MoveClinicAsync(false, "--clinic", C, "--to", "second");
+            running.Exit.ShouldBe(1, running.Out + running.Err);
+            running.Err.ShouldContain("relaying on database second");
         }
         var (stateS, stateT) = (await StateAsync(S), await StateAsync(T));
 

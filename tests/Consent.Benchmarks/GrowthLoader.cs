@@ -56,7 +56,8 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
     public async Task<Loaded> LoadAsync(IReadOnlyList<string> templateIds, int firstSerial, int count, CancellationToken ct = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await using var source = NpgsqlDataSource.Create(postgres);
+        // No command timeout: a part's COPY ends with the foreign-key checks of all its event rows, which takes minutes.
+        await using var source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgres) { CommandTimeout = 0 }.ConnectionString);
         var tables = new Dictionary<string, List<Column>>();
         foreach (var table in new[] { "mt_events", "mt_streams", "mt_doc_consentsummary" }.Concat(Documents.Split(','))) tables[table] = await ColumnsAsync(source, table, ct);
         var templates = await TemplatesAsync(source, tables, templateIds, ct);
@@ -67,18 +68,15 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
         var first = sequence + 1;
         var connections = new Dictionary<string, NpgsqlConnection>();
         var importers = new Dictionary<string, NpgsqlBinaryImporter>();
-        foreach (var (table, columns) in tables)
-        {
-            connections[table] = await source.OpenConnectionAsync(ct);
-            importers[table] = await connections[table].BeginBinaryImportAsync(
-                $"copy {schema}.{table} ({string.Join(", ", columns.Select(c => Quote(c.Name)))}) from stdin (format binary)", ct);
-        }
         // Each worker signs with its own key ring: one ring signs under a lock.
         var signers = new ConcurrentBag<ServiceSigner>();
         long events = 0;
         const int Batch = 500;
+        // Written and committed in parts, so that one part's foreign-key checks and its server memory stay bounded.
+        const int Part = 10_000;
         for (var start = 0; start < count; start += Batch)
         {
+            if (start % Part == 0) await BeginPartAsync(source, tables, connections, importers, ct);
             var batch = Enumerable.Range(firstSerial + start, Math.Min(Batch, count - start)).AsParallel().AsOrdered()
                 .WithDegreeOfParallelism(Math.Max(1, Math.Min(2, Environment.ProcessorCount)))
                 .Select(serial =>
@@ -101,13 +99,7 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
                 foreach (var (table, row) in copy.Documents) await WriteAsync(importers[table], tables[table], row, ct);
             }
             if ((start / Batch) % 20 == 19) Console.WriteLine($"  loaded {start + batch.Count} of {count} consents, {events} events, {clock.Elapsed.TotalSeconds:0} s");
-        }
-        // Streams first: each event row's foreign key names its stream, checked when its COPY ends.
-        foreach (var (table, importer) in importers.OrderBy(i => i.Key == "mt_streams" ? 0 : 1))
-        {
-            await importer.CompleteAsync(ct);
-            await importer.DisposeAsync();
-            await connections[table].DisposeAsync();
+            if ((start + Batch) % Part == 0 || start + Batch >= count) await CompletePartAsync(connections, importers, ct);
         }
         // The service takes its next sequence numbers after the loaded ones, and plans with statistics of the loaded tables,
         // as after a restore.
@@ -116,6 +108,30 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
             await after.ExecuteNonQueryAsync(ct);
         }
         return new Loaded(count, events, first, sequence, clock.Elapsed.TotalSeconds);
+    }
+
+    private async Task BeginPartAsync(NpgsqlDataSource source, Dictionary<string, List<Column>> tables, Dictionary<string, NpgsqlConnection> connections,
+        Dictionary<string, NpgsqlBinaryImporter> importers, CancellationToken ct)
+    {
+        foreach (var (table, columns) in tables)
+        {
+            connections[table] = await source.OpenConnectionAsync(ct);
+            importers[table] = await connections[table].BeginBinaryImportAsync(
+                $"copy {schema}.{table} ({string.Join(", ", columns.Select(c => Quote(c.Name)))}) from stdin (format binary)", ct);
+        }
+    }
+
+    private static async Task CompletePartAsync(Dictionary<string, NpgsqlConnection> connections, Dictionary<string, NpgsqlBinaryImporter> importers, CancellationToken ct)
+    {
+        // Streams first: each event row's foreign key names its stream, checked when its COPY ends.
+        foreach (var (table, importer) in importers.OrderBy(i => i.Key == "mt_streams" ? 0 : 1))
+        {
+            await importer.CompleteAsync(ct);
+            await importer.DisposeAsync();
+            await connections[table].DisposeAsync();
+        }
+        importers.Clear();
+        connections.Clear();
     }
 
     /// <summary>Sets the relay's position <paramref name="backlog"/> events before the newest, so it has that many to catch up.</summary>

@@ -1,5 +1,6 @@
 using Consent.Api.Auditing;
 using Consent.Api.Auth;
+using Consent.Api.ClinicMoves;
 using Consent.Api.Clinics;
 using Consent.Api.Consents;
 using Consent.Api.Consents.Storage;
@@ -18,6 +19,7 @@ using Consent.Api.Workflows;
 var builder = WebApplication.CreateBuilder(args);
 var migrating = builder.IsMigrateCommand(args);
 builder.AddConsentHosting();
+var moving = builder.IsMoveClinicCommand(args);
 builder.AddConsentTelemetry();
 builder.AddTransportSecurity();
 builder.Services.AddConsentAuth();
@@ -41,6 +43,11 @@ var app = builder.Build();
 if (migrating)
 {
     await app.MigrateAsync();
+    return;
+}
+if (moving is not null)
+{
+    Environment.ExitCode = await app.MoveClinicAsync(moving);
     return;
 }
 app.UseTransportSecurity();

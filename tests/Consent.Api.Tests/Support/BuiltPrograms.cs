@@ -20,6 +20,13 @@ public static class BuiltPrograms
         exit.ShouldBe(0, output + errors);
     }
 
+    /// <summary>The service's program with one of its commands (e.g. <c>move-clinic</c>) as an operator runs it, with the settings in <paramref name="environment"/>.</summary>
+    public static Task<(int Exit, string Out, string Err)> ServiceAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var apiDir = Path.Combine(TestInfrastructure.RepoRoot, "src", "Consent.Api");
+        return RunAsync(Path.Combine(apiDir, "bin", Configuration, Framework, "Consent.Api.dll"), [args[0], "--contentRoot", apiDir, .. args[1..]], environment);
+    }
+
     private static DirectoryInfo Build => new(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
 
     private static string Configuration => Build.Parent!.Name;

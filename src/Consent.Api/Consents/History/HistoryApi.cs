@@ -41,29 +41,12 @@ public static class HistoryApi
 
     private static string? Header(JasperFx.Events.IEvent e, string key) => e.Headers?.GetValueOrDefault(key)?.ToString();
 
-    /// <summary>
-    /// Recomputes the chain from the rows as PostgreSQL holds them, not from anything the service cached, and checks the
-    /// service's signature over the stream's head: a chain recomputed by someone with database access fails there.
-    /// </summary>
+    /// <summary>The stored history checked as <see cref="ChainVerification"/> does it; the read is written to the access log.</summary>
     private static async Task<IResult> Verify(HttpContext http, string id, MartenTables tables, IDocumentStore store, SigningKeyRing keys, HeadCheckpoints checkpoints, TimeProvider clock)
     {
         var clinic = ConsentResults.Clinic(http);
-        if (await tables.ReadChainAsync(clinic, id, http.RequestAborted) is not { } chain) return Problems.NotFound($"No consent '{id}'.");
-        await using var session = store.LightweightSession(clinic);
-        await AccessLog.RecordAsync(http, session, id, "verify", clock);
-        var broken = EventChain.FirstBroken(chain.Links, chain.RecordedVersion);
-        var folded = await ConsentStreams.ReplayAsync(session, id, http.RequestAborted);
-        var signed = broken is null && folded is not null && chain.Links.Count > 0
-            && SignedHeads.Holds(chain.Links[^1].HeadSignature, clinic, folded with { LastHash = chain.Links[^1].Hash }, keys.PublishedKeys);
-        // A stream shorter than a signed checkpoint remembers it was: its newest events were deleted.
-        var truncated = checkpoints.CheckpointedVersion(clinic, id) is { } reached && reached > chain.RecordedVersion;
-        return Results.Ok(new
-        {
-            valid = broken is null && signed && !truncated,
-            events = chain.Links.Count,
-            brokenAtSeq = broken ?? (signed && !truncated ? null : chain.RecordedVersion),
-            headSigned = signed,
-            truncated,
-        });
+        if (await ChainVerification.CheckAsync(tables, store, keys, checkpoints, clinic, id, http.RequestAborted) is not { } check) return Problems.NotFound($"No consent '{id}'.");
+        await AccessLog.RecordAsync(http, store, clinic, id, "verify", clock);
+        return Results.Ok(check);
     }
 }

@@ -41,7 +41,8 @@ public sealed class ListingPlansTests(ListingPlansTests.Factory factory) : IClas
                     {
                         Id = $"cns_plan_{clinic}_{i}", PatientId = $"P-{i}", ProcedureCode = "MSC-IV", WorkflowId = "stem-cell-ms", WorkflowVersion = 1,
                         Status = statuses[random.Next(statuses.Length)], CreatedAt = created, UpdatedAt = created.AddMinutes(random.Next(1, 600)),
-                        Record = ConsentRecord.None with { ScheduledFor = created.AddDays(random.Next(1, 30)) },
+                        // One in 400 had the wrong patient at the tablet, about one a clinic's day.
+                        Record = ConsentRecord.None with { ScheduledFor = created.AddDays(random.Next(1, 30)), IdentityRejectedAt = i % 400 == 0 ? created : null },
                     };
                 }).ToList();
                 await store.BulkInsertAsync(clinic, rows);
@@ -75,6 +76,23 @@ public sealed class ListingPlansTests(ListingPlansTests.Factory factory) : IClas
         var plan = await ExplainAsync(command);
 
         plan.ShouldContain(ListingIndexes.IndexName("list_"), customMessage: plan);
+        plan.ShouldNotContain("Seq Scan", customMessage: plan);
+    }
+
+    /// <summary>
+    /// The wrong-patient queue's filter matches few rows and has no order of its own: the planner took the newest-first
+    /// index and opened every row of the clinic to test it (no sequential scan, so the test above could not see it).
+    /// </summary>
+    [Fact]
+    public async Task The_wrong_patient_queue_reads_only_the_rows_whose_identity_was_rejected()
+    {
+        var store = factory.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.QuerySession(Factory.Clinic);
+        var command = session.Query<ConsentSummary>().Where(s => s.Record.IdentityRejectedAt != null).OrderBy(s => s.UpdatedAt).Take(100).ToCommand(FetchType.FetchMany);
+
+        var plan = await ExplainAsync(command);
+
+        plan.ShouldContain(ListingIndexes.IndexName("list_identity_rejected"), customMessage: plan);
         plan.ShouldNotContain("Seq Scan", customMessage: plan);
     }
 

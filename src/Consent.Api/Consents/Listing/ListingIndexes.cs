@@ -25,20 +25,29 @@ public static class ListingIndexes
             PerClinic(rows, "list_created", s => s.CreatedAt);
             PerClinic(rows, "list_granted", s => s.Record.Runtime.GrantedAt!);
             PerClinic(rows, "list_scheduled", s => s.Record.ScheduledFor!);
+            // The work queue's "not the right patient at the tablet" asks for the rare rows whose identity was rejected,
+            // oldest first: without an index of its own PostgreSQL walked every row of the clinic in time order and opened
+            // each one's document to look (2.7 s per dashboard page at 100,000 consents). The predicate is written as
+            // PostgreSQL prints it back, so the schema check finds no difference.
+            PerClinic(rows, "list_identity_rejected", [s => s.UpdatedAt], "((data -> 'Record'::text) ->> 'IdentityRejectedAt'::text) IS NOT NULL");
         });
         return services;
     }
 
     /// <summary>Index names the test of the lists' query plans looks for.</summary>
     public static readonly IReadOnlyList<string> Names =
-        ["list_updated", "list_status_updated", "list_created", "list_granted", "list_scheduled"];
+        ["list_updated", "list_status_updated", "list_created", "list_granted", "list_scheduled", "list_identity_rejected"];
 
     public static string IndexName(string name) => "mt_doc_consentsummary_" + name;
 
     private static void PerClinic(MartenRegistry.DocumentMappingExpression<ConsentSummary> rows, string name, params Expression<Func<ConsentSummary, object>>[] members) =>
+        PerClinic(rows, name, members, predicate: null);
+
+    private static void PerClinic(MartenRegistry.DocumentMappingExpression<ConsentSummary> rows, string name, Expression<Func<ConsentSummary, object>>[] members, string? predicate) =>
         rows.Index(members, index =>
         {
             index.Name = IndexName(name);
             index.TenancyScope = TenancyScope.PerTenant;
+            if (predicate is not null) index.Predicate = predicate;
         });
 }

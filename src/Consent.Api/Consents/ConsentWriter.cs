@@ -47,6 +47,9 @@ public sealed partial class ConsentWriter(
         }
         catch (Exception ex)
         {
+            // A broken connection is an outage (503, send it again with the same Idempotency-Key), whatever error its
+            // break left behind.
+            if (PreparedWrites.Broke(connection)) throw new Hosting.DatabaseConnectionLostException(ex);
             PreparedWrites.ForgetPrepared(connection);
             if (!ConsentStreams.IsLostRace(ex)) throw;
             WriteConflict(log, ex.GetType().Name, ex.Message);

@@ -25,7 +25,7 @@ public static class DatabaseOutage
         if (callerGone) return false;
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is NpgsqlException { IsTransient: true } or TimeoutException) return true;
+            if (e is NpgsqlException { IsTransient: true } or TimeoutException or DatabaseConnectionLostException) return true;
             // Marten's retry policy and Npgsql's connect cancel with these when the connection does not come.
             if (e is OperationCanceledException) return true;
         }
@@ -53,3 +53,11 @@ public static class DatabaseOutage
         }
     }
 }
+
+/// <summary>
+/// A connection a request owned broke under it (the server went away, or the pool lent a connection a cut had already
+/// closed): the first error may be hidden behind what followed on the dead connection (Marten's retry then finds its
+/// transaction completed), so the owner says plainly that the connection was lost.
+/// </summary>
+public sealed class DatabaseConnectionLostException(Exception cause) : Exception("The database connection broke during the request.", cause);
+

@@ -27,6 +27,10 @@ public static class PreparedWrites
         return store.IdentitySession(options);
     }
 
+    /// <summary>Whether <paramref name="connection"/> broke (the pool then drops it; nothing is left to forget on it).</summary>
+    public static bool Broke(NpgsqlConnection connection) =>
+        connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State == System.Data.ConnectionState.Closed;
+
     /// <summary>
     /// Forgets every statement prepared on <paramref name="connection"/>, on the server (DEALLOCATE ALL) and in Npgsql,
     /// once the failed session is disposed (its transaction rolled back). Should that fail too, the pool drops the

@@ -34,7 +34,16 @@ public sealed class TabletAuthenticationHandler(
         var opened = await OpenAsync(store, databases, cache, clock, token, device, Context.RequestAborted);
         if (opened.Tablet is not { } tablet) return AuthenticateResult.Fail(opened.Failure!);
         // A fresh secret can only match a link that was unbound until now: this caller is the link's device from here on.
-        if (issued is not null) Response.Headers[TabletDevice.Header] = issued;
+        // The header is added as the response starts, not now: an error answer (a 503 while the database is away) clears
+        // the headers set so far, and a device that never learns the secret its link is now bound to is locked out of it.
+        if (issued is not null)
+        {
+            Response.OnStarting(() =>
+            {
+                Response.Headers[TabletDevice.Header] = issued;
+                return Task.CompletedTask;
+            });
+        }
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(PrincipalOf(tablet, SchemeName, device)), SchemeName));
     }
 

@@ -4,12 +4,13 @@ using Npgsql;
 namespace Consent.Api.Consents.Storage;
 
 /// <summary>
-/// The one write path's sessions, on a connection of the database's preparing pool (<see cref="ClinicDatabase.Prepared"/>)
-/// that the write owns, in a transaction the session joins. Npgsql prepares a step's statements after their second use (planning
-/// them each time cost about a fifth of the tablets' steps per second). When a batch fails inside the transaction (a
-/// lost race, a value PostgreSQL refuses), Npgsql's record of the connection's prepared statements can go out of step
-/// with the server's (npgsql/npgsql#6391, PoolDesyncTests); so after any failure both are emptied before the connection
-/// goes back to the pool. Every other session stays on Marten's pool, which never prepares.
+/// The one write path's sessions, on a connection of the database's preparing pool
+/// (<see cref="ClinicDatabase.Prepared"/>) that the write owns, in a transaction the session joins. Npgsql prepares a
+/// step's statements after their second use (planning them each time cost about a fifth of the tablets' steps per
+/// second). When a batch fails inside the transaction (a lost race, a value PostgreSQL refuses), Npgsql's record of the
+/// connection's prepared statements can go out of step with the server's (npgsql/npgsql#6391, PoolDesyncTests); so
+/// after any failure both are emptied before the connection goes back to the pool. Every other session stays on
+/// Marten's pool, which never prepares.
 /// </summary>
 public static class PreparedWrites
 {
@@ -17,8 +18,8 @@ public static class PreparedWrites
         await databases.For(clinic).Prepared.OpenConnectionAsync(ct);
 
     /// <summary>
-    /// An identity-map session of <paramref name="clinic"/> in <paramref name="transaction"/>, which it commits when it saves;
-    /// disposing the transaction unsaved rolls it back.
+    /// An identity-map session of <paramref name="clinic"/> in <paramref name="transaction"/>, which it commits when it
+    /// saves; disposing the transaction unsaved rolls it back.
     /// </summary>
     public static IDocumentSession Session(IDocumentStore store, NpgsqlTransaction transaction, string clinic)
     {

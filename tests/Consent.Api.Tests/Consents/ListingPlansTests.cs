@@ -39,7 +39,7 @@ public sealed class ListingPlansTests(ListingPlansTests.Factory factory) : IClas
                     var created = start.AddMinutes(i * 90 * 24 * 60.0 / count);
                     return new ConsentSummary
                     {
-                        Id = $"cns_plan_{clinic}_{i}", PatientId = $"P-{i}", ProcedureCode = "MSC-IV", WorkflowId = "stem-cell-ms", WorkflowVersion = 1,
+                        Id = $"cns_plan_{clinic}_{i}", PatientId = $"P-{i}", ProcedureCode = i % 50 == 0 ? "MSC-LP" : "MSC-IV", WorkflowId = "stem-cell-ms", WorkflowVersion = 1,
                         Status = statuses[random.Next(statuses.Length)], CreatedAt = created, UpdatedAt = created.AddMinutes(random.Next(1, 600)),
                         // One in 400 had the wrong patient at the tablet, about one a clinic's day.
                         Record = ConsentRecord.None with { ScheduledFor = created.AddDays(random.Next(1, 30)), IdentityRejectedAt = i % 400 == 0 ? created : null },
@@ -94,6 +94,25 @@ public sealed class ListingPlansTests(ListingPlansTests.Factory factory) : IClas
 
         plan.ShouldContain(ListingIndexes.IndexName("list_identity_rejected"), customMessage: plan);
         plan.ShouldNotContain("Seq Scan", customMessage: plan);
+    }
+
+    /// <summary>
+    /// The list filtered by a procedure few consents have, newest first (and its count): the newest-first index alone
+    /// would be walked to the clinic's end looking for them (no sequential scan either, so the theory above cannot see it).
+    /// </summary>
+    [Fact]
+    public async Task The_list_of_a_rare_procedure_reads_the_procedure_index()
+    {
+        var store = factory.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.QuerySession(Factory.Clinic);
+        var rare = new ConsentFilter(null, null, "MSC-LP").Apply(session.Query<ConsentSummary>());
+
+        foreach (var command in new[] { rare.OrderByDescending(s => s.UpdatedAt).Take(20).ToCommand(FetchType.FetchMany), rare.ToCommand(FetchType.Count) })
+        {
+            var plan = await ExplainAsync(command);
+            plan.ShouldContain(ListingIndexes.IndexName("list_procedure_updated"), customMessage: plan);
+            plan.ShouldNotContain("Seq Scan", customMessage: plan);
+        }
     }
 
     /// <summary>Marten's command for one shape, built with the filters the pages use.</summary>

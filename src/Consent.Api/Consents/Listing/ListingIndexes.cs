@@ -25,6 +25,9 @@ public static class ListingIndexes
             PerClinic(rows, "list_created", s => s.CreatedAt);
             PerClinic(rows, "list_granted", s => s.Record.Runtime.GrantedAt!);
             PerClinic(rows, "list_scheduled", s => s.Record.ScheduledFor!);
+            // The list filtered by procedure, newest first: without it a code that matches few rows walked the clinic's
+            // newest-first index to its end (1.4 s p99 at 100,000 consents).
+            PerClinic(rows, "list_procedure_updated", s => s.ProcedureCode, s => s.UpdatedAt);
             // The work queue's "not the right patient at the tablet" asks for the rare rows whose identity was rejected,
             // oldest first: without an index of its own PostgreSQL walked every row of the clinic in time order and opened
             // each one's document to look (2.7 s per dashboard page at 100,000 consents). The predicate is written as
@@ -36,7 +39,7 @@ public static class ListingIndexes
 
     /// <summary>Index names the test of the lists' query plans looks for.</summary>
     public static readonly IReadOnlyList<string> Names =
-        ["list_updated", "list_status_updated", "list_created", "list_granted", "list_scheduled", "list_identity_rejected"];
+        ["list_updated", "list_status_updated", "list_created", "list_granted", "list_scheduled", "list_identity_rejected", "list_procedure_updated"];
 
     public static string IndexName(string name) => "mt_doc_consentsummary_" + name;
 

@@ -53,6 +53,9 @@ public sealed class Worklist(IDocumentStore store, GateReader gate, GateAckReade
         return s => s.Record.ScheduledFor >= now && s.Record.ScheduledFor <= until && !s.Status.IsOneOf(ended);
     }
 
+    /// <summary>The patient at the tablet said "this is not me", and no new link was issued since.</summary>
+    public static Expression<Func<ConsentSummary, bool>> WrongPatient() => s => s.Record.IdentityRejectedAt != null;
+
     /// <summary>Withdrawn within a week: each is then checked against the subscribers' confirmations.</summary>
     public static Expression<Func<ConsentSummary, bool>> RecentlyWithdrawn(DateTimeOffset now)
     {
@@ -75,7 +78,7 @@ public sealed class Worklist(IDocumentStore store, GateReader gate, GateAckReade
         var countersigning = ConsentStatus.AwaitingCountersign.ToContract();
         var items = new List<WorklistItem>();
 
-        foreach (var c in await rows.Where(s => s.Record.IdentityRejectedAt != null).OrderBy(s => s.UpdatedAt).Take(PerKind).ToListAsync(ct))
+        foreach (var c in await rows.Where(WrongPatient()).OrderBy(s => s.UpdatedAt).Take(PerKind).ToListAsync(ct))
         {
             items.Add(new WorklistItem("identity", c, c.Record.IdentityRejectedAt!.Value, "\"This is not me\" on the tablet: check the patient, then issue a new tablet link."));
         }

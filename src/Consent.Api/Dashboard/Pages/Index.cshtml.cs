@@ -196,7 +196,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         var countersigning = ConsentStatus.AwaitingCountersign.ToContract();
         query = Needs switch
         {
-            "identity" => query.Where(s => s.Record.IdentityRejectedAt != null),
+            "identity" => query.Where(Worklist.WrongPatient()),
             "questions" => query.Where(s => s.Status == discussing),
             "countersign" => query.Where(s => s.Status == countersigning),
             "stalled" => query.Where(queue.Stalled(Now)),

@@ -4,6 +4,8 @@
 # raw AMQP and SQL baselines; the growth suite (the same numbers on an empty and on a loaded database).
 # Usage: bench.sh [seconds-per-level] [sessions|events|gate|records|growth|all]   ("all" leaves growth out: it takes long)
 # records: a 40-step signed record built and drawn as a PDF, in the driver's own process (target under 300 ms).
+# CONSENT_BENCH_STATEMENTS=1 loads pg_stat_statements and writes the statements that took PostgreSQL's time, per
+# statement with calls, total and mean ms and rows, to artifacts/bench/<suite>-statements.txt when the run ends.
 # Ports: CONSENT_BENCH_PG_PORT (28432), CONSENT_BENCH_AMQP_PORT (28872), CONSENT_BENCH_HTTP_PORT (5190).
 # Growth: CONSENT_BENCH_GROWTH_CONSENTS (100000) consents loaded, CONSENT_BENCH_GROWTH_BACKLOG (100000) events left
 # for the relay to catch up. Tables go to artifacts/bench/<suite>.json and charts to artifacts/bench/*.svg.
@@ -16,10 +18,21 @@ seconds="${1:-20}"; suite="${2:-all}"
 "$here/install.sh" postgres rabbitmq node fonts
 
 service_pid=""
+bench_psql() { PGPASSWORD=consent-local "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql" -h 127.0.0.1 -p "$CONSENT_PG_PORT" -U postgres -d consent -v ON_ERROR_STOP=1 -qX "$@"; }
+statements_file="$REPO_ROOT/artifacts/bench/$suite-statements.txt"
+write_statements() {
+  [ "${CONSENT_BENCH_STATEMENTS:-}" = 1 ] || return 0
+  mkdir -p "$(dirname "$statements_file")"
+  bench_psql -c "select calls, round(total_exec_time::numeric, 0) as total_ms, round(mean_exec_time::numeric, 3) as mean_ms,
+      round(total_plan_time::numeric, 0) as plan_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 400) as query
+    from pg_stat_statements where dbid = (select oid from pg_database where datname = 'consent')
+    order by total_exec_time + total_plan_time desc limit 40" > "$statements_file" && log "statements: $statements_file"
+}
 cleanup() {
   trap - INT TERM EXIT
   set +e
   [ -n "$service_pid" ] && stop_pid "$service_pid" 20
+  write_statements
   "$here/rabbitmq.sh" stop bench; "$here/postgres.sh" stop bench
 }
 trap cleanup EXIT
@@ -27,6 +40,12 @@ trap 'exit 130' INT TERM
 
 "$here/postgres.sh" reset bench >/dev/null 2>&1 || true
 "$here/postgres.sh" start bench
+if [ "${CONSENT_BENCH_STATEMENTS:-}" = 1 ]; then
+  bench_psql -c "alter system set shared_preload_libraries = 'pg_stat_statements'"
+  "$here/postgres.sh" stop bench; "$here/postgres.sh" start bench
+  bench_psql -c "alter system set pg_stat_statements.track_planning = on" \
+    -c "select pg_reload_conf()" -c "create extension if not exists pg_stat_statements"
+fi
 "$here/rabbitmq.sh" start bench
 # CONSENT_BENCH_NO_BUILD=1 skips the build when the Release build is fresh (e.g. while working on the benchmark itself).
 [ "${CONSENT_BENCH_NO_BUILD:-}" = 1 ] || dotnet build "$REPO_ROOT/Consent.sln" -c Release --nologo -v q -clp:ErrorsOnly >/dev/null || die "build failed"

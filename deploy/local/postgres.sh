@@ -23,7 +23,12 @@ if is_root && ! runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null &
   mkdir -p "$outside"; chmod 755 "$(dirname "$outside")" "$(dirname "$(dirname "$outside")")"
   rm -rf "$dir"; ln -s "$outside" "$dir"
 fi
-[ -L "$dir" ] && dir="$(readlink -f "$dir")"
+if [ -L "$dir" ]; then
+  # The link outlives its target when /var/tmp was cleared: make the target again, as above.
+  target="$(readlink "$dir")"
+  [ -d "$target" ] || { mkdir -p "$target"; chmod 755 "$(dirname "$target")" "$(dirname "$(dirname "$target")")"; }
+  dir="$(readlink -f "$dir")"
+fi
 pgdata="$dir/data"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 DB=consent; DB_USER=consent; DB_PASS=consent-local

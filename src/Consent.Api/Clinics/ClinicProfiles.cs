@@ -21,12 +21,14 @@ public sealed class ClinicProfiles(ImmutableDictionary<string, ClinicProfile> pr
 
     public IEnumerable<ClinicProfile> All => profiles.Values;
 
-    public WorkflowDefinition Render(WorkflowDefinition definition, string clinic)
-    {
-        if (Placeholders.UsedBy(definition).Count == 0) return definition;
-        return _rendered.GetOrAdd((clinic, definition.ContentHash), _ =>
-            Placeholders.RenderAll(definition, For(clinic) ?? new ClinicProfile(clinic, ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty)));
-    }
+    /// <summary>
+    /// The definition as <paramref name="clinic"/>'s patients read it, made once per clinic and definition: every write
+    /// asks, and looking for placeholders in every text of every step took about 1% of the service's CPU under load.
+    /// </summary>
+    public WorkflowDefinition Render(WorkflowDefinition definition, string clinic) =>
+        _rendered.GetOrAdd((clinic, definition.ContentHash), _ => Placeholders.UsedBy(definition).Count == 0
+            ? definition
+            : Placeholders.RenderAll(definition, For(clinic) ?? new ClinicProfile(clinic, ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty)));
 
     public static ClinicProfiles Load(IConfiguration configuration)
     {

@@ -146,9 +146,6 @@ public sealed class ListingPlansTests(ListingPlansTests.Factory factory) : IClas
         await connection.OpenAsync();
         await using var explain = new NpgsqlCommand("explain " + command.CommandText.TrimEnd(';', ' '), connection);
         foreach (NpgsqlParameter parameter in command.Parameters) explain.Parameters.Add(parameter.Clone());
-        var lines = new List<string>();
-        await using var reader = await explain.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
-        return string.Join('\n', lines);
+        return await QueryPlans.ReadAsync(explain);
     }
 }

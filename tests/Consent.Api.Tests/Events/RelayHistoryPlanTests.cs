@@ -12,8 +12,8 @@ namespace Consent.Api.Tests.Events;
 /// it with a generic plan, made without the values. That plan must find the events by consent (the stream index) and
 /// never read the sequence index: with <c>seq_id &lt;= $3</c> in the statement, the generic plan the benchmark got at
 /// 14,000 events intersected the stream index with a bitmap of every event stored below the one being published
-/// (2.7 ms a call against 0.7 ms, and growing with the table). 350 consents of 40 events each, stored side by side as tablets store them, fresh
-/// statistics, and the planner told to prefer bitmap scans, as its costs made it do there.
+/// (2.7 ms a call against 0.7 ms, and growing with the table). 350 consents of 40 events each, stored side by side as
+/// tablets store them, fresh statistics, and the planner told to prefer bitmap scans, as its costs made it do there.
 /// </summary>
 [Trait("Category", "Infrastructure")]
 public sealed class RelayHistoryPlanTests(RelayHistoryPlanTests.Factory factory) : IClassFixture<RelayHistoryPlanTests.Factory>
@@ -70,12 +70,7 @@ public sealed class RelayHistoryPlanTests(RelayHistoryPlanTests.Factory factory)
             await prepare.ExecuteNonQueryAsync();
         }
         await using var explain = new NpgsqlCommand($"explain (analyze) execute key_history('{Clinic}', 'cns_relay_plan_250')", connection);
-        var lines = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
-        }
-        var plan = string.Join('\n', lines);
+        var plan = await QueryPlans.ReadAsync(explain);
 
         plan.ShouldContain("Bitmap Index Scan on pk_mt_events_stream_and_version", customMessage: plan);
         plan.ShouldNotContain("pkey_mt_events_seq_id", customMessage: plan);

@@ -16,15 +16,15 @@ public static class RateLimits
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
-                var perSecond = configuration.GetValue("RateLimiting:PermitsPerSecond", 50);
-                var burst = configuration.GetValue("RateLimiting:Burst", 100);
                 var caller = http.User.FindFirst(StaffRoles.SubjectClaim)?.Value is { } sub
                     ? $"{http.User.FindFirst(StaffRoles.ClinicClaim)?.Value}|{sub}"
                     : "ip:" + http.Connection.RemoteIpAddress;
+                // The settings are read when a caller's bucket is made, not on every request: the configuration binder
+                // (a type converter per value) was in every request's profile.
                 return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
                 {
-                    TokenLimit = burst,
-                    TokensPerPeriod = perSecond,
+                    TokenLimit = configuration.GetValue("RateLimiting:Burst", 100),
+                    TokensPerPeriod = configuration.GetValue("RateLimiting:PermitsPerSecond", 50),
                     ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                     AutoReplenishment = true,

@@ -85,7 +85,12 @@ public static class AuthSetup
 
     private static void Configure(JwtBearerOptions jwt, AuthSettings auth)
     {
+        // One handler, which remembers the tokens it validated (RememberedTokens says for how long and why that is safe).
+        jwt.TokenHandlers.Clear();
+        jwt.TokenHandlers.Add(new RememberedTokens());
         jwt.MapInboundClaims = false;
+        // Nothing reads the bearer token back from the authentication properties: not copied there on every request.
+        jwt.SaveToken = false;
         jwt.TokenValidationParameters = new TokenValidationParameters
         {
             ValidateIssuer = true,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace Consent.Api.Auth;
@@ -25,11 +26,15 @@ public static class ClaimTextChecks
         return services;
     }
 
+    // char.IsControl's characters (C0, DEL and C1), searched as a span: the check runs on every bearer request.
+    private static readonly SearchValues<char> ControlCharacters =
+        SearchValues.Create(Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(char.IsControl).ToArray());
+
     private static string? Problem(System.Security.Claims.ClaimsPrincipal principal)
     {
         foreach (var claim in principal.Claims)
         {
-            if (claim.Value.Any(char.IsControl)) return $"The token's '{claim.Type}' claim holds a control character.";
+            if (claim.Value.AsSpan().ContainsAny(ControlCharacters)) return $"The token's '{claim.Type}' claim holds a control character.";
         }
         return principal.FindFirst(StaffRoles.SubjectClaim)?.Value is { } sub && (sub.Length > MaxSubjectLength || string.IsNullOrWhiteSpace(sub))
             ? "The token's 'sub' claim is empty or too long." : null;

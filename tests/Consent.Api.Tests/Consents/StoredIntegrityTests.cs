@@ -42,6 +42,26 @@ public sealed class StoredIntegrityTests(StoredIntegrityTests.Factory factory) :
     }
 
     [Fact]
+    public async Task A_consent_whose_row_was_deleted_is_drawn_by_the_rolling_sample_and_reported()
+    {
+        // A schema of its own, so that the sample draws from these consents only.
+        var schema = "rows_" + Guid.NewGuid().ToString("N")[..8];
+        await using var own = new ApiFactory(new Dictionary<string, string?> { ["Store:Schema"] = schema, ["Integrity:VerifyRows"] = "false" });
+        var driver = new ConsentDriver(own);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++) ids.Add((await driver.Start("lumbar-puncture", patientId: $"P-SAMPLE-{i}")).Id);
+        // Gone from every list and from the gate's reads; its events remain.
+        (await StoredRows.DeleteDocumentAsync(schema, "consentsummary", ids[1])).ShouldBe(1);
+
+        var verifier = own.Services.GetRequiredService<RowVerifier>();
+        var round = await verifier.VerifyRoundAsync(10, CancellationToken.None);
+        round.Checked.ShouldBe(3);
+        round.Mismatched.ShouldBe([ids[1]]);
+        (await verifier.VerifyRoundAsync(2, CancellationToken.None)).Checked.ShouldBe(2, "a sample never checks more than asked");
+        (await verifier.VerifyRoundAsync(null, CancellationToken.None)).Mismatched.ShouldBe([ids[1]]);
+    }
+
+    [Fact]
     public async Task A_rewritten_history_whose_chain_was_recomputed_fails_verify()
     {
         var driver = new ConsentDriver(factory);

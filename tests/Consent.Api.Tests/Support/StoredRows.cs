@@ -23,6 +23,10 @@ public static class StoredRows
     public static Task<int> EditDocumentAsync(string schema, string document, string id, string[] path, string jsonValue, string? database = null) =>
         ExecuteOnAsync(database,$"update {schema}.mt_doc_{document} set data = jsonb_set(data, $2, $3::jsonb) where id = $1", id, path, jsonValue);
 
+    /// <summary>Deletes a document row (e.g. a consent's projection row, so that the lists no longer show it), as a database writer would.</summary>
+    public static Task<int> DeleteDocumentAsync(string schema, string document, string id) =>
+        ExecuteAsync($"delete from {schema}.mt_doc_{document} where id = $1", id);
+
     /// <summary>
     /// Recomputes a stream's hash chain over its rows as they are now (after an edit), the way anyone who reads the
     /// service's source can: every prevHash and hash made to follow again. Only a key outside the database can tell.

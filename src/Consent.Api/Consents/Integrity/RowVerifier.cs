@@ -6,20 +6,28 @@ namespace Consent.Api.Consents.Integrity;
 
 /// <summary>
 /// Re-folds consents from their events and compares each with its stored row and signed head: every consent once after
-/// start, then a rolling sample (<c>Integrity:SampleSize</c> every <c>Integrity:SampleMinutes</c>). A row that does not
-/// match its events (edited in the database) is reported in the log and the <c>consent.integrity.rows_mismatched</c>
+/// start, then a rolling sample (<c>Integrity:SampleSize</c> every <c>Integrity:SampleMinutes</c>). The consents are
+/// taken from the event streams, so a consent whose row was deleted is found too. A row that does not
+/// match its events (edited or deleted in the database) is reported in the log and the <c>consent.integrity.rows_mismatched</c>
 /// counter; the gate already refuses to believe such a row (see <see cref="SignedHeads"/>).
 /// </summary>
-public sealed partial class RowVerifier(IDocumentStore store, Storage.ClinicDatabases databases, SigningKeyRing keys, IConfiguration configuration, ILogger<RowVerifier> log, IMeterFactory meters)
+public sealed partial class RowVerifier(IDocumentStore store, Storage.ClinicDatabases databases, Storage.MartenTables tables, SigningKeyRing keys, IConfiguration configuration, ILogger<RowVerifier> log, IMeterFactory meters)
     : BackgroundService
 {
     private readonly Counter<long> _checked = meters.Create("Consent").CreateCounter<long>("consent.integrity.rows_checked");
     private readonly Counter<long> _mismatched = meters.Create("Consent").CreateCounter<long>("consent.integrity.rows_mismatched");
 
+    /// <summary>One round: every consent (<paramref name="sample"/> null) or a random sample of that many; how many were checked and which do not match.</summary>
+    public async Task<(int Checked, IReadOnlyList<string> Mismatched)> VerifyRoundAsync(int? sample, CancellationToken ct)
+    {
+        var ids = await StreamsAsync(sample, ct);
+        return (ids.Count, await VerifyAsync(ids, ct));
+    }
+
     /// <summary>Checks the consents whose ids <paramref name="ids"/> yields (all when null); returns those whose row does not match.</summary>
     public async Task<IReadOnlyList<string>> VerifyAsync(IReadOnlyList<(string Clinic, string Id)>? ids, CancellationToken ct)
     {
-        ids ??= await AllAsync(ct);
+        ids ??= await StreamsAsync(null, ct);
         var mismatched = new List<string>();
         var serializer = store.Options.Serializer();
         foreach (var group in ids.GroupBy(i => i.Clinic))
@@ -43,20 +51,17 @@ public sealed partial class RowVerifier(IDocumentStore store, Storage.ClinicData
         return mismatched;
     }
 
-    private async Task<IReadOnlyList<(string, string)>> AllAsync(CancellationToken ct, int? sample = null)
+    /// <summary>Every consent stream of every database (one unless clinics are spread over several), or at most <paramref name="sample"/> of them at random.</summary>
+    private async Task<IReadOnlyList<(string, string)>> StreamsAsync(int? sample, CancellationToken ct)
     {
         var all = new List<(string, string)>();
-        // Every database's consents (one database unless clinics are spread over several).
         foreach (var database in databases.All)
         {
-            await using var query = await databases.QuerySessionAsync(store, database);
-            var rows = query.Query<ConsentSummary>().Where(s => s.AnyTenant());
-            var picked = sample is { } size
-                ? await rows.OrderBy(s => s.UpdatedAt).Select(s => new { s.Id, Clinic = s.Record.ClinicId }).ToListAsync(ct)
-                : await rows.Select(s => new { s.Id, Clinic = s.Record.ClinicId }).ToListAsync(ct);
-            all.AddRange(picked.Select(r => (r.Clinic, r.Id)));
+            all.AddRange(sample is { } size
+                ? await tables.SampleStreamsAsync(database, size, ct)
+                : (await tables.ReadStreamVersionsAsync(database, ct)).Select(s => (s.ClinicId, s.StreamId)));
         }
-        return sample is { } n ? [.. all.OrderBy(_ => Random.Shared.Next()).Take(n)] : all;
+        return sample is { } n && all.Count > n ? [.. all.OrderBy(_ => Random.Shared.Next()).Take(n)] : all;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -70,9 +75,8 @@ public sealed partial class RowVerifier(IDocumentStore store, Storage.ClinicData
         {
             try
             {
-                var ids = first ? null : await AllAsync(stoppingToken, sampleSize);
-                var bad = await VerifyAsync(ids, stoppingToken);
-                Verified(log, ids?.Count ?? -1, bad.Count);
+                var (count, bad) = await VerifyRoundAsync(first ? null : sampleSize, stoppingToken);
+                Verified(log, count, bad.Count);
                 first = false;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -86,7 +90,7 @@ public sealed partial class RowVerifier(IDocumentStore store, Storage.ClinicData
     [LoggerMessage(Level = LogLevel.Error, Message = "ALERT: the stored row of consent {ConsentId} does not match its events and signed head")]
     private static partial void RowMismatch(ILogger logger, string consentId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Row verification: {Count} consents checked (-1: all), {Mismatched} do not match")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Row verification: {Count} consents checked, {Mismatched} do not match")]
     private static partial void Verified(ILogger logger, int count, int mismatched);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Row verification round failed ({Error})")]

@@ -31,6 +31,7 @@ public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long V
 /// Marten deserialised and might normalise.</item>
 /// <item>The gate's few fields and a key's history: one round trip where Marten would load whole rows or streams.</item>
 /// <item>Purging old idempotent responses in bounded batches: Marten's bulk delete has no limit.</item>
+/// <item>A random sample of the consents for the row verifier: Marten's LINQ has no random order.</item>
 /// </list>
 /// Statements that carry no session state use Marten's pool, which skips the per-use reset; the hot single reads use
 /// the pool that prepares them; reads that must run on a caller's connection (the relay's, holding its lock) take it as
@@ -184,6 +185,21 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) heads.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
         return heads;
+    }
+
+    /// <summary>
+    /// At most <paramref name="size"/> consent streams of one database, picked at random, for the row verifier's rolling
+    /// check: Marten's LINQ has no random order, and picking in memory meant loading the id of every consent first. The
+    /// streams, not the projection rows, so that a consent whose row was deleted can be drawn too.
+    /// </summary>
+    public async Task<IReadOnlyList<(string ClinicId, string StreamId)>> SampleStreamsAsync(ClinicDatabase database, int size, CancellationToken ct)
+    {
+        await using var command = database.Store.CreateCommand($"select tenant_id, id from {Schema}.mt_streams order by random() limit $1");
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = size });
+        var picked = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) picked.Add((reader.GetString(0), reader.GetString(1)));
+        return picked;
     }
 
     /// <summary>

@@ -71,12 +71,13 @@ if (suite is "events" or "gate" or "all")
     Console.WriteLine();
 }
 await Baseline.Prepare(postgres);
+await using var baselineSource = NpgsqlDataSource.Create(postgres);
 
 // Warm-up, not reported: first connections, JIT tiering and the first prepared statements, on both sides. The service
 // gets 15 s: after 3 s its JIT was still tiering up (its compiler thread took a fifth of the machine through the whole
 // 1-tablet level, its hot paths still in instrumented code), so that level measured start-up, not a running clinic.
 await Levels.Run(16, 15, (i, h, deadline) => tablets.Walk(i, h, deadline));
-await Levels.Run(4, 3, (_, h, deadline) => Baseline.Walk(postgres, h, deadline, definition.Steps.Length + 3));
+await Levels.Run(4, 3, (_, h, deadline) => Baseline.Walk(baselineSource, h, deadline, definition.Steps.Length + 3));
 
 var sessions = new Report("sessions");
 var table = sessions.Add("tablets", "Tablets through the stem-cell consent over HTTP, beside raw Npgsql writes",
@@ -85,8 +86,8 @@ Console.WriteLine($"Consent benchmark: {Environment.ProcessorCount} cores, {seco
 Console.WriteLine("tablets | service steps/s | p50 ms | p99 ms | consents/s | baseline steps/s | base p99 ms | ratio | peak service MB");
 foreach (var level in new[] { 1, 4, 16 })
 {
-    var service = await Levels.Run(level, seconds, (i, h, deadline) => tablets.Walk(i, h, deadline));
-    var baseline = await Levels.Run(level, seconds, (_, h, deadline) => Baseline.Walk(postgres, h, deadline, definition.Steps.Length + 3));
+    var (service, baseline) = await Levels.InTurns(level, seconds,
+        (i, h, deadline) => tablets.Walk(i, h, deadline), (_, h, deadline) => Baseline.Walk(baselineSource, h, deadline, definition.Steps.Length + 3));
     var peak = Levels.PeakMb(servicePid);
     table.Row(level, service.StepsPerSecond, Levels.Ms(service.Histogram, 50), Levels.Ms(service.Histogram, 99), service.ConsentsPerSecond,
         baseline.StepsPerSecond, Levels.Ms(baseline.Histogram, 99), service.StepsPerSecond / baseline.StepsPerSecond, peak);
@@ -113,10 +114,10 @@ internal static class Baseline
         await command.ExecuteNonQueryAsync();
     }
 
-    public static async Task<(long Steps, long Consents)> Walk(string postgres, LongHistogram latency, DateTime deadline, int stepsPerConsent)
+    /// <summary>One writer until the deadline; <paramref name="source"/> is shared by all and outlives the levels, as a service's pool does.</summary>
+    public static async Task<(long Steps, long Consents)> Walk(NpgsqlDataSource source, LongHistogram latency, DateTime deadline, int stepsPerConsent)
     {
         long steps = 0, consents = 0;
-        await using var source = NpgsqlDataSource.Create(postgres);
         var data = JsonSerializer.Serialize(new { stepId = "risk-lp-headache", initials = "BM", nextStepId = "risk-lp-back", at = DateTimeOffset.UtcNow });
         var headers = JsonSerializer.Serialize(new { actor = "tablet:bench", role = "tablet", device = "bench", prevHash = new string('0', 71), hash = new string('1', 71) });
         while (DateTime.UtcNow < deadline)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -19,15 +20,37 @@ internal sealed class TabletDriver(HttpClient http, WorkflowDefinition definitio
 
     public int StepsPerConsent => definition.Steps.Length;
 
-    /// <summary>One tablet: consents one after another until the deadline.</summary>
+    // Per tablet (index and patient prefix), the consent it is in the middle of and how many it has started: a tablet
+    // stops at its deadline between two steps and goes on from there the next time it is asked to walk.
+    private readonly ConcurrentDictionary<(int, string), Tablet> _tablets = new();
+
+    private sealed class Tablet
+    {
+        public long Started;
+        public IAsyncEnumerator<(long Micros, string? Id)>? Open;
+    }
+
+    /// <summary>One tablet: consents one after another until the deadline, the last one left where it stood at it.</summary>
     public async Task<(long Steps, long Consents)> Walk(int index, LongHistogram latency, DateTime deadline, string patientPrefix = "BENCH")
     {
+        var tablet = _tablets.GetOrAdd((index, patientPrefix), _ => new Tablet());
         long steps = 0, consents = 0;
         while (DateTime.UtcNow < deadline)
         {
-            var (_, walked) = await WalkOne($"{patientPrefix}-{index}-{consents}", (int)((index + consents) % Routes.Length), index, latency);
-            steps += walked;
-            consents++;
+            var started = tablet.Started;
+            tablet.Open ??= Requests($"{patientPrefix}-{index}-{tablet.Started++}", (int)((index + started) % Routes.Length), index, 0).GetAsyncEnumerator();
+            if (!await tablet.Open.MoveNextAsync())
+            {
+                await tablet.Open.DisposeAsync();
+                tablet.Open = null;
+                consents++;
+                continue;
+            }
+            if (tablet.Open.Current.Id is null)
+            {
+                latency.RecordValue(tablet.Open.Current.Micros);
+                steps++;
+            }
         }
         return (steps, consents);
     }
@@ -37,6 +60,24 @@ internal sealed class TabletDriver(HttpClient http, WorkflowDefinition definitio
     /// image for every consent unless <paramref name="signatureSerial"/> asks for one of its own.
     /// </summary>
     public async Task<(string Id, long Steps)> WalkOne(string patientId, int route, int device, LongHistogram? latency, int signatureSerial = 0)
+    {
+        string? id = null;
+        long steps = 0;
+        await foreach (var (micros, done) in Requests(patientId, route, device, signatureSerial))
+        {
+            if (done is not null)
+            {
+                id = done;
+                continue;
+            }
+            latency?.RecordValue(micros);
+            steps++;
+        }
+        return (id!, steps);
+    }
+
+    /// <summary>One consent as its requests: an item per answered step (its latency in µs), the last item its id once countersigned.</summary>
+    private async IAsyncEnumerable<(long Micros, string? Id)> Requests(string patientId, int route, int device, int signatureSerial)
     {
         var signature = signatureSerial == 0 ? _signature : Signature(signatureSerial);
         using var create = new HttpRequestMessage(HttpMethod.Post, "/api/consents")
@@ -48,7 +89,6 @@ internal sealed class TabletDriver(HttpClient http, WorkflowDefinition definitio
         var id = created.GetProperty("id").GetString()!;
         var token = created.GetProperty("tabletToken").GetString()!;
         var view = created;
-        long steps = 0;
         // The secret the service issues the tablet on its link's first use (Consent-Device), sent back on every later step.
         string? deviceSecret = null;
         while (view.TryGetProperty("currentStep", out var current) && current.ValueKind == JsonValueKind.Object)
@@ -61,16 +101,16 @@ internal sealed class TabletDriver(HttpClient http, WorkflowDefinition definitio
             var started = Stopwatch.GetTimestamp();
             using var response = await http.SendAsync(request);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            latency?.RecordValue(Stopwatch.GetElapsedTime(started).Ticks / 10);
+            var micros = Stopwatch.GetElapsedTime(started).Ticks / 10;
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {request.RequestUri}: {(int)response.StatusCode} {body}");
             if (response.Headers.TryGetValues("Consent-Device", out var issued)) deviceSecret = issued.First();
             view = body;
-            steps++;
+            yield return (micros, null);
         }
         using var countersign = new HttpRequestMessage(HttpMethod.Post, $"/api/consents/{id}/countersign") { Content = Json(new { attestation = true }) };
         countersign.Headers.Authorization = new AuthenticationHeaderValue("Bearer", clinician);
         await EventsBenchmark.SendJson(http, countersign);
-        return (id, steps);
+        yield return (0, id);
     }
 
     private static object Answer(StepDefinition step, string route, string signature) => step.Type switch
@@ -106,6 +146,33 @@ internal static class Levels
         var all = Histogram();
         foreach (var h in histograms) all.Add(h);
         return new LevelResult(results.Sum(r => r.Steps) / elapsed, results.Sum(r => r.Consents) / elapsed, all);
+    }
+
+    /// <summary>
+    /// Both walks for <paramref name="seconds"/> each, in alternating turns of about 2 s (a turn ends when its walkers
+    /// finish the consent they are in), so that the machine's swings fall on the service and its baseline alike: run
+    /// back to back, the baseline alone moved between 193 and 635 steps/s at 1 tablet from one run to the next.
+    /// </summary>
+    public static async Task<(LevelResult A, LevelResult B)> InTurns(int workers, int seconds,
+        Func<int, LongHistogram, DateTime, Task<(long Steps, long Consents)>> a, Func<int, LongHistogram, DateTime, Task<(long Steps, long Consents)>> b)
+    {
+        var turns = Math.Max(1, seconds / 2);
+        var totals = new (long Steps, long Consents, double Seconds, LongHistogram Latency)[] { (0, 0, 0, Histogram()), (0, 0, 0, Histogram()) };
+        for (var turn = 0; turn < turns; turn++)
+        {
+            foreach (var (walk, k) in new[] { (a, 0), (b, 1) })
+            {
+                var histograms = Enumerable.Range(0, workers).Select(_ => Histogram()).ToArray();
+                var clock = Stopwatch.StartNew();
+                var deadline = DateTime.UtcNow.AddSeconds((double)seconds / turns);
+                var results = await Task.WhenAll(Enumerable.Range(0, workers).Select(i => Task.Run(() => walk(i, histograms[i], deadline))));
+                var t = totals[k];
+                foreach (var h in histograms) t.Latency.Add(h);
+                totals[k] = (t.Steps + results.Sum(r => r.Steps), t.Consents + results.Sum(r => r.Consents), t.Seconds + clock.Elapsed.TotalSeconds, t.Latency);
+            }
+        }
+        var measured = totals.Select(t => new LevelResult(t.Steps / t.Seconds, t.Consents / t.Seconds, t.Latency)).ToArray();
+        return (measured[0], measured[1]);
     }
 
     /// <summary>VmHWM: the service process's peak resident memory since it started.</summary>

@@ -43,6 +43,9 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
     private (DateTimeOffset Start, DateTimeOffset End)? Day { get; set; }
     public IReadOnlyList<ConsentSummary> Rows { get; private set; } = [];
     public int Total { get; private set; }
+    /// <summary>The list goes on beyond <see cref="Total"/>, which is where its count stopped (ConsentListing.PageForPeopleAsync).</summary>
+    public bool More { get; private set; }
+    public string TotalText => More ? $"More than {Total.ToString("N0", CultureInfo.InvariantCulture)}" : Number(Total);
     public (string Field, string Message)? Problem { get; private set; }
     public IReadOnlyList<(string Label, int Count)> Flow { get; private set; } = [];
     public HashSet<string> Unconfirmed { get; } = new(StringComparer.Ordinal);
@@ -215,7 +218,7 @@ public sealed class IndexModel(IDocumentStore store, PublishedWorkflows workflow
         }
         else
         {
-            (Rows, Total) = await ConsentListing.PageAsync(query, PageNumber, take, ct);
+            (Rows, Total, More) = await ConsentListing.PageForPeopleAsync(query, PageNumber, take, ct);
         }
         await ConsentListing.RecordAsync(HttpContext, session, $"dashboard {audit}", Rows, clock);
     }

@@ -85,12 +85,18 @@ internal sealed partial class GrowthBenchmark(
         var measured = new JsonObject();
         results["measured"] = measured;
         await using var db = NpgsqlDataSource.Create(postgres);
+        // The service's peak memory after each part, in order: the part where it jumps is the one to look into.
+        var peakAfter = new JsonObject();
+        results["peakMbAfter"] = peakAfter;
+        void Mark(string part) => peakAfter[part] = Math.Round(Levels.PeakMb(servicePid), 1);
+        Mark("start");
 
         // The relay catching up: from the first position seen after the start to the newest event stored before it.
         var (relayEvents, relayMessages, relaySeconds) = await RelayCatchUpAsync(db, results["relayTo"]!.GetValue<long>());
         measured["relay_events_per_s"] = Figure("events/s", relayEvents / relaySeconds);
         measured["relay_gate_changes_per_s"] = Figure("gate changes/s", relayMessages / relaySeconds);
         Console.WriteLine($"growth[{phase}]: relay caught up {relayEvents} events ({relayMessages} gate changes) in {relaySeconds:0.0} s");
+        Mark("relay");
 
         // A loaded consent: verify must say valid, as the service says of its own.
         var loadedId = await ScalarAsync<string>("select id from consent.mt_streams where id <> all($1) order by created desc limit 1",
@@ -104,6 +110,7 @@ internal sealed partial class GrowthBenchmark(
             if (!answer.GetProperty("valid").GetBoolean()) throw new InvalidOperationException($"verify of loaded consent {loadedId} says not valid: {answer}");
         });
         measured["verify_p99"] = Figure("p99 ms", Levels.Ms(verify, 99), Levels.Ms(verify, 50));
+        Mark("verify");
 
         // The gate with a cold cache: every question about a patient not asked before.
         var loadedPatients = await ScalarAsync<long>("select count(*) from consent.mt_doc_consentsummary where data ->> 'PatientId' like 'GRW-%'");
@@ -118,6 +125,7 @@ internal sealed partial class GrowthBenchmark(
         });
         measured["gate_cold_p99"] = Figure("p99 ms", Levels.Ms(gate.Histogram, 99), Levels.Ms(gate.Histogram, 50));
         measured["gate_cold_per_s"] = Figure("queries/s", gate.Rate);
+        Mark("gate");
 
         // The dashboard's list as a coordinator sees it, with each filter and a patient search.
         var dashboard = await DashboardClientAsync();
@@ -137,6 +145,7 @@ internal sealed partial class GrowthBenchmark(
                 await response.Content.ReadAsByteArrayAsync();
             });
             measured["dashboard_" + name] = Figure("p99 ms", Levels.Ms(list, 99), Levels.Ms(list, 50));
+            Mark("dashboard_" + name);
         }
 
         // The timers' due query and the dashboard's slowest questions as SQL alone, with their plans.
@@ -159,6 +168,7 @@ internal sealed partial class GrowthBenchmark(
             plans[name] = string.Join('\n', [command.CommandText, .. plan]);
         }
         results["plans"] = plans;
+        Mark("sql");
 
         // Tablet steps at 16 tablets on this database.
         await Levels.Run(4, 3, (i, h, deadline) => tablets.Walk(i, h, deadline, $"WARM-{phase}"));
@@ -167,6 +177,8 @@ internal sealed partial class GrowthBenchmark(
         measured["steps_16_per_s"] = Figure("steps/s", steps.StepsPerSecond);
         measured["start_up"] = Figure("ms", readyMs);
         measured["peak_service_mb"] = Figure("MB", Levels.PeakMb(servicePid));
+        Mark("steps");
+        Console.WriteLine($"growth[{phase}]: peak service MB after " + string.Join(", ", peakAfter.Select(p => $"{p.Key} {p.Value}")));
 
         results["sizes"] = await SizesAsync(db);
         Save(state);

@@ -149,9 +149,10 @@ internal static class Levels
     }
 
     /// <summary>
-    /// Both walks for <paramref name="seconds"/> each, in alternating turns of about 2 s (a turn ends when its walkers
-    /// finish the consent they are in), so that the machine's swings fall on the service and its baseline alike: run
-    /// back to back, the baseline alone moved between 193 and 635 steps/s at 1 tablet from one run to the next.
+    /// Both walks for <paramref name="seconds"/> each, in alternating turns of about 2 s (at a turn's end a tablet stops
+    /// between two steps, see <see cref="TabletDriver.Walk"/>), so that the machine's swings fall on the service and its
+    /// baseline alike: run back to back, the baseline alone moved between 413 and 897 steps/s at 1 tablet from one run to
+    /// the next.
     /// </summary>
     public static async Task<(LevelResult A, LevelResult B)> InTurns(int workers, int seconds,
         Func<int, LongHistogram, DateTime, Task<(long Steps, long Consents)>> a, Func<int, LongHistogram, DateTime, Task<(long Steps, long Consents)>> b)

@@ -37,8 +37,11 @@ internal sealed class TabletDriver(HttpClient http, WorkflowDefinition definitio
         long steps = 0, consents = 0;
         while (DateTime.UtcNow < deadline)
         {
-            var started = tablet.Started;
-            tablet.Open ??= Requests($"{patientPrefix}-{index}-{tablet.Started++}", (int)((index + started) % Routes.Length), index, 0).GetAsyncEnumerator();
+            if (tablet.Open is null)
+            {
+                var serial = tablet.Started++;
+                tablet.Open = Requests($"{patientPrefix}-{index}-{serial}", (int)((index + serial) % Routes.Length), index, 0).GetAsyncEnumerator();
+            }
             if (!await tablet.Open.MoveNextAsync())
             {
                 await tablet.Open.DisposeAsync();

@@ -293,24 +293,20 @@ internal static class EventsBenchmark
         return new Measured(calls / elapsed, all);
     }
 
-    /// <summary>Each load for <paramref name="seconds"/> in all, in alternating turns of 2 s.</summary>
+    /// <summary>Each load for <paramref name="seconds"/> in all, in turns (<see cref="Levels.Alternate"/>).</summary>
     private static async Task<(Measured, Measured, Measured)> InTurns(int callers, int seconds, Func<int, long, Task> a, Func<int, long, Task> b, Func<int, long, Task> c)
     {
         Func<int, long, Task>[] loads = [a, b, c];
         var calls = new long[loads.Length];
         var elapsed = new double[loads.Length];
         var histograms = loads.Select(_ => Histogram()).ToArray();
-        var turns = Math.Max(1, seconds / 2);
-        for (var turn = 0; turn < turns; turn++)
+        await Levels.Alternate(seconds, loads.Length, async (k, turnSeconds) =>
         {
-            for (var k = 0; k < loads.Length; k++)
-            {
-                var (n, s, h) = await Calls(callers, (double)seconds / turns, loads[k], calls[k]);
-                calls[k] += n;
-                elapsed[k] += s;
-                histograms[k].Add(h);
-            }
-        }
+            var (n, s, h) = await Calls(callers, turnSeconds, loads[k], calls[k]);
+            calls[k] += n;
+            elapsed[k] += s;
+            histograms[k].Add(h);
+        });
         var measured = loads.Select((_, k) => new Measured(calls[k] / elapsed[k], histograms[k])).ToArray();
         return (measured[0], measured[1], measured[2]);
     }

@@ -152,29 +152,36 @@ internal static class Levels
     }
 
     /// <summary>
-    /// Both walks for <paramref name="seconds"/> each, in alternating turns of about 2 s (at a turn's end a tablet stops
-    /// between two steps, see <see cref="TabletDriver.Walk"/>), so that the machine's swings fall on the service and its
-    /// baseline alike: run back to back, the baseline alone moved between 413 and 897 steps/s at 1 tablet from one run to
-    /// the next.
+    /// Runs <paramref name="count"/> loads for <paramref name="seconds"/> each, in alternating turns of about 2 s:
+    /// <paramref name="turn"/> gets the load's index and the turn's length. So the machine's swings fall on the service
+    /// and what it is compared with alike: run back to back, the raw baseline alone moved between 413 and 897 steps/s at
+    /// 1 tablet from one run to the next. The gate suite and the tablets share this schedule.
     /// </summary>
+    public static async Task Alternate(int seconds, int count, Func<int, double, Task> turn)
+    {
+        var turns = Math.Max(1, seconds / 2);
+        for (var round = 0; round < turns; round++)
+        {
+            for (var k = 0; k < count; k++) await turn(k, (double)seconds / turns);
+        }
+    }
+
+    /// <summary>Both walks for <paramref name="seconds"/> each, in turns (<see cref="Alternate"/>); at a turn's end a tablet stops between two steps (<see cref="TabletDriver.Walk"/>).</summary>
     public static async Task<(LevelResult A, LevelResult B)> InTurns(int workers, int seconds,
         Func<int, LongHistogram, DateTime, Task<(long Steps, long Consents)>> a, Func<int, LongHistogram, DateTime, Task<(long Steps, long Consents)>> b)
     {
-        var turns = Math.Max(1, seconds / 2);
+        Func<int, LongHistogram, DateTime, Task<(long Steps, long Consents)>>[] walks = [a, b];
         var totals = new (long Steps, long Consents, double Seconds, LongHistogram Latency)[] { (0, 0, 0, Histogram()), (0, 0, 0, Histogram()) };
-        for (var turn = 0; turn < turns; turn++)
+        await Alternate(seconds, walks.Length, async (k, turnSeconds) =>
         {
-            foreach (var (walk, k) in new[] { (a, 0), (b, 1) })
-            {
-                var histograms = Enumerable.Range(0, workers).Select(_ => Histogram()).ToArray();
-                var clock = Stopwatch.StartNew();
-                var deadline = DateTime.UtcNow.AddSeconds((double)seconds / turns);
-                var results = await Task.WhenAll(Enumerable.Range(0, workers).Select(i => Task.Run(() => walk(i, histograms[i], deadline))));
-                var t = totals[k];
-                foreach (var h in histograms) t.Latency.Add(h);
-                totals[k] = (t.Steps + results.Sum(r => r.Steps), t.Consents + results.Sum(r => r.Consents), t.Seconds + clock.Elapsed.TotalSeconds, t.Latency);
-            }
-        }
+            var histograms = Enumerable.Range(0, workers).Select(_ => Histogram()).ToArray();
+            var clock = Stopwatch.StartNew();
+            var deadline = DateTime.UtcNow.AddSeconds(turnSeconds);
+            var results = await Task.WhenAll(Enumerable.Range(0, workers).Select(i => Task.Run(() => walks[k](i, histograms[i], deadline))));
+            var t = totals[k];
+            foreach (var h in histograms) t.Latency.Add(h);
+            totals[k] = (t.Steps + results.Sum(r => r.Steps), t.Consents + results.Sum(r => r.Consents), t.Seconds + clock.Elapsed.TotalSeconds, t.Latency);
+        });
         var measured = totals.Select(t => new LevelResult(t.Steps / t.Seconds, t.Consents / t.Seconds, t.Latency)).ToArray();
         return (measured[0], measured[1]);
     }

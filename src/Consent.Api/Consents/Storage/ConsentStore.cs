@@ -14,6 +14,9 @@ public static class ConsentStore
     /// <summary>The default PostgreSQL schema; <c>Store:Schema</c> overrides it (tests that move the clock use their own).</summary>
     public const string DefaultSchema = "consent";
 
+    /// <summary>The projection rows' <c>toast_tuple_target</c>: the largest a heap page allows, so a row stays whole unless it could not fit.</summary>
+    public const int ProjectionToastTarget = 8160;
+
     /// <summary>
     /// Marten on PostgreSQL (each feature adds its own storage with <c>services.ConfigureMarten</c>): one event stream per consent, keyed by a random string id; the clinic is the tenant
     /// (conjoined tenancy), so every query is scoped to one clinic by construction.
@@ -42,7 +45,12 @@ public static class ConsentStore
             options.Policies.AllDocumentsAreMultiTenanted();
             options.Events.AddEventTypes(EventTypes);
             options.Projections.Add<ConsentSummaryProjection>(ProjectionLifecycle.Inline);
-            options.Schema.For<ConsentSummary>().Index(s => s.PatientId).Index(s => s.Status).Index(s => s.DueAt);
+            options.Schema.For<ConsentSummary>().Index(s => s.PatientId).Index(s => s.Status).Index(s => s.DueAt)
+                // A consent's row is 2-4 kB of JSON (hashes, step ids: pglz saves a third), just past PostgreSQL's 2 kB TOAST
+                // threshold: stored compressed in the TOAST table, every read of a list field fetched and decompressed it (a
+                // list's bounded count, 1,000 rows, took 20 ms at 3,000 consents), and every step wrote and indexed TOAST
+                // chunks. Rows up to a page are kept whole in the table instead (ProjectionStorageTests; README "Benchmark").
+                .StorageParameter("toast_tuple_target", ProjectionToastTarget);
             options.Schema.For<IdempotentResponse>();
             options.Schema.For<SignatureImage>();
             // A tablet token is looked up before its clinic is known; it carries the clinic itself.

@@ -73,35 +73,43 @@ public sealed class Worklist(IDocumentStore store, GateReader gate, GateAckReade
     public async Task<WorklistView> ReadAsync(string clinic, DateTimeOffset now, CancellationToken ct)
     {
         await using var session = store.QuerySession(clinic);
-        var rows = session.Query<ConsentSummary>();
         var discussing = ConsentStatus.NeedsDiscussion.ToContract();
         var countersigning = ConsentStatus.AwaitingCountersign.ToContract();
+        // Every kind's candidates in one round trip; what a kind then asks about each candidate follows.
+        var batch = session.CreateBatchQuery();
+        var wrongPatient = batch.Query<ConsentSummary>().Where(WrongPatient()).OrderBy(s => s.UpdatedAt).Take(PerKind).ToList();
+        var questions = batch.Query<ConsentSummary>().Where(s => s.Status == discussing).OrderBy(s => s.UpdatedAt).Take(PerKind).ToList();
+        var bookedSoon = batch.Query<ConsentSummary>().Where(BookedSoon(now)).OrderBy(s => s.Record.ScheduledFor).Take(PerKind).ToList();
+        var countersigns = batch.Query<ConsentSummary>().Where(s => s.Status == countersigning).OrderBy(s => s.UpdatedAt).Take(PerKind).ToList();
+        var withdrawn = batch.Query<ConsentSummary>().Where(RecentlyWithdrawn(now)).OrderBy(s => s.UpdatedAt).Take(PerKind).ToList();
+        var stalled = batch.Query<ConsentSummary>().Where(Stalled(now)).OrderBy(s => s.UpdatedAt).Take(PerKind).ToList();
+        await batch.Execute(ct);
         var items = new List<WorklistItem>();
 
-        foreach (var c in await rows.Where(WrongPatient()).OrderBy(s => s.UpdatedAt).Take(PerKind).ToListAsync(ct))
+        foreach (var c in await wrongPatient)
         {
             items.Add(new WorklistItem("identity", c, c.Record.IdentityRejectedAt!.Value, "\"This is not me\" on the tablet: check the patient, then issue a new tablet link."));
         }
-        foreach (var c in await rows.Where(s => s.Status == discussing).OrderBy(s => s.UpdatedAt).Take(PerKind).ToListAsync(ct))
+        foreach (var c in await questions)
         {
             // The question's own event says what was asked and since when; a handful of patients wait at a time.
             var events = await session.Events.FetchStreamAsync(c.Id, token: ct);
             var question = events.Select(e => e.Data).OfType<QuestionRaised>().LastOrDefault();
             items.Add(new WorklistItem("questions", c, question?.At ?? c.UpdatedAt, question?.Text));
         }
-        foreach (var c in await rows.Where(BookedSoon(now)).OrderBy(s => s.Record.ScheduledFor).Take(PerKind).ToListAsync(ct))
+        foreach (var c in await bookedSoon)
         {
             if (await NotAllowedAtBookingAsync(clinic, c, ct)) items.Add(new WorklistItem("soon", c, c.Record.ScheduledFor!.Value, null));
         }
-        foreach (var c in await rows.Where(s => s.Status == countersigning).OrderBy(s => s.UpdatedAt).Take(PerKind).ToListAsync(ct))
+        foreach (var c in await countersigns)
         {
             items.Add(new WorklistItem("countersign", c, c.UpdatedAt, null));
         }
-        foreach (var c in await rows.Where(RecentlyWithdrawn(now)).OrderBy(s => s.UpdatedAt).Take(PerKind).ToListAsync(ct))
+        foreach (var c in await withdrawn)
         {
             if (await WithdrawalUnconfirmedAsync(clinic, c, ct)) items.Add(new WorklistItem("unconfirmed", c, c.UpdatedAt, null));
         }
-        foreach (var c in await rows.Where(Stalled(now)).OrderBy(s => s.UpdatedAt).Take(PerKind).ToListAsync(ct))
+        foreach (var c in await stalled)
         {
             items.Add(new WorklistItem("stalled", c, c.UpdatedAt, null));
         }

@@ -263,6 +263,9 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
                 "id" => id,
                 "data" => _serializer.ToJson(chain.Summary!),
                 "mt_last_modified" => record.UpdatedAt.UtcDateTime,
+                // The columns Marten keeps beside the document (ConsentStore's duplicated fields), from the same summary.
+                "status" => chain.Summary!.Status,
+                "updated_at" => chain.Summary!.UpdatedAt.UtcDateTime,
                 // A projected document's revision is its stream's version (numeric), or a fresh uuid where revisions are uuids.
                 "mt_version" => summaryColumns[i].Type == "uuid" ? Guid.NewGuid() : record.Version,
                 _ => summaryRow[i],

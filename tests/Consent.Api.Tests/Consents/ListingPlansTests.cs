@@ -49,7 +49,8 @@ public sealed class ListingPlansTests(ListingPlansTests.Factory factory) : IClas
             }
             await using var connection = new NpgsqlConnection(TestInfrastructure.Postgres);
             await connection.OpenAsync();
-            await using var analyze = new NpgsqlCommand("analyze listing_plans.mt_doc_consentsummary", connection);
+            // As autovacuum leaves a table whose rows stopped changing: statistics, and its pages marked all-visible.
+            await using var analyze = new NpgsqlCommand("vacuum (analyze) listing_plans.mt_doc_consentsummary", connection);
             await analyze.ExecuteNonQueryAsync();
         }
 
@@ -105,6 +106,23 @@ public sealed class ListingPlansTests(ListingPlansTests.Factory factory) : IClas
         {
             await ShouldReadAsync(command, ListingIndexes.IndexName("list_procedure_updated"));
         }
+    }
+
+    /// <summary>
+    /// The API's list counts every consent of its filter (the contract's <c>total</c>): half a busy clinic for "granted".
+    /// With the status a plain column, PostgreSQL counts it from an index alone, reading no row; over the document's
+    /// field it read every matching row (20 ms at 100,000 consents with the rows in TOAST, 133 ms with them whole).
+    /// </summary>
+    [Fact]
+    public async Task Counting_a_status_reads_only_an_index()
+    {
+        var store = factory.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.QuerySession(Factory.Clinic);
+        var granted = new ConsentFilter(ConsentStatus.Granted.ToContract(), null, null).Apply(session.Query<ConsentSummary>());
+
+        var plan = await ExplainAsync(granted.ToCommand(FetchType.Count));
+
+        plan.ShouldContain("Index Only Scan", customMessage: plan);
     }
 
     /// <summary>PostgreSQL's plan for <paramref name="command"/> reads <paramref name="index"/> (a name or its prefix), with no sequential scan.</summary>

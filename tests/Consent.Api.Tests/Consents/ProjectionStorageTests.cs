@@ -12,7 +12,7 @@ namespace Consent.Api.Tests.Consents;
 /// <summary>
 /// A consent's projection row is kept whole in the table, as written: not compressed and not moved to the TOAST table,
 /// though it is past PostgreSQL's 2 kB threshold. Every list filter, sort key and count reads fields of it, and every
-/// step rewrites it.
+/// step rewrites it. Its status and last change are also plain columns, filled on an existing table too.
 /// </summary>
 [Trait("Category", "Infrastructure")]
 public sealed class ProjectionStorageTests(ProjectionStorageTests.Factory factory) : IClassFixture<ProjectionStorageTests.Factory>
@@ -72,6 +72,36 @@ public sealed class ProjectionStorageTests(ProjectionStorageTests.Factory factor
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 
         (await OptionsAsync(connection)).ShouldBe($"toast_tuple_target={ConsentStore.ProjectionToastTarget}");
+    }
+
+    [Fact]
+    public async Task A_table_made_before_the_status_and_time_columns_gets_them_filled_from_its_documents()
+    {
+        var store = factory.Services.GetRequiredService<IDocumentStore>();
+        await store.Advanced.Clean.DeleteAllDocumentsAsync();
+        var updated = new DateTimeOffset(2026, 11, 30, 9, 15, 0, TimeSpan.Zero);
+        await using (var session = store.LightweightSession("clinic-storage"))
+        {
+            session.Store(new ConsentSummary { Id = "cns_before_columns", PatientId = "P-OLD", Status = "expired", UpdatedAt = updated });
+            await session.SaveChangesAsync();
+        }
+        await using var connection = new NpgsqlConnection(TestInfrastructure.Postgres);
+        await connection.OpenAsync();
+        await using (var drop = new NpgsqlCommand($"alter table {Schema}.mt_doc_consentsummary drop column status, drop column updated_at", connection))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+
+        await using var read = new NpgsqlCommand($"select status, updated_at from {Schema}.mt_doc_consentsummary where id = 'cns_before_columns'", connection);
+        await using var reader = await read.ExecuteReaderAsync();
+        (await reader.ReadAsync()).ShouldBeTrue();
+        reader.GetString(0).ShouldBe("expired");
+        reader.GetFieldValue<DateTimeOffset>(1).ShouldBe(updated);
+        await reader.CloseAsync();
+        await using var query = store.QuerySession("clinic-storage");
+        (await query.Query<ConsentSummary>().Where(s => s.Status == "expired" && s.UpdatedAt == updated).Select(s => s.Id).ToListAsync()).ShouldBe(["cns_before_columns"]);
     }
 
     private static async Task<string?> OptionsAsync(NpgsqlConnection connection)

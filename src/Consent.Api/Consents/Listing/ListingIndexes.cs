@@ -20,7 +20,7 @@ public static class ListingIndexes
         services.ConfigureMarten(options =>
         {
             var rows = options.Schema.For<ConsentSummary>();
-            PerClinic(rows, "list_updated", s => s.UpdatedAt);
+            // list_updated is the index Marten makes for the duplicated UpdatedAt column (ConsentStore, NewestFirst).
             PerClinic(rows, "list_status_updated", s => s.Status, s => s.UpdatedAt);
             PerClinic(rows, "list_created", s => s.CreatedAt);
             PerClinic(rows, "list_granted", s => s.Record.Runtime.GrantedAt!);
@@ -35,6 +35,13 @@ public static class ListingIndexes
             PerClinic(rows, "list_identity_rejected", [s => s.UpdatedAt], "((data -> 'Record'::text) ->> 'IdentityRejectedAt'::text) IS NOT NULL");
         });
         return services;
+    }
+
+    /// <summary>The clinic's consents by last change: the index of the duplicated <c>UpdatedAt</c> column, made per clinic.</summary>
+    public static void NewestFirst(Marten.Schema.DocumentIndex index)
+    {
+        index.Name = IndexName("list_updated");
+        index.TenancyScope = TenancyScope.PerTenant;
     }
 
     /// <summary>Index names the test of the lists' query plans looks for.</summary>

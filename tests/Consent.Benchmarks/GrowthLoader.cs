@@ -102,10 +102,15 @@ internal sealed partial class GrowthLoader(string postgres, string keyDirectory,
             if ((start + Batch) % Part == 0 || start + Batch >= count) await CompletePartAsync(connections, importers, ct);
         }
         // The service takes its next sequence numbers after the loaded ones, and plans with statistics of the loaded tables,
-        // as after a restore.
-        await using (var after = source.CreateCommand($"select setval('{schema}.mt_events_sequence', (select max(seq_id) from {schema}.mt_events)); analyze"))
+        // as after a restore; the loaded rows are marked all-visible, as autovacuum does within minutes of a bulk insert
+        // (so counts from an index alone read no row, as they would on a clinic's database).
+        await using (var after = source.CreateCommand($"select setval('{schema}.mt_events_sequence', (select max(seq_id) from {schema}.mt_events))"))
         {
             await after.ExecuteNonQueryAsync(ct);
+        }
+        await using (var vacuum = source.CreateCommand("vacuum (analyze)"))
+        {
+            await vacuum.ExecuteNonQueryAsync(ct);
         }
         return new Loaded(count, events, first, sequence, clock.Elapsed.TotalSeconds);
     }

@@ -45,17 +45,7 @@ public static class ConsentStore
             options.Policies.AllDocumentsAreMultiTenanted();
             options.Events.AddEventTypes(EventTypes);
             options.Projections.Add<ConsentSummaryProjection>(ProjectionLifecycle.Inline);
-            options.Schema.For<ConsentSummary>().Index(s => s.PatientId).Index(s => s.DueAt)
-                // The status and the last change, which most lists filter, sort and count by, are plain columns beside the
-                // document too (Marten fills them on every write, and fills them from the documents when it adds them to an
-                // existing table): PostgreSQL counts a status from its index alone, without reading the rows.
-                .Duplicate(s => s.Status)
-                .Duplicate(s => s.UpdatedAt, configure: Listing.ListingIndexes.NewestFirst)
-                // A consent's row is 2-4 kB of JSON (hashes, step ids: pglz saves a third), just past PostgreSQL's 2 kB TOAST
-                // threshold: stored compressed in the TOAST table, every read of a list field fetched and decompressed it (a
-                // list's bounded count, 1,000 rows, took 20 ms at 3,000 consents), and every step wrote and indexed TOAST
-                // chunks. Rows up to a page are kept whole in the table instead (ProjectionStorageTests; README "Benchmark").
-                .StorageParameter("toast_tuple_target", ProjectionToastTarget);
+            MapSummaries(options);
             options.Schema.For<IdempotentResponse>();
             options.Schema.For<SignatureImage>();
             // A tablet token is looked up before its clinic is known; it carries the clinic itself.
@@ -68,6 +58,23 @@ public static class ConsentStore
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SchemaOwnership.StartupCheck>());
         return services;
     }
+
+    /// <summary>
+    /// The projection rows' table as the service maps it (the listing indexes come on top, <c>ListingIndexes</c>); the
+    /// growth benchmark generates the service's statements with it.
+    /// </summary>
+    public static void MapSummaries(StoreOptions options) =>
+        options.Schema.For<ConsentSummary>().Index(s => s.PatientId).Index(s => s.DueAt)
+            // The status and the last change, which most lists filter, sort and count by, are plain columns beside the
+            // document too (Marten fills them on every write, and fills them from the documents when it adds them to an
+            // existing table): PostgreSQL counts a status from its index alone, without reading the rows.
+            .Duplicate(s => s.Status)
+            .Duplicate(s => s.UpdatedAt, configure: Listing.ListingIndexes.NewestFirst)
+            // A consent's row is 2-4 kB of JSON (hashes, step ids: pglz saves a third), just past PostgreSQL's 2 kB TOAST
+            // threshold: stored compressed in the TOAST table, every read of a list field fetched and decompressed it (a
+            // list's bounded count, 1,000 rows, took 20 ms at 3,000 consents), and every step wrote and indexed TOAST
+            // chunks. Rows up to a page are kept whole in the table instead (ProjectionStorageTests; README "Benchmark").
+            .StorageParameter("toast_tuple_target", ProjectionToastTarget);
 
     /// <summary>Every event a consent stream can hold: the runtime's and the service's own.</summary>
     public static readonly Type[] EventTypes =

@@ -29,7 +29,11 @@ public static class HostingSetup
                 .Filter.ByExcluding(e => e.Level > Serilog.Events.LogEventLevel.Debug && IsSchemaChange(e));
             // The test hosts keep their events per test (printed for a failing one) instead of on the shared console.
             if (configuration.GetValue("Hosting:ConsoleLog", defaultValue: true)) logger.WriteToConsole(configuration);
-        });
+        },
+        // This host's loggers write through this host's pipeline, never through Serilog's process-wide static logger: a
+        // test process runs many hosts, each replacing the static one as it started and closing it as it stopped, and a
+        // host's background service then logged into another host's pipeline (StaffEmailTests waited in vain for its own).
+        preserveStaticLogger: true);
 
         builder.Services.AddProblemDetails();
         builder.Services.AddConsentRateLimits(builder.Configuration);

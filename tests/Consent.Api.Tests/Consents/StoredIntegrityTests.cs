@@ -3,7 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Consent.Api.Consents.Integrity;
 using Consent.Api.Tests.Support;
+using Consent.Api.Consents;
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Consent.Api.Tests.Consents;
 
@@ -52,6 +55,17 @@ public sealed class StoredIntegrityTests(StoredIntegrityTests.Factory factory) :
         for (var i = 0; i < 3; i++) ids.Add((await driver.Start("lumbar-puncture", patientId: $"P-SAMPLE-{i}")).Id);
         // Gone from every list and from the gate's reads; its events remain.
         (await StoredRows.DeleteDocumentAsync(schema, "consentsummary", ids[1])).ShouldBe(1);
+        // A lost race: Marten then keeps the sequence numbers it took as events of its own tombstone stream, which is no consent.
+        await using (var racing = own.Services.GetRequiredService<IDocumentStore>().LightweightSession(driver.Clinic))
+        {
+            racing.Events.Append(ids[0], 99, new TabletLinkRevoked(DateTimeOffset.UtcNow));
+            await Should.ThrowAsync<Exception>(() => racing.SaveChangesAsync());
+        }
+        await using (var db = NpgsqlDataSource.Create(TestInfrastructure.Postgres))
+        await using (var streams = db.CreateCommand($"select count(*) from {schema}.mt_streams where id = 'mt_tombstone'"))
+        {
+            ((long)(await streams.ExecuteScalarAsync())!).ShouldBeGreaterThan(0, "the lost race left Marten's tombstone stream");
+        }
 
         var verifier = own.Services.GetRequiredService<RowVerifier>();
         var round = await verifier.VerifyRoundAsync(10, CancellationToken.None);

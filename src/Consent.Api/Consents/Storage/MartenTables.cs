@@ -175,17 +175,24 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     }
 
     /// <summary>
-    /// Every stream's recorded version, for a signed checkpoint kept outside the database (<c>HeadCheckpoints</c>): one
-    /// scan of <c>mt_streams</c>, which Marten's API would load as whole stream states.
+    /// Every consent stream's recorded version, for a signed checkpoint kept outside the database (<c>HeadCheckpoints</c>)
+    /// and the row verifier's full round: one scan of <c>mt_streams</c>, which Marten's API would load as whole stream states.
     /// </summary>
     public async Task<IReadOnlyList<(string ClinicId, string StreamId, long Version)>> ReadStreamVersionsAsync(ClinicDatabase database, CancellationToken ct)
     {
-        await using var command = database.Prepared.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams order by tenant_id, id");
+        await using var command = database.Prepared.CreateCommand($"select tenant_id, id, version from {Schema}.mt_streams where id <> $1 order by tenant_id, id");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = MartenOwnStream });
         var heads = new List<(string, string, long)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) heads.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
         return heads;
     }
+
+    /// <summary>
+    /// The stream Marten keeps in each clinic for the sequence numbers a failed append had taken (its tombstones): no
+    /// consent, so never checked or checkpointed as one (the row verifier reported it as a consent whose row was missing).
+    /// </summary>
+    private static readonly string MartenOwnStream = JasperFx.Events.Tombstone.StreamKey;
 
     /// <summary>
     /// At most <paramref name="size"/> consent streams of one database, picked at random, for the row verifier's rolling
@@ -194,8 +201,9 @@ public sealed class MartenTables(IDocumentStore store, ClinicDatabases databases
     /// </summary>
     public async Task<IReadOnlyList<(string ClinicId, string StreamId)>> SampleStreamsAsync(ClinicDatabase database, int size, CancellationToken ct)
     {
-        await using var command = database.Store.CreateCommand($"select tenant_id, id from {Schema}.mt_streams order by random() limit $1");
+        await using var command = database.Store.CreateCommand($"select tenant_id, id from {Schema}.mt_streams where id <> $2 order by random() limit $1");
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = size });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = MartenOwnStream });
         var picked = new List<(string, string)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) picked.Add((reader.GetString(0), reader.GetString(1)));
